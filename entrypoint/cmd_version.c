@@ -1,0 +1,27 @@
+/* cmd_version: `predeploy version` / `--version`: versions of predeploy and
+ * of the libraries it was built with. */
+#include <stdio.h>
+
+#include <libpq-fe.h>
+#include <zlib.h>
+#include <curl/curl.h>
+#include <pg_query.h>
+
+#include "cmd.h"
+#include "util/banned.h"
+
+CMD(version)
+{
+	int pq = PQlibVersion();
+	curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+
+	(void)cfg;
+	(void)args;
+	printf("predeploy %s\n", PREDEPLOY_VERSION);
+	printf("libpq %d.%d\n", pq / 10000, pq % 10000);
+	printf("libpg_query (PostgreSQL %s grammar)\n", PG_VERSION);
+	printf("libcurl %s\n", cv->version);
+	printf("ssl %s\n", cv->ssl_version ? cv->ssl_version : "none");
+	printf("zlib %s\n", zlibVersion());
+	return 0;
+}

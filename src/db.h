@@ -1,0 +1,67 @@
+/*
+ * db: connections to the target database through libpq.
+ *
+ *   struct db db = DB_INIT;
+ *   if (db_wait(cfg, cfg->wait_timeout_ms, &db, &err) < 0) ...   // or db_connect
+ *   PGresult *r = db_query(&db, "select $1::int", 1, params, &err);
+ *   PQclear(r);
+ *   db_close(&db);                                                // safe twice
+ *
+ * Connections are direct (no pooler assumptions), with application_name
+ * "predeploy".  Internal queries schema-qualify everything so the session's
+ * search_path stays what the migrations expect.  Errors carry the server's
+ * SQLSTATE, message, detail and hint separately; authentication failures map
+ * to EXIT_NOPERM, unreachable servers to EXIT_UNAVAILABLE.  The password is
+ * registered for log redaction and is never put in a message.
+ */
+#ifndef PREDEPLOY_DB_H
+#define PREDEPLOY_DB_H
+
+#include <stdint.h>
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "util/err.h"
+
+struct db {
+	PGconn *conn;
+	int server_version;         /* PQserverVersion, e.g. 150018 */
+	char dbname[256];
+	char host[256];             /* as connected: host name, address or socket dir */
+	char port[16];
+	char user[256];
+};
+
+#define DB_INIT { 0 }
+
+/* One connection attempt. */
+int db_connect(const struct config *cfg, struct db *db, struct err *e);
+/* Retry with backoff (100 ms doubling to 2 s) until connected or timeout_ms.
+ * Authentication/permission failures are not retried (EXIT_NOPERM); an
+ * unreachable server after the timeout is EXIT_UNAVAILABLE. */
+int db_wait(const struct config *cfg, int64_t timeout_ms, struct db *db, struct err *e);
+void db_close(struct db *db);
+
+/* Run one statement; returns the result (PQclear it) or NULL with e filled
+ * (code = err_code, server fields copied). Commands succeed with
+ * PGRES_COMMAND_OK, queries with PGRES_TUPLES_OK. */
+PGresult *db_query(struct db *db, const char *sql, int nparams, const char *const *params,
+		   int err_code, struct err *e);
+/* db_query for statements without results. */
+int db_exec(struct db *db, const char *sql, int err_code, struct err *e);
+/* Fill e from a failed result (message, detail, hint, SQLSTATE). */
+void db_error_from_result(const PGresult *r, PGconn *conn, int err_code, struct err *e);
+
+/* The effective connection parameters without the password, as a conninfo
+ * string for child processes (pg_dump), and the password (or NULL) to hand
+ * them through the environment. Caller frees both. */
+char *db_child_conninfo(const struct db *db, const char *dbname_override);
+char *db_password(const struct db *db);
+
+/* Quote an identifier for SQL (PQescapeIdentifier); caller frees. */
+char *db_ident(struct db *db, const char *name);
+
+/* Major server version ("15" for 150018). */
+int db_server_major(const struct db *db);
+
+#endif

@@ -1,0 +1,214 @@
+/* log: see log.h. */
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/time.h>
+
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+#define MAX_SECRETS 16
+
+static enum log_format fmt = LOG_TEXT;
+static enum log_level min = LOG_INFO;
+static int color = -1;
+static char *secrets[MAX_SECRETS];
+static int nsecrets;
+
+static const char *level_name[] = { "debug", "info", "warn", "error" };
+static const char *level_color[] = { "\033[2m", "", "\033[33m", "\033[31m" };
+
+void log_init(enum log_format format, enum log_level min_level)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	fmt = format;
+	min = min_level;
+	color = isatty(2) && !(nc && *nc) && format == LOG_TEXT;
+}
+
+void log_set_level(enum log_level min_level) { min = min_level; }
+enum log_level log_get_level(void) { return min; }
+enum log_format log_get_format(void) { return fmt; }
+
+void log_add_secret(const char *secret)
+{
+	int i;
+
+	if (!secret || !*secret || nsecrets == MAX_SECRETS)
+		return;
+	for (i = 0; i < nsecrets; i++)
+		if (!strcmp(secrets[i], secret))
+			return;
+	secrets[nsecrets++] = xstrdup(secret);
+}
+
+/* Length of the password in a URI's userinfo starting at p (just after
+ * "://"), or 0 when there is none.  Sets *start to the password. */
+static size_t uri_password(const char *p, const char **start)
+{
+	const char *at, *colon, *end = p + strcspn(p, "/?# \t\n\"'");
+
+	at = NULL;
+	for (const char *q = p; q < end; q++)
+		if (*q == '@')
+			at = q;
+	if (!at)
+		return 0;
+	colon = memchr(p, ':', (size_t)(at - p));
+	if (!colon)
+		return 0;
+	*start = colon + 1;
+	return (size_t)(at - colon - 1);
+}
+
+void log_redact(const char *in, struct strbuf *out)
+{
+	const char *p = in;
+
+	while (*p) {
+		int i, hit = 0;
+
+		for (i = 0; i < nsecrets; i++) {
+			size_t n = strlen(secrets[i]);
+			if (!strncmp(p, secrets[i], n)) {
+				sb_adds(out, "****");
+				p += n;
+				hit = 1;
+				break;
+			}
+		}
+		if (hit)
+			continue;
+		if (!strncmp(p, "://", 3)) {
+			const char *pw;
+			size_t n = uri_password(p + 3, &pw);
+			if (n) {
+				sb_add(out, p, (size_t)(pw - p));
+				sb_adds(out, "****");
+				p = pw + n;
+				continue;
+			}
+		}
+		if (!strncmp(p, "password", 8) && (p == in || p[-1] == ' ' || p[-1] == '\t')) {
+			const char *q = p + 8;
+			while (*q == ' ')
+				q++;
+			if (*q == '=') {
+				q++;
+				while (*q == ' ')
+					q++;
+				sb_add(out, p, (size_t)(q - p));
+				sb_adds(out, "****");
+				if (*q == '\'') {
+					q++;
+					while (*q && *q != '\'') {
+						if (*q == '\\' && q[1])
+							q++;
+						q++;
+					}
+					if (*q)
+						q++;
+				} else {
+					while (*q && *q != ' ' && *q != '\t' && *q != '\n')
+						q++;
+				}
+				p = q;
+				continue;
+			}
+		}
+		sb_addc(out, *p++);
+	}
+}
+
+static void emit(enum log_level level, const char *msg, const struct err *e)
+{
+	struct strbuf line = STRBUF_INIT, red = STRBUF_INIT;
+	char ts[40];
+	struct timeval tv;
+	struct tm tm;
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+
+	if (fmt == LOG_JSON) {
+		sb_addf(&line, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":", ts,
+			(long)(tv.tv_usec / 1000), level_name[level]);
+		log_redact(msg, &red);
+		sb_add_json_str(&line, red.buf);
+		if (e) {
+#define FIELD(name, val) do { if ((val)[0]) { sb_reset(&red); log_redact(val, &red); \
+	sb_adds(&line, ",\"" name "\":"); sb_add_json_str(&line, red.buf); } } while (0)
+			FIELD("detail", e->detail);
+			FIELD("hint", e->hint);
+			FIELD("sqlstate", e->sqlstate);
+			FIELD("file", e->file);
+#undef FIELD
+			if (e->line)
+				sb_addf(&line, ",\"line\":%d", e->line);
+			if (e->code)
+				sb_addf(&line, ",\"exit_code\":%d", e->code);
+		}
+		sb_adds(&line, "}\n");
+	} else {
+		sb_addf(&line, "%s%s %-5s predeploy: ", color ? level_color[level] : "", ts,
+			level_name[level]);
+		if (e && e->file[0]) {
+			if (e->line)
+				sb_addf(&line, "%s:%d: ", e->file, e->line);
+			else
+				sb_addf(&line, "%s: ", e->file);
+		}
+		log_redact(msg, &line);
+		if (e && e->sqlstate[0])
+			sb_addf(&line, " (SQLSTATE %s)", e->sqlstate);
+		if (e && e->detail[0]) {
+			sb_adds(&line, "\n    detail: ");
+			log_redact(e->detail, &line);
+		}
+		if (e && e->hint[0]) {
+			sb_adds(&line, "\n    hint: ");
+			log_redact(e->hint, &line);
+		}
+		if (color)
+			sb_adds(&line, "\033[0m");
+		sb_addc(&line, '\n');
+	}
+	fwrite(line.buf, 1, line.len, stderr);
+	fflush(stderr);
+	sb_release(&line);
+	sb_release(&red);
+}
+
+void log_vmsg(enum log_level level, const char *f, va_list ap)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (level < min || level > LOG_ERROR)
+		return;
+	sb_vaddf(&sb, f, ap);
+	emit(level, sb.buf, NULL);
+	sb_release(&sb);
+}
+
+void log_msg(enum log_level level, const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	log_vmsg(level, f, ap);
+	va_end(ap);
+}
+
+void log_err(const struct err *e)
+{
+	if (LOG_ERROR < min)
+		return;
+	emit(LOG_ERROR, e->msg[0] ? e->msg : "unknown error", e);
+}

@@ -1,0 +1,171 @@
+/* fsutil: see fsutil.h. */
+#include "util/fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/exitcode.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+int fs_read_file(const char *path, size_t cap, struct strbuf *sb, int err_code, struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	size_t start = sb->len;
+	int ret = -1;
+
+	if (fd < 0)
+		return err_sys(e, err_code, errno, "could not open \"%s\"", path);
+	if (fstat(fd, &st) < 0) {
+		err_sys(e, err_code, errno, "could not stat \"%s\"", path);
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		err_set(e, err_code, "could not read \"%s\": is a directory", path);
+		goto out;
+	}
+	if ((size_t)st.st_size > cap) {
+		err_set(e, EXIT_DATAERR, "file \"%s\" is too large (%lld bytes, the limit is %zu)",
+			path, (long long)st.st_size, cap);
+		goto out;
+	}
+	for (;;) {
+		ssize_t n;
+
+		sb_grow(sb, 65536);
+		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err_sys(e, err_code, errno, "could not read \"%s\"", path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		sb->len += (size_t)n;
+		sb->buf[sb->len] = '\0';
+		if (sb->len - start > cap) {
+			err_set(e, EXIT_DATAERR, "file \"%s\" is too large (the limit is %zu bytes)", path, cap);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	if (ret < 0 && sb->alloc)
+		sb_setlen(sb, start);
+	close(fd);
+	return ret;
+}
+
+void fs_dirname(const char *path, char *buf, size_t cap)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash) {
+		xstrlcpy(buf, ".", cap);
+	} else if (slash == path) {
+		xstrlcpy(buf, "/", cap);
+	} else {
+		size_t n = (size_t)(slash - path);
+		if (n >= cap)
+			n = cap - 1;
+		memcpy(buf, path, n);
+		buf[n] = '\0';
+	}
+}
+
+const char *fs_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+int fs_fsync_dir(const char *dir, struct err *e)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_sys(e, EXIT_INTERNAL, errno, "could not open directory \"%s\"", dir);
+	if (fsync(fd) < 0 && errno != EINVAL) {
+		int saved = errno;
+		close(fd);
+		return err_sys(e, EXIT_INTERNAL, saved, "could not fsync directory \"%s\"", dir);
+	}
+	close(fd);
+	return 0;
+}
+
+int fs_atomic_write(const char *path, const void *data, size_t len, mode_t mode, struct err *e)
+{
+	char *partial = xasprintf("%s.partial", path);
+	char dir[4096];
+	const char *p = data;
+	int fd = -1, ret = -1;
+
+	fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		err_sys(e, EXIT_INTERNAL, errno, "could not create \"%s\"", partial);
+		goto out;
+	}
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err_sys(e, EXIT_INTERNAL, errno, "could not write \"%s\"", partial);
+			goto out;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		err_sys(e, EXIT_INTERNAL, errno, "could not fsync \"%s\"", partial);
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		err_sys(e, EXIT_INTERNAL, errno, "could not close \"%s\"", partial);
+		goto out;
+	}
+	fd = -1;
+	if (rename(partial, path) < 0) {
+		err_sys(e, EXIT_INTERNAL, errno, "could not rename \"%s\" to \"%s\"", partial, path);
+		goto out;
+	}
+	fs_dirname(path, dir, sizeof(dir));
+	if (fs_fsync_dir(dir, e) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret < 0)
+		unlink(partial);
+	free(partial);
+	return ret;
+}
+
+int fs_mkdirs(const char *dir, mode_t mode, struct err *e)
+{
+	char buf[4096];
+	size_t i, n = xstrlcpy(buf, dir, sizeof(buf));
+
+	if (n >= sizeof(buf))
+		return err_set(e, EXIT_CONFIG, "directory name too long: \"%s\"", dir);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] == '/' || buf[i] == '\0') {
+			char c = buf[i];
+			buf[i] = '\0';
+			if (mkdir(buf, mode) < 0 && errno != EEXIST)
+				return err_sys(e, EXIT_INTERNAL, errno, "could not create directory \"%s\"", buf);
+			buf[i] = c;
+		}
+	}
+	return 0;
+}

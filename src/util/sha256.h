@@ -1,0 +1,41 @@
+/*
+ * sha256: SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), streaming.
+ *
+ *   struct sha256 h; sha256_init(&h); sha256_update(&h, p, n); ...
+ *   sha256_final(&h, digest);         // 32 bytes
+ *   sha256_hex(digest, hex);          // 65 bytes incl. NUL
+ *
+ * Migration checksums, backup checksums and webhook signatures use it.
+ */
+#ifndef PREDEPLOY_SHA256_H
+#define PREDEPLOY_SHA256_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHA256_LEN 32
+#define SHA256_HEX_LEN 65
+
+struct sha256 {
+	uint32_t state[8];
+	uint64_t bits;
+	unsigned char block[64];
+	size_t fill;
+};
+
+void sha256_init(struct sha256 *h);
+void sha256_update(struct sha256 *h, const void *data, size_t len);
+void sha256_final(struct sha256 *h, unsigned char out[SHA256_LEN]);
+void sha256_hex(const unsigned char digest[SHA256_LEN], char out[SHA256_HEX_LEN]);
+/* One-shot: hex digest of a buffer. */
+void sha256_hex_of(const void *data, size_t len, char out[SHA256_HEX_LEN]);
+void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
+		 unsigned char out[SHA256_LEN]);
+
+/* Standard base64 (with padding). out must hold 4*((len+2)/3)+1 bytes. */
+size_t base64_encode(const unsigned char *in, size_t len, char *out);
+/* Decode standard base64; returns decoded length or -1 on bad input. out
+ * must hold 3*(strlen(in)/4)+3 bytes. */
+long base64_decode(const char *in, unsigned char *out);
+
+#endif

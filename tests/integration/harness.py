@@ -1,0 +1,144 @@
+"""Integration test harness: the real predeploy binary against the run's
+throwaway server (started by the ctest fixture, see pgctl.py).
+
+    from harness import case, main, Env
+
+    @case
+    def applies_everything(t: Env):
+        t.write("migrations/001_a.sql", "-- migrate:up\\ncreate table a(id int);\\n")
+        r = t.run("up")
+        t.expect(r, 0)
+        assert t.sql("select count(*) from a") == "0"
+
+    if __name__ == "__main__":
+        main()
+
+Each case gets its own database (dropped afterwards, also on failure), its own
+temp working directory, and a DATABASE_URL with a password (the harness checks
+that the password never appears in any output).  The file prints one line per
+case and "N passed, N failed".
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pgserver  # noqa: E402
+
+BIN = os.environ.get("PREDEPLOY_BIN", "")
+SRC = os.environ.get("PREDEPLOY_SRC", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+_cases = []
+
+
+def case(fn):
+    _cases.append(fn)
+    return fn
+
+
+def server():
+    state = os.path.join(os.environ["PREDEPLOY_IT_STATE"], "pg.json")
+    with open(state) as f:
+        return json.load(f)
+
+
+class Result:
+    def __init__(self, args, code, out, err):
+        self.args, self.code, self.out, self.err = args, code, out, err
+
+    def __repr__(self):
+        return "predeploy %s -> %d\n--- stdout\n%s--- stderr\n%s" % (
+            " ".join(self.args), self.code, self.out, self.err)
+
+
+class Env:
+    def __init__(self, name):
+        self.pg = server()
+        self.name = name
+        self.db = ("t_%s_%d" % (name, os.getpid()))[:60].lower()
+        self.dir = tempfile.mkdtemp(prefix="predeploy-it-")
+        self.url = pgserver.url(self.pg, self.db)
+        self.outputs = []
+        pgserver.psql(self.pg, "postgres", 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % self.db)
+        pgserver.psql(self.pg, "postgres", 'CREATE DATABASE "%s"' % self.db)
+        os.makedirs(self.path("migrations"))
+
+    def close(self):
+        pgserver.psql(self.pg, "postgres", 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % self.db,
+                      check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def path(self, *p):
+        return os.path.join(self.dir, *p)
+
+    def write(self, rel, content, mode="w"):
+        p = self.path(rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, mode) as f:
+            f.write(content)
+        return p
+
+    def env(self, extra=None):
+        e = {k: v for k, v in os.environ.items()
+             if not k.startswith("PREDEPLOY_") and not k.startswith("PG") and k != "DATABASE_URL"}
+        e["DATABASE_URL"] = self.url
+        e["PREDEPLOY_LOG_FORMAT"] = "text"
+        e.update(extra or {})
+        return {k: v for k, v in e.items() if v is not None}
+
+    def run(self, *args, env=None, timeout=120, input=None, cwd=None):
+        r = subprocess.run([BIN] + list(args), cwd=cwd or self.dir, env=self.env(env),
+                           capture_output=True, text=True, timeout=timeout, input=input,
+                           errors="replace")
+        res = Result(list(args), r.returncode, r.stdout, r.stderr)
+        self.outputs.append(res)
+        return res
+
+    def spawn(self, *args, env=None, **kw):
+        return subprocess.Popen([BIN] + list(args), cwd=self.dir, env=self.env(env),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+    def sql(self, query, db=None):
+        return pgserver.psql(self.pg, db or self.db, query).strip()
+
+    def sql_ok(self, query):
+        return pgserver.psql(self.pg, self.db, query, check=False)
+
+    def expect(self, r, code):
+        if r.code != code:
+            raise AssertionError("expected exit %d, got %r" % (code, r))
+
+    def check_no_password(self):
+        for r in self.outputs:
+            for text in (r.out, r.err):
+                if pgserver.PASSWORD in text or "Zq8" in text:
+                    raise AssertionError("password leaked in output of %r" % r)
+
+
+def main():
+    only = sys.argv[1:]
+    passed = failed = 0
+    for fn in _cases:
+        if only and fn.__name__ not in only:
+            continue
+        t0 = time.time()
+        t = None
+        try:
+            t = Env(fn.__name__)
+            fn(t)
+            t.check_no_password()
+            passed += 1
+            print("PASS %s (%.1fs)" % (fn.__name__, time.time() - t0), flush=True)
+        except Exception:
+            failed += 1
+            print("FAIL %s (%.1fs)" % (fn.__name__, time.time() - t0), flush=True)
+            traceback.print_exc()
+        finally:
+            if t:
+                t.close()
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,110 @@
+"""A throwaway PostgreSQL server: initdb into a temp dir, 127.0.0.1 and a
+private unix socket only, run as `postgres` when we are root.  Used by the
+test fixture (pgctl.py), scripts/demo and scripts/bench."""
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+PASSWORD = "pw-Zq8!x#TopSecret"  # the tests grep all output for this
+ROLE = "predeploy_test"
+
+
+def bindir():
+    env = os.environ.get("PREDEPLOY_PG_BINDIR")
+    if env:
+        return env
+    cands = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda p: int(p.split("/")[4]))
+    if not cands:
+        raise SystemExit("no PostgreSQL server found (apt-get install postgresql)")
+    return os.path.dirname(cands[-1])
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _as_server_user(argv):
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--"] + argv
+    return argv
+
+
+def start(extra_conf=None):
+    base = tempfile.mkdtemp(prefix="predeploy-pg-")
+    os.chmod(base, 0o755)
+    data = os.path.join(base, "data")
+    sock = os.path.join(base, "sock")
+    os.mkdir(sock)
+    if os.geteuid() == 0:
+        pw = pwd.getpwnam("postgres")
+        os.chown(base, pw.pw_uid, pw.pw_gid)
+        os.chown(sock, pw.pw_uid, pw.pw_gid)
+    b = bindir()
+    pwfile = os.path.join(base, "pw")
+    with open(pwfile, "w") as f:
+        f.write("postgres-superuser-pw\n")
+    if os.geteuid() == 0:
+        os.chown(pwfile, pwd.getpwnam("postgres").pw_uid, -1)
+    subprocess.run(_as_server_user([os.path.join(b, "initdb"), "-D", data, "-U", "postgres",
+                                    "--auth-local=trust", "--auth-host=scram-sha-256",
+                                    "--pwfile", pwfile, "-E", "UTF8", "--locale=C.UTF-8",
+                                    "--no-sync"]),
+                   check=True, stdout=subprocess.DEVNULL)
+    os.unlink(pwfile)
+    port = free_port()
+    conf = [
+        "listen_addresses = '127.0.0.1'",
+        "port = %d" % port,
+        "unix_socket_directories = '%s'" % sock,
+        "fsync = off", "synchronous_commit = off", "full_page_writes = off",
+        "max_connections = 200", "shared_buffers = 128MB",
+        "log_min_messages = warning", "logging_collector = off",
+    ] + list(extra_conf or [])
+    with open(os.path.join(data, "postgresql.auto.conf"), "a") as f:
+        f.write("\n".join(conf) + "\n")
+    logfile = os.path.join(base, "server.log")
+    subprocess.run(_as_server_user([os.path.join(b, "pg_ctl"), "-D", data, "-l", logfile,
+                                    "-w", "-t", "60", "start"]),
+                   check=True, stdout=subprocess.DEVNULL)
+    info = {"base": base, "data": data, "sockdir": sock, "port": port, "bindir": b,
+            "role": ROLE, "password": PASSWORD}
+    psql(info, "postgres", "CREATE ROLE %s LOGIN SUPERUSER PASSWORD '%s'" % (ROLE, PASSWORD))
+    info["version"] = psql(info, "postgres", "SHOW server_version").strip()
+    return info
+
+
+def stop(info):
+    b = info["bindir"]
+    if os.path.exists(os.path.join(info["data"], "postmaster.pid")):
+        subprocess.run(_as_server_user([os.path.join(b, "pg_ctl"), "-D", info["data"], "-m",
+                                        "immediate", "-w", "-t", "60", "stop"]),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shutil.rmtree(info["base"], ignore_errors=True)
+
+
+def psql(info, dbname, sql, check=True):
+    """Run SQL as the superuser over the unix socket; returns stdout (-At)."""
+    r = subprocess.run([os.path.join(info["bindir"], "psql"), "-X", "-At", "-v", "ON_ERROR_STOP=1",
+                        "-h", info["sockdir"], "-p", str(info["port"]), "-U", "postgres",
+                        "-d", dbname, "-c", sql],
+                       capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError("psql failed: %s\n%s" % (sql[:200], r.stderr))
+    return r.stdout
+
+
+def url(info, dbname, password=True):
+    if password:
+        return "postgresql://%s:%s@127.0.0.1:%d/%s" % (
+            ROLE, PASSWORD.replace("!", "%21").replace("#", "%23"), info["port"], dbname)
+    return "postgresql://%s@127.0.0.1:%d/%s" % (ROLE, info["port"], dbname)

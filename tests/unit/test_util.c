@@ -1,0 +1,118 @@
+/* Unit tests of src/util: durations, sha256/hmac, base64, strbuf, fs. */
+// cases: duration_forms duration_rejects sha256_vectors hmac_vector base64_roundtrip strbuf_json fs_read_cap
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "util/exitcode.h"
+#include "util/fsutil.h"
+#include "util/sha256.h"
+#include "util/strbuf.h"
+#include "util/timeutil.h"
+
+static void duration_forms(void)
+{
+	int64_t ms = -1;
+
+	CHECK(duration_parse("500ms", &ms) == 0); CHECK_INT(ms, 500);
+	CHECK(duration_parse("5s", &ms) == 0); CHECK_INT(ms, 5000);
+	CHECK(duration_parse("10m", &ms) == 0); CHECK_INT(ms, 600000);
+	CHECK(duration_parse("1h", &ms) == 0); CHECK_INT(ms, 3600000);
+	CHECK(duration_parse("1m30s", &ms) == 0); CHECK_INT(ms, 90000);
+	CHECK(duration_parse("7", &ms) == 0); CHECK_INT(ms, 7000);
+	CHECK(duration_parse("0s", &ms) == 0); CHECK_INT(ms, 0);
+}
+
+static void duration_rejects(void)
+{
+	int64_t ms;
+
+	CHECK(duration_parse("", &ms) < 0);
+	CHECK(duration_parse("5x", &ms) < 0);
+	CHECK(duration_parse("s", &ms) < 0);
+	CHECK(duration_parse("-5s", &ms) < 0);
+	CHECK(duration_parse("5 s", &ms) < 0);
+	CHECK(duration_parse("99999999999999999999h", &ms) < 0);
+}
+
+static void sha256_vectors(void)
+{
+	char hex[SHA256_HEX_LEN];
+	struct sha256 h;
+	unsigned char d[SHA256_LEN];
+	int i;
+
+	sha256_hex_of("", 0, hex);
+	CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	sha256_hex_of("abc", 3, hex);
+	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	sha256_init(&h);
+	for (i = 0; i < 1000000; i++)
+		sha256_update(&h, "a", 1);
+	sha256_final(&h, d);
+	sha256_hex(d, hex);
+	CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+static void hmac_vector(void)
+{
+	/* RFC 4231 test case 2 */
+	unsigned char d[SHA256_LEN];
+	char hex[SHA256_HEX_LEN];
+
+	hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, d);
+	sha256_hex(d, hex);
+	CHECK_STR(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+static void base64_roundtrip(void)
+{
+	char out[64];
+	unsigned char back[64];
+
+	base64_encode((const unsigned char *)"foobar", 6, out);
+	CHECK_STR(out, "Zm9vYmFy");
+	base64_encode((const unsigned char *)"fooba", 5, out);
+	CHECK_STR(out, "Zm9vYmE=");
+	base64_encode((const unsigned char *)"f", 1, out);
+	CHECK_STR(out, "Zg==");
+	CHECK_INT(base64_decode("Zm9vYmE=", back), 5);
+	CHECK(!memcmp(back, "fooba", 5));
+	CHECK(base64_decode("Zm9v!mE=", back) < 0);
+}
+
+static void strbuf_json(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	sb_add_json_str(&sb, "a\"b\\c\n\x01");
+	CHECK_STR(sb.buf, "\"a\\\"b\\\\c\\n\\u0001\"");
+	sb_release(&sb);
+	sb_release(&sb);
+	CHECK_INT(sb.len, 0);
+}
+
+static void fs_read_cap(void)
+{
+	char path[] = "/tmp/predeploy-unit-XXXXXX";
+	int fd = mkstemp(path);
+	struct strbuf sb = STRBUF_INIT;
+	struct err e = ERR_INIT;
+
+	CHECK(fd >= 0);
+	CHECK(write(fd, "hello world", 11) == 11);
+	close(fd);
+	CHECK(fs_read_file(path, 100, &sb, EXIT_DATAERR, &e) == 0);
+	CHECK_STR(sb.buf, "hello world");
+	sb_reset(&sb);
+	CHECK(fs_read_file(path, 5, &sb, EXIT_DATAERR, &e) < 0);
+	CHECK_INT(e.code, EXIT_DATAERR);
+	CHECK(strstr(e.msg, "too large") != NULL);
+	unlink(path);
+	CHECK(fs_read_file(path, 5, &sb, EXIT_DATAERR, &e) < 0);
+	CHECK(strstr(e.msg, "No such file") != NULL);
+	sb_release(&sb);
+}
+
+UNIT_CASES(UNIT(duration_forms), UNIT(duration_rejects), UNIT(sha256_vectors), UNIT(hmac_vector),
+	   UNIT(base64_roundtrip), UNIT(strbuf_json), UNIT(fs_read_cap))
