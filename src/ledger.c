@@ -1,0 +1,347 @@
+/* ledger: see ledger.h. */
+#include "ledger.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "migration.h"
+#include "util/exitcode.h"
+#include "util/sha256.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+int ledger_init(struct ledger *l, struct db *db, const char *table, struct err *e)
+{
+	const char *dot = strchr(table, '.');
+	char *qualified;
+	unsigned char d[SHA256_LEN];
+	struct sha256 h;
+	char *hist;
+	int i;
+
+	memset(l, 0, sizeof(*l));
+	if (dot) {
+		l->schema = xstrndup(table, (size_t)(dot - table));
+		l->table = xstrdup(dot + 1);
+	} else {
+		l->schema = xstrdup("public");
+		l->table = xstrdup(table);
+	}
+	if (!*l->schema || !*l->table || strchr(l->table, '.')) {
+		err_set(e, EXIT_CONFIG, "invalid --table \"%s\": expected TABLE or SCHEMA.TABLE", table);
+		ledger_release(l);
+		return -1;
+	}
+	if (strlen(l->table) > 55) {
+		err_set(e, EXIT_CONFIG, "invalid --table \"%s\": the name is too long (55 bytes at most, "
+			"so that \"%s_history\" fits)", table, l->table);
+		ledger_release(l);
+		return -1;
+	}
+	l->qschema = db_ident(db, l->schema);
+	{
+		char *qt = db_ident(db, l->table);
+		l->qtable = xasprintf("%s.%s", l->qschema, qt);
+		free(qt);
+	}
+	hist = xasprintf("%s_history", l->table);
+	{
+		char *qh = db_ident(db, hist);
+		l->qhistory = xasprintf("%s.%s", l->qschema, qh);
+		free(qh);
+	}
+	free(hist);
+
+	/* 64-bit advisory lock key: first 8 bytes of SHA-256("predeploy:" schema.table). */
+	qualified = xasprintf("predeploy:%s.%s", l->schema, l->table);
+	sha256_init(&h);
+	sha256_update(&h, qualified, strlen(qualified));
+	sha256_final(&h, d);
+	free(qualified);
+	for (i = 0; i < 8; i++)
+		l->lock_key = (int64_t)(((uint64_t)l->lock_key << 8) | d[i]);
+	return 0;
+}
+
+void ledger_release(struct ledger *l)
+{
+	free(l->schema);
+	free(l->table);
+	free(l->qschema);
+	free(l->qtable);
+	free(l->qhistory);
+	memset(l, 0, sizeof(*l));
+}
+
+int ledger_exists(struct ledger *l, struct db *db, int *exists, struct err *e)
+{
+	const char *params[1];
+	PGresult *r;
+
+	params[0] = l->qtable;
+	r = db_query(db, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params, EXIT_INTERNAL, e);
+	if (!r)
+		return -1;
+	*exists = !strcmp(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	return 0;
+}
+
+int ledger_ensure(struct ledger *l, struct db *db, struct err *e)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int ret;
+
+	if (strcmp(l->schema, "public"))
+		sb_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %s;\n", l->qschema);
+	sb_addf(&sql,
+		"CREATE TABLE IF NOT EXISTS %s (\n"
+		"  version text PRIMARY KEY,\n"
+		"  name text NOT NULL DEFAULT '',\n"
+		"  checksum text,\n"
+		"  applied_at timestamptz NOT NULL DEFAULT now(),\n"
+		"  duration_ms integer,\n"
+		"  applied_by text\n"
+		");\n"
+		"CREATE TABLE IF NOT EXISTS %s (\n"
+		"  id bigserial PRIMARY KEY,\n"
+		"  at timestamptz NOT NULL DEFAULT clock_timestamp(),\n"
+		"  action text NOT NULL,\n"
+		"  version text,\n"
+		"  name text,\n"
+		"  checksum text,\n"
+		"  outcome text NOT NULL,\n"
+		"  duration_ms integer,\n"
+		"  applied_by text,\n"
+		"  host text,\n"
+		"  predeploy_version text,\n"
+		"  backup_file text,\n"
+		"  backup_sha256 text,\n"
+		"  forced boolean NOT NULL DEFAULT false,\n"
+		"  error text,\n"
+		"  sqlstate text\n"
+		")",
+		l->qtable, l->qhistory);
+	ret = db_exec(db, sql.buf, EXIT_INTERNAL, e);
+	if (ret < 0) {
+		struct strbuf m = STRBUF_INIT;
+		sb_addf(&m, "could not create the tracking table %s: %s", l->qtable, e->msg);
+		xstrlcpy(e->msg, m.buf, sizeof(e->msg));
+		sb_release(&m);
+	}
+	sb_release(&sql);
+	return ret;
+}
+
+static int cmp_applied(const void *a, const void *b)
+{
+	return version_cmp(((const struct applied *)a)->version, ((const struct applied *)b)->version);
+}
+
+int ledger_read(struct ledger *l, struct db *db, struct applied_set *out, struct err *e)
+{
+	struct strbuf sql = STRBUF_INIT;
+	PGresult *r;
+	int exists, i, n;
+
+	out->v = NULL;
+	out->n = 0;
+	if (ledger_exists(l, db, &exists, e) < 0)
+		return -1;
+	if (!exists)
+		return 0;
+	sb_addf(&sql, "SELECT version, name, coalesce(checksum, ''), "
+		      "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+		      "coalesce(duration_ms, 0), coalesce(applied_by, '') FROM %s", l->qtable);
+	r = db_query(db, sql.buf, 0, NULL, EXIT_INTERNAL, e);
+	sb_release(&sql);
+	if (!r)
+		return -1;
+	n = PQntuples(r);
+	out->v = xcalloc((size_t)n + 1, sizeof(*out->v));
+	for (i = 0; i < n; i++) {
+		struct applied *a = &out->v[i];
+		a->version = xstrdup(PQgetvalue(r, i, 0));
+		a->name = xstrdup(PQgetvalue(r, i, 1));
+		a->checksum = xstrdup(PQgetvalue(r, i, 2));
+		a->applied_at = xstrdup(PQgetvalue(r, i, 3));
+		a->duration_ms = atoi(PQgetvalue(r, i, 4));
+		a->applied_by = xstrdup(PQgetvalue(r, i, 5));
+	}
+	out->n = n;
+	PQclear(r);
+	qsort(out->v, (size_t)n, sizeof(*out->v), cmp_applied);
+	return 0;
+}
+
+void applied_set_release(struct applied_set *s)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++) {
+		free(s->v[i].version);
+		free(s->v[i].name);
+		free(s->v[i].checksum);
+		free(s->v[i].applied_at);
+		free(s->v[i].applied_by);
+	}
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+int ledger_current_version(struct ledger *l, struct db *db, char *buf, size_t cap, struct err *e)
+{
+	struct applied_set s = APPLIED_SET_INIT;
+
+	if (ledger_read(l, db, &s, e) < 0)
+		return -1;
+	xstrlcpy(buf, s.n ? s.v[s.n - 1].version : "", cap);
+	applied_set_release(&s);
+	return 0;
+}
+
+void ledger_who(struct db *db, char *buf, size_t cap)
+{
+	char host[256] = "";
+
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		xstrlcpy(host, "unknown", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	snprintf(buf, cap, "%s@%s", db->user[0] ? db->user : "unknown", host);
+}
+
+int ledger_mark_applied(struct ledger *l, struct db *db, const char *version, const char *name,
+			const char *checksum, int64_t duration_ms, struct err *e)
+{
+	char who[512], dur[32];
+	const char *params[5];
+	char *sql;
+	PGresult *r;
+
+	ledger_who(db, who, sizeof(who));
+	snprintf(dur, sizeof(dur), "%lld", (long long)duration_ms);
+	params[0] = version;
+	params[1] = name;
+	params[2] = checksum;
+	params[3] = dur;
+	params[4] = who;
+	sql = xasprintf("INSERT INTO %s (version, name, checksum, applied_at, duration_ms, applied_by) "
+			"VALUES ($1, $2, $3, now(), $4, $5) ON CONFLICT (version) DO UPDATE SET "
+			"name = EXCLUDED.name, checksum = EXCLUDED.checksum, applied_at = EXCLUDED.applied_at, "
+			"duration_ms = EXCLUDED.duration_ms, applied_by = EXCLUDED.applied_by", l->qtable);
+	r = db_query(db, sql, 5, params, EXIT_MIGRATION, e);
+	free(sql);
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+static void add_literal(struct db *db, struct strbuf *out, const char *s)
+{
+	char *q = PQescapeLiteral(db->conn, s, strlen(s));
+
+	if (!q)
+		xdie("PQescapeLiteral failed");
+	sb_adds(out, q);
+	PQfreemem(q);
+}
+
+void ledger_mark_applied_sql(struct ledger *l, struct db *db, const char *version, const char *name,
+			     const char *checksum, struct strbuf *out)
+{
+	char who[512];
+
+	ledger_who(db, who, sizeof(who));
+	sb_addf(out, "INSERT INTO %s (version, name, checksum, applied_at, duration_ms, applied_by) VALUES (",
+		l->qtable);
+	add_literal(db, out, version);
+	sb_adds(out, ", ");
+	add_literal(db, out, name);
+	sb_adds(out, ", ");
+	add_literal(db, out, checksum);
+	sb_adds(out, ", now(), NULL, ");
+	add_literal(db, out, who);
+	sb_adds(out, ");\n");
+}
+
+int ledger_mark_removed(struct ledger *l, struct db *db, const char *version, struct err *e)
+{
+	const char *params[1] = { version };
+	char *sql = xasprintf("DELETE FROM %s WHERE version = $1", l->qtable);
+	PGresult *r = db_query(db, sql, 1, params, EXIT_MIGRATION, e);
+
+	free(sql);
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+int ledger_history_add(struct ledger *l, struct db *db, const struct history_entry *h, struct err *e)
+{
+	char host[256] = "", dur[32], who[512];
+	const char *params[14];
+	char *sql;
+	PGresult *r;
+
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		xstrlcpy(host, "unknown", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	snprintf(dur, sizeof(dur), "%lld", (long long)h->duration_ms);
+	snprintf(who, sizeof(who), "%s", db->user);
+	params[0] = h->action;
+	params[1] = h->version;
+	params[2] = h->name;
+	params[3] = h->checksum;
+	params[4] = h->outcome;
+	params[5] = h->duration_ms >= 0 ? dur : NULL;
+	params[6] = who;
+	params[7] = host;
+	params[8] = PREDEPLOY_VERSION;
+	params[9] = h->backup_file;
+	params[10] = h->backup_sha256;
+	params[11] = h->forced ? "true" : "false";
+	params[12] = h->error;
+	params[13] = h->sqlstate && *h->sqlstate ? h->sqlstate : NULL;
+	sql = xasprintf("INSERT INTO %s (action, version, name, checksum, outcome, duration_ms, applied_by, "
+			"host, predeploy_version, backup_file, backup_sha256, forced, error, sqlstate) "
+			"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)", l->qhistory);
+	r = db_query(db, sql, 14, params, EXIT_INTERNAL, e);
+	free(sql);
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+PGresult *ledger_history_query(struct ledger *l, struct db *db, int limit, int *missing, struct err *e)
+{
+	const char *params[1];
+	char lim[32];
+	char *sql;
+	PGresult *r;
+
+	params[0] = l->qhistory;
+	r = db_query(db, "SELECT pg_catalog.to_regclass($1) IS NULL", 1, params, EXIT_INTERNAL, e);
+	if (!r)
+		return NULL;
+	*missing = !strcmp(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	snprintf(lim, sizeof(lim), "%d", limit > 0 ? limit : 1000000);
+	params[0] = lim;
+	if (*missing)
+		return db_query(db, "SELECT NULL LIMIT 0", 0, NULL, EXIT_INTERNAL, e);
+	sql = xasprintf("SELECT * FROM (SELECT id, to_char(at AT TIME ZONE 'UTC', "
+			"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), action, coalesce(version, ''), coalesce(name, ''), "
+			"outcome, coalesce(duration_ms::text, ''), coalesce(applied_by, ''), coalesce(host, ''), "
+			"coalesce(predeploy_version, ''), coalesce(backup_file, ''), forced, coalesce(error, ''), "
+			"coalesce(checksum, ''), coalesce(sqlstate, '') "
+			"FROM %s ORDER BY id DESC LIMIT $1::int) h ORDER BY id", l->qhistory);
+	r = db_query(db, sql, 1, params, EXIT_INTERNAL, e);
+	free(sql);
+	return r;
+}

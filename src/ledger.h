@@ -1,0 +1,94 @@
+/*
+ * ledger: the tracking tables (SPEC.md "Tracking tables").
+ *
+ *   <table>          (version text primary key, name text, checksum text,
+ *                     applied_at timestamptz, duration_ms integer, applied_by text)
+ *   <table>_history  append-only: every up, down, stamp and restore, with time,
+ *                     version, checksum, outcome, who (host, predeploy
+ *                     version), the backup taken and any error
+ *
+ *   struct ledger l = LEDGER_INIT;
+ *   ledger_init(&l, &db, cfg->table, &err);     // "t" or "schema.t" (default public)
+ *   ledger_ensure(&l, &db, &err);               // create both if missing (under the lock)
+ *   ledger_read(&l, &db, &applied, &err);       // missing table = nothing applied
+ *   ledger_release(&l);
+ *
+ * Every name is quoted with PQescapeIdentifier and every value is a $n
+ * parameter.  Reads never create anything, so `status` stays read-only.
+ */
+#ifndef PREDEPLOY_LEDGER_H
+#define PREDEPLOY_LEDGER_H
+
+#include <stdint.h>
+
+#include "db.h"
+#include "util/err.h"
+#include "util/strbuf.h"
+
+struct ledger {
+	char *schema;       /* unquoted */
+	char *table;
+	char *qschema;      /* quoted */
+	char *qtable;       /* "schema"."table" */
+	char *qhistory;     /* "schema"."table_history" */
+	int64_t lock_key;   /* advisory lock key derived from schema.table */
+};
+
+#define LEDGER_INIT { 0 }
+
+struct applied {
+	char *version;
+	char *name;
+	char *checksum;
+	char *applied_at;   /* ISO 8601 UTC */
+	int duration_ms;
+	char *applied_by;
+};
+
+struct applied_set {
+	struct applied *v;  /* ordered by version, numerically */
+	int n;
+};
+
+#define APPLIED_SET_INIT { NULL, 0 }
+
+struct history_entry {
+	const char *action;         /* up, down, stamp, restore */
+	const char *version;
+	const char *name;
+	const char *checksum;
+	const char *outcome;        /* success, failed, partial */
+	int64_t duration_ms;        /* < 0: unknown */
+	const char *backup_file;
+	const char *backup_sha256;
+	int forced;
+	const char *error;          /* message, "SQLSTATE: message" style */
+	const char *sqlstate;
+};
+
+int ledger_init(struct ledger *l, struct db *db, const char *table, struct err *e);
+void ledger_release(struct ledger *l);
+int ledger_exists(struct ledger *l, struct db *db, int *exists, struct err *e);
+int ledger_ensure(struct ledger *l, struct db *db, struct err *e);
+int ledger_read(struct ledger *l, struct db *db, struct applied_set *out, struct err *e);
+void applied_set_release(struct applied_set *s);
+/* Latest applied version, "" when none (or the table does not exist). */
+int ledger_current_version(struct ledger *l, struct db *db, char *buf, size_t cap, struct err *e);
+
+/* Record an applied migration (inside the caller's transaction, if any). */
+int ledger_mark_applied(struct ledger *l, struct db *db, const char *version, const char *name,
+			const char *checksum, int64_t duration_ms, struct err *e);
+int ledger_mark_removed(struct ledger *l, struct db *db, const char *version, struct err *e);
+/* The SQL of ledger_mark_applied with literals, for `up --sql`. */
+void ledger_mark_applied_sql(struct ledger *l, struct db *db, const char *version, const char *name,
+			     const char *checksum, struct strbuf *out);
+int ledger_history_add(struct ledger *l, struct db *db, const struct history_entry *h, struct err *e);
+/* History rows, oldest first (columns: at, action, version, name, outcome,
+ * duration_ms, applied_by, host, predeploy_version, backup_file, forced, error).
+ * Returns NULL with e set, or a result (PQclear it); a missing table gives an
+ * empty result with *missing = 1. */
+PGresult *ledger_history_query(struct ledger *l, struct db *db, int limit, int *missing, struct err *e);
+/* "user@host" for applied_by. */
+void ledger_who(struct db *db, char *buf, size_t cap);
+
+#endif
