@@ -226,7 +226,7 @@ int ledger_mark_applied(struct ledger *l, struct db *db, const char *version, co
 	params[0] = version;
 	params[1] = name;
 	params[2] = checksum;
-	params[3] = dur;
+	params[3] = duration_ms >= 0 ? dur : NULL;
 	params[4] = who;
 	sql = xasprintf("INSERT INTO %s (version, name, checksum, applied_at, duration_ms, applied_by) "
 			"VALUES ($1, $2, $3, now(), $4, $5) ON CONFLICT (version) DO UPDATE SET "
@@ -344,4 +344,49 @@ PGresult *ledger_history_query(struct ledger *l, struct db *db, int limit, int *
 	r = db_query(db, sql, 1, params, EXIT_INTERNAL, e);
 	free(sql);
 	return r;
+}
+
+int ledger_stamp_to(struct ledger *l, struct db *db, const struct migration_set *set,
+		    const char *version, int *changed, struct err *e)
+{
+	struct applied_set a = APPLIED_SET_INIT;
+	int i, j, known = !version_cmp(version, "0"), ret = -1;
+
+	*changed = 0;
+	if (!version_valid(version))
+		return err_set(e, EXIT_USAGE, "invalid version \"%s\": expected digits", version);
+	if (ledger_read(l, db, &a, e) < 0)
+		return -1;
+	known = known || migration_find(set, version) >= 0;
+	for (i = 0; i < a.n && !known; i++)
+		known = !version_cmp(a.v[i].version, version);
+	if (!known) {
+		err_set(e, EXIT_USAGE, "version %s is neither a migration file nor applied", version);
+		goto out;
+	}
+	for (i = 0; i < a.n; i++) {
+		if (version_cmp(a.v[i].version, version) > 0) {
+			if (ledger_mark_removed(l, db, a.v[i].version, e) < 0)
+				goto out;
+			(*changed)++;
+		}
+	}
+	for (i = 0; i < set->n; i++) {
+		const struct migration *m = &set->v[i];
+		int found = 0;
+
+		if (version_cmp(m->version, version) > 0)
+			break;
+		for (j = 0; j < a.n && !found; j++)
+			found = !version_cmp(a.v[j].version, m->version);
+		if (found)
+			continue;
+		if (ledger_mark_applied(l, db, m->version, m->name, m->checksum, -1, e) < 0)
+			goto out;
+		(*changed)++;
+	}
+	ret = 0;
+out:
+	applied_set_release(&a);
+	return ret;
 }

@@ -88,6 +88,17 @@ int ledger_history_add(struct ledger *l, struct db *db, const struct history_ent
  * Returns NULL with e set, or a result (PQclear it); a missing table gives an
  * empty result with *missing = 1. */
 PGresult *ledger_history_query(struct ledger *l, struct db *db, int limit, int *missing, struct err *e);
+/* Make the tracking table say "everything up to `version` is applied": rows
+ * above it are deleted, files at or below it that are not recorded are
+ * inserted (name and checksum from the files, duration NULL).  Runs in the
+ * caller's transaction; the table must exist (ledger_ensure).  Fails with
+ * EXIT_USAGE when `version` is neither a file nor an applied row ("0" is
+ * always accepted and means nothing applied).  *changed counts rows added
+ * or removed. */
+struct migration_set;
+int ledger_stamp_to(struct ledger *l, struct db *db, const struct migration_set *set,
+		    const char *version, int *changed, struct err *e);
+
 /* "user@host" for applied_by. */
 void ledger_who(struct db *db, char *buf, size_t cap);
 
