@@ -54,6 +54,6 @@ CMD(stamp); CMD(lint); CMD(wait); CMD(backup); CMD(backups); CMD(restore);
 CMD(version);
 
 extern const struct cmd_opt opts_run[], opts_up[], opts_down[], opts_status[],
-	opts_stamp[], opts_restore[], opts_lint[], opts_none[];
+	opts_stamp[], opts_restore[], opts_lint[], opts_history[], opts_none[];
 
 #endif

@@ -32,7 +32,7 @@ static const struct command commands[] = {
 	{ "status", cmd_status, "status [--exit-code]",
 	  "applied, pending, modified, missing and out-of-order migrations", opts_status,
 	  "With --exit-code it exits 3 when something is pending." },
-	{ "history", cmd_history, "history", "what was done, when, by whom, how long", opts_none, NULL },
+	{ "history", cmd_history, "history [--limit N]", "what was done, when, by whom, how long", opts_history, NULL },
 	{ "current", cmd_current, "current", "the latest applied version", opts_none, NULL },
 	{ "new", cmd_new, "new NAME", "create migrations/<UTC timestamp>_<name>.sql", opts_none, NULL },
 	{ "stamp", cmd_stamp, "stamp V", "mark everything up to V applied without running it",

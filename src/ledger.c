@@ -92,8 +92,20 @@ int ledger_exists(struct ledger *l, struct db *db, int *exists, struct err *e)
 int ledger_ensure(struct ledger *l, struct db *db, struct err *e)
 {
 	struct strbuf sql = STRBUF_INIT;
-	int ret;
+	int ret, exists = 0;
+	const char *params[1];
+	PGresult *r;
 
+	params[0] = l->qhistory;
+	if (ledger_exists(l, db, &exists, e) < 0)
+		return -1;
+	r = db_query(db, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params, EXIT_INTERNAL, e);
+	if (!r)
+		return -1;
+	exists = exists && !strcmp(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	if (exists)
+		return 0;
 	if (strcmp(l->schema, "public"))
 		sb_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %s;\n", l->qschema);
 	sb_addf(&sql,
