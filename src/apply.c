@@ -174,7 +174,8 @@ static void rollback(struct db *db)
 
 /* After a failed non-transactional statement: name INVALID indexes the
  * statement mentions, with the command to drop them. */
-static void invalid_index_hint(struct db *db, const struct section *sec, struct err *e)
+static void invalid_index_hint(struct db *db, const struct section *sec, struct err *e,
+			       const char *version, int nrun)
 {
 	struct err e2 = ERR_INIT;
 	struct strbuf hint = STRBUF_INIT;
@@ -198,8 +199,9 @@ static void invalid_index_hint(struct db *db, const struct section *sec, struct 
 		sb_addf(&hint, "%sindex %s was left INVALID; run: DROP INDEX CONCURRENTLY IF EXISTS %s;",
 			hint.len ? " " : "", PQgetvalue(r, i, 0), PQgetvalue(r, i, 0));
 	}
-	if (hint.len)
-		err_hint(e, "%s then fix the migration and run again", hint.buf);
+	err_hint(e, "migration %s runs outside a transaction: %d statement%s before the failing one "
+		 "stay%s applied. %s%sfix the migration, undo what ran, and run again", version, nrun,
+		 nrun == 1 ? "" : "s", nrun == 1 ? "s" : "", hint.buf, hint.len ? " Then " : "");
 	PQclear(r);
 	sb_release(&hint);
 }
@@ -244,10 +246,7 @@ static int run_no_tx(struct db *db, struct ledger *l, const struct migration *m,
 		goto fail;
 	if (run_section(db, sec, EXIT_PARTIAL, &nrun, e) < 0) {
 		e->code = proc_stop_signal() ? 128 + proc_stop_signal() : EXIT_PARTIAL;
-		invalid_index_hint(db, sec, e);
-		if (!e->detail[0])
-			err_detail(e, "migration %s runs outside a transaction: %d statement%s before the "
-				   "failing one stay applied", m->version, nrun, nrun == 1 ? "" : "s");
+		invalid_index_hint(db, sec, e, m->version, nrun);
 		goto fail;
 	}
 	ms = now_ms() - t0;
@@ -376,6 +375,15 @@ static int run_list(struct db *db, struct ledger *l, const struct migration *con
 
 	for (i = 0; i < n; i++) {
 		const struct section *sec = sec_of(list[i], dir);
+		struct sql_stmt *st = NULL;
+		int nst;
+
+		if (sec->present && sql_split(sec->sql, sec->len, &st, &nst, e) < 0) {
+			/* a file that cannot even be split fails before anything runs */
+			err_where(e, sec->path, sec->line + e->line - 1);
+			return -1;
+		}
+		free(st);
 		if (!sec->present)
 			return err_set(e, EXIT_DATAERR, "migration %s has no down section; nothing was rolled back",
 				       list[i]->version);
