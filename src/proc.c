@@ -68,6 +68,22 @@ void proc_watch_child(pid_t pid)
 	child = pid;
 }
 
+void proc_reap_orphans(void)
+{
+	siginfo_t info;
+
+	if (getpid() != 1)
+		return;
+	for (;;) {
+		memset(&info, 0, sizeof(info));
+		if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0 || info.si_pid == 0)
+			return;
+		if (info.si_pid == child)
+			return; /* its owner waits for it */
+		waitpid(info.si_pid, NULL, WNOHANG);
+	}
+}
+
 void proc_restore_defaults(void)
 {
 	signal(SIGTERM, SIG_DFL);

@@ -20,6 +20,9 @@ void proc_install(void);
 int proc_stop_signal(void);
 void proc_watch_conn(PGconn *conn);    /* NULL to clear */
 void proc_watch_child(pid_t pid);      /* 0 to clear */
+/* When we are PID 1 (a container without an init), reap exited processes
+ * that are not the watched child: orphans reparented to us. No-op otherwise. */
+void proc_reap_orphans(void);
 /* Restore default dispositions (before exec). */
 void proc_restore_defaults(void);
 
