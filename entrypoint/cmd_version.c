@@ -1,5 +1,6 @@
 /* cmd_version: `predeploy version` / `--version`: versions of predeploy and
- * of the libraries it was built with. */
+ * of the libraries it was built with (the static build links its own copies,
+ * so this is what actually runs). */
 #include <stdio.h>
 
 #include <libpq-fe.h>
@@ -10,6 +11,10 @@
 #include "cmd.h"
 #include "util/banned.h"
 
+#ifndef PREDEPLOY_PG_QUERY_VERSION
+#define PREDEPLOY_PG_QUERY_VERSION "unknown"
+#endif
+
 CMD(version)
 {
 	int pq = PQlibVersion();
@@ -19,9 +24,9 @@ CMD(version)
 	(void)args;
 	printf("predeploy %s\n", PREDEPLOY_VERSION);
 	printf("libpq %d.%d\n", pq / 10000, pq % 10000);
-	printf("libpg_query (PostgreSQL %s grammar)\n", PG_VERSION);
+	printf("libpg_query %s (PostgreSQL %s parser)\n", PREDEPLOY_PG_QUERY_VERSION, PG_VERSION);
 	printf("libcurl %s\n", cv->version);
-	printf("ssl %s\n", cv->ssl_version ? cv->ssl_version : "none");
+	printf("tls %s\n", cv->ssl_version ? cv->ssl_version : "none");
 	printf("zlib %s\n", zlibVersion());
 	return 0;
 }
