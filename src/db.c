@@ -1,9 +1,11 @@
 /* db: see db.h. */
 #include "db.h"
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util/exitcode.h"
@@ -63,11 +65,31 @@ static void on_notice(void *arg, const char *message)
 	log_info("server: %s", line);
 }
 
+/* Without user= or PGUSER, libpq takes the user name from the user database
+ * (getpwuid), which a FROM scratch image does not have: say what to set
+ * instead of libpq's "could not look up local user ID". */
+static int check_user_known(int url_has_user, struct err *e)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	const char *env = getenv("PGUSER");
+
+	if (url_has_user || (env && *env))
+		return 0;
+	if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 && res)
+		return 0;
+	err_set(e, EXIT_CONFIG, "no database user given and user ID %ld has no user name",
+		(long)geteuid());
+	err_hint(e, "set user= in the database URL (postgres://USER@host/db) or PGUSER; "
+		 "a scratch image has no /etc/passwd");
+	return -1;
+}
+
 int db_connect(const struct config *cfg, struct db *db, struct err *e)
 {
 	const char *keys[4], *vals[4];
 	char reason[512];
-	int n = 0;
+	int n = 0, url_has_user = 0;
 	PGconn *conn;
 
 	if (cfg->database_url) {
@@ -81,13 +103,18 @@ int db_connect(const struct config *cfg, struct db *db, struct err *e)
 			/* the message may quote the URL */
 			return -1;
 		}
-		for (PQconninfoOption *o = opts; o->keyword; o++)
+		for (PQconninfoOption *o = opts; o->keyword; o++) {
 			if (!strcmp(o->keyword, "password") && o->val)
 				log_add_secret(o->val);
+			if (!strcmp(o->keyword, "user") && o->val && *o->val)
+				url_has_user = 1;
+		}
 		PQconninfoFree(opts);
 		keys[n] = "dbname";
 		vals[n++] = cfg->database_url;
 	}
+	if (check_user_known(url_has_user, e) < 0)
+		return -1;
 	keys[n] = "application_name";
 	vals[n++] = "predeploy";
 	keys[n] = "connect_timeout";

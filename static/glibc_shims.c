@@ -7,6 +7,7 @@
  * compiler knew, abort on overflow, then call the plain function. `flag` (the
  * fortify level) only matters for %n handling, which musl does not restrict.
  */
+#define _GNU_SOURCE /* vasprintf */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
