@@ -402,3 +402,25 @@ out:
 	applied_set_release(&a);
 	return ret;
 }
+
+char *ledger_record_sql(struct ledger *l, int up)
+{
+	static const char ms[] =
+		"WITH d AS (SELECT (extract(epoch FROM clock_timestamp() - "
+		"current_setting('predeploy.t0')::timestamptz) * 1000)::int AS ms)";
+	static const char hist_cols[] =
+		"(action, version, name, checksum, outcome, duration_ms, applied_by, host, "
+		"predeploy_version, backup_file, backup_sha256, forced)";
+
+	if (up)
+		return xasprintf("%s, a AS (INSERT INTO %s (version, name, checksum, applied_at, duration_ms, "
+				 "applied_by) SELECT $1, $2, $3, now(), ms, $4 FROM d ON CONFLICT (version) DO UPDATE "
+				 "SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, applied_at = "
+				 "EXCLUDED.applied_at, duration_ms = EXCLUDED.duration_ms, applied_by = "
+				 "EXCLUDED.applied_by RETURNING duration_ms) INSERT INTO %s %s SELECT 'up', $1, $2, $3, "
+				 "'success', duration_ms, $5, $6, $7, $8, $9, $10::boolean FROM a RETURNING duration_ms",
+				 ms, l->qtable, l->qhistory, hist_cols);
+	return xasprintf("%s, a AS (DELETE FROM %s WHERE version = $1) INSERT INTO %s %s SELECT 'down', $1, $2, "
+			 "$3, 'success', ms, $5, $6, $7, $8, $9, $10::boolean FROM d RETURNING duration_ms",
+			 ms, l->qtable, l->qhistory, hist_cols);
+}

@@ -182,7 +182,11 @@ def lock_timeout_retries_then_75(t: Env):
 def migration_lock_wait_logs_holder(t: Env):
     t.write("migrations/1_a.sql", "-- migrate:up\nselect pg_sleep(3);\ncreate table a(id int);\n")
     first = t.spawn("up")
-    time.sleep(0.8)
+    for _ in range(400):
+        if t.sql("select count(*) from pg_stat_activity where query like '%pg_sleep(3)%' "
+                 "and application_name = 'predeploy'") == "1":
+            break
+        time.sleep(0.02)
     r = t.run("up", "--lock-wait", "1s")
     t.expect(r, 75)
     assert "held by pid" in r.err and 'application_name "predeploy"' in r.err, r
