@@ -92,19 +92,19 @@ int ledger_exists(struct ledger *l, struct db *db, int *exists, struct err *e)
 int ledger_ensure(struct ledger *l, struct db *db, struct err *e)
 {
 	struct strbuf sql = STRBUF_INIT;
-	int ret, exists = 0;
-	const char *params[1];
+	int ret;
+	const char *params[2];
 	PGresult *r;
 
-	params[0] = l->qhistory;
-	if (ledger_exists(l, db, &exists, e) < 0)
-		return -1;
-	r = db_query(db, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params, EXIT_INTERNAL, e);
+	params[0] = l->qtable;
+	params[1] = l->qhistory;
+	r = db_query(db, "SELECT pg_catalog.to_regclass($1) IS NOT NULL AND pg_catalog.to_regclass($2) IS NOT NULL",
+		     2, params, EXIT_INTERNAL, e);
 	if (!r)
 		return -1;
-	exists = exists && !strcmp(PQgetvalue(r, 0, 0), "t");
+	l->exists = !strcmp(PQgetvalue(r, 0, 0), "t");
 	PQclear(r);
-	if (exists)
+	if (l->exists)
 		return 0;
 	if (strcmp(l->schema, "public"))
 		sb_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %s;\n", l->qschema);
@@ -142,6 +142,8 @@ int ledger_ensure(struct ledger *l, struct db *db, struct err *e)
 		sb_addf(&m, "could not create the tracking table %s: %s", l->qtable, e->msg);
 		xstrlcpy(e->msg, m.buf, sizeof(e->msg));
 		sb_release(&m);
+	} else {
+		l->exists = 1;
 	}
 	sb_release(&sql);
 	return ret;
@@ -160,10 +162,12 @@ int ledger_read(struct ledger *l, struct db *db, struct applied_set *out, struct
 
 	out->v = NULL;
 	out->n = 0;
-	if (ledger_exists(l, db, &exists, e) < 0)
-		return -1;
-	if (!exists)
-		return 0;
+	if (!l->exists) {
+		if (ledger_exists(l, db, &exists, e) < 0)
+			return -1;
+		if (!exists)
+			return 0;
+	}
 	sb_addf(&sql, "SELECT version, name, coalesce(checksum, ''), "
 		      "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
 		      "coalesce(duration_ms, 0), coalesce(applied_by, '') FROM %s", l->qtable);

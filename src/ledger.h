@@ -32,6 +32,7 @@ struct ledger {
 	char *qtable;       /* "schema"."table" */
 	char *qhistory;     /* "schema"."table_history" */
 	int64_t lock_key;   /* advisory lock key derived from schema.table */
+	int exists;         /* both tables known to exist (set by ledger_ensure) */
 };
 
 #define LEDGER_INIT { 0 }
