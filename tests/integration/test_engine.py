@@ -182,11 +182,7 @@ def lock_timeout_retries_then_75(t: Env):
 def migration_lock_wait_logs_holder(t: Env):
     t.write("migrations/1_a.sql", "-- migrate:up\nselect pg_sleep(3);\ncreate table a(id int);\n")
     first = t.spawn("up")
-    for _ in range(400):
-        if t.sql("select count(*) from pg_stat_activity where query like '%pg_sleep(3)%' "
-                 "and application_name = 'predeploy'") == "1":
-            break
-        time.sleep(0.02)
+    t.wait_for_backend("pg_sleep(3)")
     r = t.run("up", "--lock-wait", "1s")
     t.expect(r, 75)
     assert "held by pid" in r.err and 'application_name "predeploy"' in r.err, r
@@ -305,13 +301,7 @@ def kill_9_mid_migration(t: Env):
     t.write("migrations/1_slow.sql", "-- migrate:up\ncreate table slow(id int);\nselect pg_sleep(30);\n"
                                      "insert into slow values (1);\n")
     p = t.spawn("up")
-    for _ in range(200):
-        if t.sql("select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' "
-                 "and application_name = 'predeploy'") == "1":
-            break
-        time.sleep(0.05)
-    else:
-        raise AssertionError("migration never started")
+    t.wait_for_backend("pg_sleep(30)")
     p.send_signal(signal.SIGKILL)
     p.wait()
     # the server notices the dead client and rolls back; allow it a moment
@@ -333,11 +323,7 @@ def kill_9_mid_migration(t: Env):
 def sigterm_cancels_and_rolls_back(t: Env):
     t.write("migrations/1_slow.sql", "-- migrate:up\ncreate table slow(id int);\nselect pg_sleep(30);\n")
     p = t.spawn("up")
-    for _ in range(200):
-        if t.sql("select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' "
-                 "and application_name = 'predeploy'") == "1":
-            break
-        time.sleep(0.05)
+    t.wait_for_backend("pg_sleep(30)")
     t0 = time.time()
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=20)

@@ -128,11 +128,7 @@ def eight_replicas(t: Env):
 def sigterm_during_migration(t: Env):
     one_migration(t, "1", "create table slow(id int);\nselect pg_sleep(30);")
     p = t.spawn("run", "--", "sh", "-c", "echo STARTED")
-    for _ in range(200):
-        if t.sql("select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' "
-                 "and application_name = 'predeploy'") == "1":
-            break
-        time.sleep(0.05)
+    t.wait_for_backend("pg_sleep(30)")
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=20)
     assert p.returncode == 143, (p.returncode, err)
