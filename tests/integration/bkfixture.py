@@ -45,7 +45,8 @@ refresh materialized view mood_counts;
 
 def pg_dump_schema(t, db=None):
     r = subprocess.run([os.path.join(t.pg["bindir"], "pg_dump"), "--schema-only", "-h", t.pg["sockdir"],
-                        "-p", str(t.pg["port"]), "-U", "postgres", db or t.db],
+                        "-p", str(t.pg["port"]), "-U", "postgres", "--exclude-table=predeploy_migrations*",
+                        db or t.db],
                        capture_output=True, text=True, check=True)
     # \restrict keys are random per run
     return "\n".join(l for l in r.stdout.splitlines() if not l.startswith("\\restrict")
