@@ -502,6 +502,12 @@ static int deliver_one(const struct job *j, struct err *e)
 		curl_slist_free_all(headers);
 		headers = curl_slist_append(NULL, "Content-Type: application/json");
 		headers = curl_slist_append(headers, "Expect:");
+		/* id and timestamp also without a secret: receivers dedupe on the id */
+		sb_addf(&hdr, "webhook-id: %s", j->msg_id);
+		headers = curl_slist_append(headers, hdr.buf);
+		sb_reset(&hdr);
+		sb_addf(&hdr, "webhook-timestamp: %lld", ts);
+		headers = curl_slist_append(headers, hdr.buf);
 		if (j->cfg->webhook_secret) {
 			if (webhook_sign(j->cfg->webhook_secret, j->msg_id, ts, j->body,
 					 j->body_len, &sig, e) < 0) {
@@ -509,11 +515,6 @@ static int deliver_one(const struct job *j, struct err *e)
 				sb_release(&hdr);
 				goto out;
 			}
-			sb_addf(&hdr, "webhook-id: %s", j->msg_id);
-			headers = curl_slist_append(headers, hdr.buf);
-			sb_reset(&hdr);
-			sb_addf(&hdr, "webhook-timestamp: %lld", ts);
-			headers = curl_slist_append(headers, hdr.buf);
 			sb_reset(&hdr);
 			sb_addf(&hdr, "webhook-signature: %s", sig.buf);
 			headers = curl_slist_append(headers, hdr.buf);

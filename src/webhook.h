@@ -16,11 +16,11 @@
  * "allowed_mentions":{"parse":[]}}, built from the summary, the details and
  * the context (host, commit, predeploy version).
  *
- * Signing (Standard Webhooks, when cfg->webhook_secret is set): headers
- * webhook-id ("msg_" + 24 random alphanumerics, the same for every URL and
- * every retry of one message), webhook-timestamp (unix seconds of the
- * attempt) and webhook-signature "v1,<base64 HMAC-SHA256(key,
- * id.timestamp.body)>".  A "whsec_<base64>" secret's key is the decoded
+ * Headers (Standard Webhooks): webhook-id ("msg_" + 24 random alphanumerics,
+ * the same for every URL and every retry of one message) and
+ * webhook-timestamp (unix seconds of the attempt) always; when
+ * cfg->webhook_secret is set also webhook-signature "v1,<base64
+ * HMAC-SHA256(key, id.timestamp.body)>".  A "whsec_<base64>" secret's key is the decoded
  * base64; any other secret is used as raw bytes.
  *
  * Delivery (per URL, URLs one after the other): connect timeout 3 s, 10 s per
