@@ -491,7 +491,8 @@ static int deliver_one(const struct job *j, struct err *e)
 
 	for (;;) {
 		int64_t elapsed = now_ms() - start, remaining = lim->budget_ms - elapsed;
-		int64_t timeout = min64(lim->attempt_timeout_ms, remaining), wait;
+		/* at least 1 ms: 0 would mean "no timeout" to curl */
+		int64_t timeout = remaining < 1 ? 1 : min64(lim->attempt_timeout_ms, remaining), wait;
 		struct strbuf sig = STRBUF_INIT, hdr = STRBUF_INIT;
 		long long ts = (long long)time(NULL);
 		curl_off_t retry_after = 0;
@@ -622,12 +623,19 @@ int webhook_deliver_limits(const struct config *cfg, const struct webhook_msg *m
 	char msg_id[32];
 	int i, failed = 0, ret = -1;
 	struct err first = ERR_INIT;
+	struct sigaction ign, old_pipe;
 
 	if (!cfg->webhooks.n)
 		return 0;
 	if (webhook_check_config(cfg, e) < 0)
 		return -1;
 	curl_init_once();
+	/* CURLOPT_NOSIGNAL leaves SIGPIPE to us: a receiver that closes the
+	 * connection mid-write must not kill the process. */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old_pipe);
 	webhook_new_id(msg_id, sizeof(msg_id));
 	webhook_build_body(cfg->webhook_format, m, time(NULL), &body);
 
@@ -666,6 +674,7 @@ int webhook_deliver_limits(const struct config *cfg, const struct webhook_msg *m
 	}
 	ret = 0;
 out:
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	sb_release(&body);
 	sb_release(&display);
 	return ret;

@@ -65,8 +65,9 @@ struct webhook_limits {
 	int64_t backoff_ms;             /* first retry delay, doubled each time */
 	int64_t retry_after_cap_ms;
 	int64_t budget_ms;              /* per URL, all attempts and waits */
-	/* When non-NULL and non-zero, no further attempt starts (a SIGTERM
-	 * handler's flag); the current one still ends within its timeout. */
+	/* When non-NULL and non-zero, no retry starts and a wait between
+	 * attempts ends (a SIGTERM handler's flag).  The first attempt is always
+	 * made, so the failure webhook of a stopped run still goes out once. */
 	const volatile sig_atomic_t *stop;
 };
 

@@ -209,6 +209,25 @@ def hanging_receiver_bounded(t: Env):
 
 
 @case
+def stop_flag_ends_retries(t: Env):
+    # SIGTERM during the back-off (what `run` does on shutdown): no retry.
+    with Receiver(script=["500"] * 10) as rx:
+        p = subprocess.Popen([DRIVER, "--webhook", rx.url], cwd=t.dir, env=t.env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        rx.wait_for(1, timeout=10)
+        t0 = time.monotonic()
+        p.send_signal(15)
+        out, err = p.communicate(timeout=10)
+        took = time.monotonic() - t0
+        time.sleep(1.5)
+        n = len(rx.snapshot())
+    assert p.returncode == 15, (p.returncode, out, err)
+    assert n == 1, n
+    assert took < 1.0, took
+    assert "1 attempt in" in json.loads(out.strip().splitlines()[-1])["detail"], out
+
+
+@case
 def connection_dropped_is_retried(t: Env):
     with Receiver(script=["close", "200"]) as rx:
         s = send(t, "--webhook", rx.url)

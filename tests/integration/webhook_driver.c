@@ -13,7 +13,9 @@
  * flags.  "data" is {"status":"test"} plus webhook_add_context().  Prints one
  * JSON line {"rc","code","msg","detail"} to stdout; exits with err.code (0 on
  * success).  With --termination-message it also calls termlog_write().
+ * SIGTERM sets the limits' stop flag (no retry after it), as `run` does.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,8 +27,18 @@
 #include "util/strbuf.h"
 #include "util/banned.h"
 
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
 int main(int argc, char **argv)
 {
+	struct webhook_limits lim = WEBHOOK_LIMITS_DEFAULT;
+	struct sigaction sa;
 	struct config cfg;
 	struct err e = ERR_INIT;
 	struct strbuf data = STRBUF_INIT, out = STRBUF_INIT;
@@ -34,6 +46,11 @@ int main(int argc, char **argv)
 	const char *data_arg = NULL, *term = NULL;
 	int i, rc = -1;
 
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	lim.stop = &stop;
 	log_init(LOG_TEXT, LOG_DEBUG);
 	config_defaults(&cfg);
 	if (config_load_env(&cfg, &e) < 0)
@@ -76,7 +93,7 @@ int main(int argc, char **argv)
 		sb_addc(&data, '}');
 	}
 	m.data_json = data.buf;
-	rc = webhook_deliver(&cfg, &m, &e);
+	rc = webhook_deliver_limits(&cfg, &m, &lim, &e);
 	if (term)
 		termlog_write(cfg.termination_log, term);
 out:
