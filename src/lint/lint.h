@@ -82,13 +82,16 @@ struct lint_finding {
 	int64_t bytes;          /* -1 unknown */
 };
 
+struct lint_memory;
+
 struct lint_report {
 	struct lint_finding *v;
 	int n;
 	int alloc;
+	struct lint_memory *mem;    /* what earlier migrations defined (private) */
 };
 
-#define LINT_REPORT_INIT { NULL, 0, 0 }
+#define LINT_REPORT_INIT { NULL, 0, 0, NULL }
 
 /* Lint m's up section; findings are appended to r.  Returns -1 only on an
  * internal failure (e.g. the worker thread could not start). */
