@@ -642,7 +642,7 @@ int lint_migration(const struct migration *m, const struct lint_opts *o, struct 
 	if (!m->up.present || !m->up.sql)
 		return 0;
 	return run_lint(m->up.sql, m->up.len, m->up.path, m->version, m->up.line, m->up.no_transaction,
-			m->format == MIGRATION_PLAIN, o, r, e);
+			m->format == MIGRATION_PLAIN && m->up.line <= 1, o, r, e);
 }
 
 int lint_sql(const char *sql, size_t len, const char *file, int line, int no_transaction,
