@@ -9,8 +9,10 @@
  * joined to pg_class: relation, mode, and what the mode blocks), whether a
  * table or index was rewritten (pg_class.relfilenode changed) and the time
  * taken; then ROLLBACK.  Non-transactional migrations are listed as not
- * traced, and nothing after the first one is traced either (it would have
- * run after it).  Nothing persists: the transaction is always rolled back,
+ * traced (later ones are still traced; one that depends on it fails and
+ * the failure is reported).  Without a lock_timeout on the session, 5s is
+ * used so the rehearsal never queues production traffic for long.
+ * Nothing persists: the transaction is always rolled back,
  * also when a statement fails (the failure is reported in the output and
  * returned as EXIT_MIGRATION).  The caller holds no transaction open.
  * Output goes to `out` as text (OUT_TEXT, OUT_GITHUB) or JSON (OUT_JSON).
