@@ -48,12 +48,15 @@ int report_err(const struct err *e);
  * the exit code on failure, 0 on success. */
 int connect_db(const struct config *cfg, struct db *db, int64_t wait_ms);
 
+/* execvp the app (after "--"): returns 127/126 when it cannot. */
+int run_exec(char **argv);
+
 #define CMD(name) int cmd_##name(struct config *cfg, struct cmd_args *args)
 CMD(run); CMD(up); CMD(down); CMD(status); CMD(history); CMD(current); CMD(new);
 CMD(stamp); CMD(lint); CMD(wait); CMD(backup); CMD(backups); CMD(restore);
 CMD(version);
 
 extern const struct cmd_opt opts_run[], opts_up[], opts_down[], opts_status[],
-	opts_stamp[], opts_restore[], opts_lint[], opts_none[];
+	opts_stamp[], opts_restore[], opts_lint[], opts_history[], opts_none[];
 
 #endif

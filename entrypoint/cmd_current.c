@@ -1,13 +1,43 @@
-/* cmd_current: placeholder until its issue lands. */
+/* cmd_current: `predeploy current`: the latest applied version on stdout
+ * (nothing when none is applied; JSON {"version": ...} with --format json). */
+#include <stdio.h>
+
 #include "cmd.h"
+#include "ledger.h"
 #include "log.h"
 #include "util/exitcode.h"
+#include "util/strbuf.h"
 #include "util/banned.h"
 
 CMD(current)
 {
-	(void)cfg;
-	(void)args;
-	log_error("\"current\" is not built yet");
-	return EXIT_INTERNAL;
+	struct db db = DB_INIT;
+	struct ledger l = LEDGER_INIT;
+	struct err e = ERR_INIT;
+	char v[128];
+	int rc = 0;
+
+	if (args->pos.n)
+		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
+	if (db_connect(cfg, &db, &e) < 0 || ledger_init(&l, &db, cfg->table, &e) < 0 ||
+	    ledger_current_version(&l, &db, v, sizeof(v), &e) < 0) {
+		rc = report_err(&e);
+		goto out;
+	}
+	if (cfg->format == OUT_JSON) {
+		struct strbuf sb = STRBUF_INIT;
+		sb_adds(&sb, "{\"version\":");
+		sb_add_json_str(&sb, v[0] ? v : NULL);
+		sb_adds(&sb, "}\n");
+		fwrite(sb.buf, 1, sb.len, stdout);
+		sb_release(&sb);
+	} else if (v[0]) {
+		printf("%s\n", v);
+	} else {
+		log_info("no migration is applied");
+	}
+out:
+	ledger_release(&l);
+	db_close(&db);
+	return rc;
 }

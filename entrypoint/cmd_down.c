@@ -1,14 +1,97 @@
-/* cmd_down: placeholder until its issue lands. */
+/* cmd_down: `predeploy down [--steps N | --target V]`: roll back applied
+ * migrations with their down sections, newest first (default one step).
+ * Every migration to roll back must have its file and a down section, or
+ * nothing is done. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "apply.h"
 #include "cmd.h"
 #include "log.h"
+#include "proc.h"
+#include "session.h"
 #include "util/exitcode.h"
+#include "util/xalloc.h"
 #include "util/banned.h"
-const struct cmd_opt opts_down[] = { { NULL, 0, NULL } };
+
+const struct cmd_opt opts_down[] = {
+	{ "steps", 1, "roll back the newest N applied migrations (default 1)" },
+	{ "target", 1, "roll back everything applied above version V" },
+	{ "sql", 0, "print the SQL that would run; change nothing" },
+	{ NULL, 0, NULL },
+};
 
 CMD(down)
 {
-	(void)cfg;
-	(void)args;
-	log_error("\"down\" is not built yet");
-	return EXIT_INTERNAL;
+	struct session s = SESSION_INIT;
+	struct err e = ERR_INIT;
+	struct apply_result res = APPLY_RESULT_INIT;
+	struct apply_opts ao = { 0 };
+	struct strbuf sql = STRBUF_INIT;
+	const struct migration **list = NULL;
+	const char *steps_s = args_get(args, "steps"), *target = args_get(args, "target");
+	int rc = 0, steps = 1, n = 0, i;
+
+	if (args->pos.n)
+		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
+	if (steps_s && target)
+		return log_error("--steps and --target cannot be combined"), EXIT_USAGE;
+	if (steps_s && ((steps = atoi(steps_s)) <= 0 || !version_valid(steps_s)))
+		return log_error("invalid value \"%s\" for --steps: expected a number > 0", steps_s), EXIT_USAGE;
+	if (target && !version_valid(target))
+		return log_error("invalid version \"%s\" for --target: expected digits", target), EXIT_USAGE;
+	proc_install();
+	if (session_open(&s, cfg, args_has(args, "sql") ? 0 : SESSION_LOCK | SESSION_ENSURE, &e) < 0)
+		goto fail;
+
+	list = xcalloc((size_t)s.plan.n + 1, sizeof(*list));
+	for (i = s.plan.n - 1; i >= 0; i--) {
+		const struct plan_item *it = &s.plan.v[i];
+		if (!it->a)
+			continue;
+		if (target ? version_cmp(it->version, target) <= 0 : n >= steps)
+			break;
+		if (!it->m) {
+			err_set(&e, EXIT_DRIFT, "cannot roll back %s: its migration file is gone", it->version);
+			goto fail;
+		}
+		if (it->state == MS_MODIFIED && !cfg->allow_drift) {
+			err_set(&e, EXIT_DRIFT, "cannot roll back %s: its file changed after it was applied",
+				it->version);
+			err_where(&e, it->m->up.path, 0);
+			err_hint(&e, "pass --allow-drift to run its current down section anyway");
+			goto fail;
+		}
+		if (!it->m->down.present) {
+			err_set(&e, EXIT_DATAERR, "migration %s has no down section; nothing was rolled back",
+				it->version);
+			err_where(&e, it->m->up.path, 0);
+			goto fail;
+		}
+		list[n++] = it->m;
+	}
+	if (!n) {
+		log_info("nothing to roll back; the database is at version %s",
+			 s.plan.current[0] ? s.plan.current : "(none)");
+		goto out;
+	}
+	ao.lock_timeout_ms = cfg->lock_timeout_ms;
+	ao.lock_retries = cfg->lock_retries;
+	ao.statement_timeout_ms = cfg->statement_timeout_ms;
+	ao.sql_out = args_has(args, "sql") ? &sql : NULL;
+	if (apply_down(&s.db, &s.ledger, list, n, &ao, &res, &e) < 0)
+		goto fail;
+	if (ao.sql_out)
+		fwrite(sql.buf, 1, sql.len, stdout);
+	else
+		log_info("rolled back %d migration%s", res.ndone, res.ndone == 1 ? "" : "s");
+	goto out;
+fail:
+	rc = report_err(&e);
+out:
+	free(list);
+	apply_result_release(&res);
+	sb_release(&sql);
+	session_close(&s);
+	return rc;
 }

@@ -1,13 +1,87 @@
-/* cmd_history: placeholder until its issue lands. */
+/* cmd_history: `predeploy history [--limit N]`: the history table, oldest
+ * first: when, what, which version, outcome, how long, who, backup. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd.h"
+#include "ledger.h"
 #include "log.h"
 #include "util/exitcode.h"
+#include "util/strbuf.h"
 #include "util/banned.h"
+
+const struct cmd_opt opts_history[] = {
+	{ "limit", 1, "show only the newest N entries (default 100)" },
+	{ NULL, 0, NULL },
+};
+
+static const char *const cols[] = { "id", "at", "action", "version", "name", "outcome", "duration_ms",
+				     "applied_by", "host", "predeploy_version", "backup_file", "forced",
+				     "error", "checksum", "sqlstate" };
 
 CMD(history)
 {
-	(void)cfg;
-	(void)args;
-	log_error("\"history\" is not built yet");
-	return EXIT_INTERNAL;
+	struct db db = DB_INIT;
+	struct ledger l = LEDGER_INIT;
+	struct err e = ERR_INIT;
+	PGresult *r = NULL;
+	const char *lim = args_get(args, "limit");
+	int rc = 0, missing = 0, i, j, limit = lim ? atoi(lim) : 100;
+
+	if (args->pos.n)
+		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
+	if (limit <= 0)
+		return log_error("invalid value \"%s\" for --limit: expected a number > 0", lim), EXIT_USAGE;
+	if (db_connect(cfg, &db, &e) < 0 || ledger_init(&l, &db, cfg->table, &e) < 0 ||
+	    !(r = ledger_history_query(&l, &db, limit, &missing, &e))) {
+		rc = report_err(&e);
+		goto out;
+	}
+	if (cfg->format == OUT_JSON) {
+		struct strbuf sb = STRBUF_INIT;
+		sb_addc(&sb, '[');
+		for (i = 0; i < PQntuples(r); i++) {
+			sb_adds(&sb, i ? ",{" : "{");
+			for (j = 0; j < (int)(sizeof(cols) / sizeof(cols[0])); j++) {
+				const char *v = PQgetvalue(r, i, j);
+				sb_addf(&sb, "%s\"%s\":", j ? "," : "", cols[j]);
+				if (!strcmp(cols[j], "id") || (!strcmp(cols[j], "duration_ms") && *v))
+					sb_adds(&sb, v);
+				else if (!strcmp(cols[j], "forced"))
+					sb_adds(&sb, !strcmp(v, "t") ? "true" : "false");
+				else
+					sb_add_json_str(&sb, *v ? v : NULL);
+			}
+			sb_addc(&sb, '}');
+		}
+		sb_adds(&sb, "]\n");
+		fwrite(sb.buf, 1, sb.len, stdout);
+		sb_release(&sb);
+		goto out;
+	}
+	if (missing || !PQntuples(r)) {
+		log_info("no history yet");
+		goto out;
+	}
+	printf("%-20s %-8s %-16s %-8s %8s  %-24s %s\n", "AT", "ACTION", "VERSION", "OUTCOME", "MS", "BY", "NAME / NOTE");
+	for (i = 0; i < PQntuples(r); i++) {
+		char by[300];
+		snprintf(by, sizeof(by), "%s@%s", PQgetvalue(r, i, 7), PQgetvalue(r, i, 8));
+		printf("%-20s %-8s %-16s %-8s %8s  %-24s %s", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+		       PQgetvalue(r, i, 3), PQgetvalue(r, i, 5), PQgetvalue(r, i, 6), by,
+		       PQgetvalue(r, i, 4));
+		if (!strcmp(PQgetvalue(r, i, 11), "t"))
+			printf(" [forced]");
+		if (*PQgetvalue(r, i, 10))
+			printf(" backup=%s", PQgetvalue(r, i, 10));
+		if (*PQgetvalue(r, i, 12))
+			printf(" error: %s", PQgetvalue(r, i, 12));
+		printf("\n");
+	}
+out:
+	PQclear(r);
+	ledger_release(&l);
+	db_close(&db);
+	return rc;
 }

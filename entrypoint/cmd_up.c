@@ -1,14 +1,63 @@
-/* cmd_up: placeholder until its issue lands. */
+/* cmd_up: `predeploy up [--target V] [--sql] [--dry-run]`: apply pending
+ * migrations under the migration lock (see src/deploy.h for the order). */
+#include <stdio.h>
+
 #include "cmd.h"
+#include "deploy.h"
 #include "log.h"
+#include "proc.h"
+#include "session.h"
 #include "util/exitcode.h"
 #include "util/banned.h"
-const struct cmd_opt opts_up[] = { { NULL, 0, NULL } };
+
+const struct cmd_opt opts_up[] = {
+	{ "target", 1, "apply up to and including version V" },
+	{ "sql", 0, "print the SQL that would run (BEGIN/COMMIT, SET LOCAL, tracking inserts); change nothing" },
+	{ "dry-run", 0, "run the pending migrations in a transaction, report locks and rewrites, roll back" },
+	{ NULL, 0, NULL },
+};
 
 CMD(up)
 {
-	(void)cfg;
-	(void)args;
-	log_error("\"up\" is not built yet");
-	return EXIT_INTERNAL;
+	struct session s = SESSION_INIT;
+	struct deploy_opts o = { 0 };
+	struct deploy_result r;
+	struct strbuf sql = STRBUF_INIT, dry = STRBUF_INIT;
+	struct err e = ERR_INIT;
+	int rc = 0, flags;
+
+	if (args->pos.n)
+		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
+	o.target = args_get(args, "target");
+	if (args_has(args, "sql"))
+		o.sql_out = &sql;
+	if (args_has(args, "dry-run")) {
+		o.dry_run = 1;
+		o.dry_run_out = &dry;
+	}
+	if (o.sql_out && o.dry_run)
+		return log_error("--sql and --dry-run cannot be combined"), EXIT_USAGE;
+	proc_install();
+	deploy_result_init(&r);
+	flags = o.sql_out || o.dry_run ? 0 : SESSION_LOCK | SESSION_ENSURE;
+	if (session_open(&s, cfg, flags, &e) < 0 || deploy_up(&s, &o, &r, &e) < 0) {
+		rc = report_err(&e);
+		goto out;
+	}
+	if (o.sql_out) {
+		fwrite(sql.buf, 1, sql.len, stdout);
+	} else if (o.dry_run) {
+		fwrite(dry.buf, 1, dry.len, stdout);
+	} else if (!r.npending) {
+		log_info("nothing to apply; the database is at version %s", r.from_version[0] ? r.from_version : "(none)");
+	} else {
+		log_info("applied %d migration%s: %s -> %s", r.apply.ndone, r.apply.ndone == 1 ? "" : "s",
+			 r.from_version[0] ? r.from_version : "(none)", r.to_version);
+	}
+out:
+	session_close(&s);
+	deploy_result_release(&r);
+	sb_release(&sql);
+	sb_release(&dry);
+	return rc;
 }

@@ -32,7 +32,7 @@ static const struct command commands[] = {
 	{ "status", cmd_status, "status [--exit-code]",
 	  "applied, pending, modified, missing and out-of-order migrations", opts_status,
 	  "With --exit-code it exits 3 when something is pending." },
-	{ "history", cmd_history, "history", "what was done, when, by whom, how long", opts_none, NULL },
+	{ "history", cmd_history, "history [--limit N]", "what was done, when, by whom, how long", opts_history, NULL },
 	{ "current", cmd_current, "current", "the latest applied version", opts_none, NULL },
 	{ "new", cmd_new, "new NAME", "create migrations/<UTC timestamp>_<name>.sql", opts_none, NULL },
 	{ "stamp", cmd_stamp, "stamp V", "mark everything up to V applied without running it",
@@ -175,6 +175,19 @@ int main(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	log_init(LOG_TEXT, LOG_INFO);
+	/* Break-glass: PREDEPLOY_DISABLE=1 execs the app before anything else
+	 * (even a configuration error) can stop it. */
+	if (argc > 2 && !strcmp(argv[1], "run") && getenv("PREDEPLOY_DISABLE") &&
+	    strcmp(getenv("PREDEPLOY_DISABLE"), "") && strcmp(getenv("PREDEPLOY_DISABLE"), "0")) {
+		for (i = 2; i < argc; i++) {
+			if (!strcmp(argv[i], "--") && i + 1 < argc) {
+				log_warn("PREDEPLOY_DISABLE is set: skipping wait, backup, lint and migrations");
+				return run_exec(argv + i + 1);
+			}
+		}
+		log_warn("PREDEPLOY_DISABLE is set and there is no command to exec");
+		return 0;
+	}
 	config_defaults(&cfg);
 	if (config_load_env(&cfg, &e) < 0) {
 		rc = report_err(&e);

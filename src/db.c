@@ -52,6 +52,17 @@ static void register_password(PGconn *conn)
 	PQconninfoFree(opts);
 }
 
+/* Server notices (RAISE NOTICE in a migration, "skipping" messages) go to
+ * the log instead of libpq's bare stderr printing. */
+static void on_notice(void *arg, const char *message)
+{
+	char line[1024];
+
+	(void)arg;
+	first_line(message, line, sizeof(line));
+	log_info("server: %s", line);
+}
+
 int db_connect(const struct config *cfg, struct db *db, struct err *e)
 {
 	const char *keys[4], *vals[4];
@@ -98,6 +109,7 @@ int db_connect(const struct config *cfg, struct db *db, struct err *e)
 		PQfinish(conn);
 		return -1;
 	}
+	PQsetNoticeProcessor(conn, on_notice, NULL);
 	db->conn = conn;
 	db->server_version = PQserverVersion(conn);
 	xstrlcpy(db->dbname, PQdb(conn) ? PQdb(conn) : "", sizeof(db->dbname));

@@ -39,7 +39,7 @@ def _as_server_user(argv):
     return argv
 
 
-def start(extra_conf=None):
+def start(extra_conf=None, port=None):
     base = tempfile.mkdtemp(prefix="predeploy-pg-")
     os.chmod(base, 0o755)
     data = os.path.join(base, "data")
@@ -61,7 +61,7 @@ def start(extra_conf=None):
                                     "--no-sync"]),
                    check=True, stdout=subprocess.DEVNULL)
     os.unlink(pwfile)
-    port = free_port()
+    port = port or free_port()
     conf = [
         "listen_addresses = '127.0.0.1'",
         "port = %d" % port,

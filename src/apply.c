@@ -1,0 +1,617 @@
+/* apply: see apply.h. */
+#include "apply.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proc.h"
+#include "sqlsplit.h"
+#include "util/exitcode.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+#define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
+
+enum direction { DIR_UP, DIR_DOWN };
+
+void apply_result_release(struct apply_result *r)
+{
+	int i;
+
+	for (i = 0; i < r->ndone; i++) {
+		free(r->done[i].version);
+		free(r->done[i].name);
+	}
+	free(r->done);
+	free(r->failed_version);
+	memset(r, 0, sizeof(*r));
+}
+
+static void result_add(struct apply_result *r, const struct migration *m, int64_t ms)
+{
+	r->done = xrealloc(r->done, sizeof(*r->done) * (size_t)(r->ndone + 1));
+	r->done[r->ndone].version = xstrdup(m->version);
+	r->done[r->ndone].name = xstrdup(m->name);
+	r->done[r->ndone].duration_ms = ms;
+	r->ndone++;
+}
+
+/* Line within the statement of a 1-based character position. */
+static int line_of_position(const char *s, size_t len, long pos)
+{
+	int line = 0;
+	long chars = 0;
+	size_t i;
+
+	for (i = 0; i < len && chars < pos - 1; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			chars++;
+		if (s[i] == '\n')
+			line++;
+	}
+	return line;
+}
+
+/* Execute one statement; on failure fill e with the server's error and the
+ * file:line of the statement (refined by the error position). */
+static int exec_stmt(struct db *db, const struct section *sec, const char *text, size_t len,
+		     int line, int err_code, struct err *e)
+{
+	char *sql = xstrndup(text, len);
+	PGresult *r = PQexec(db->conn, sql);
+	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	int ret = 0;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
+		const char *pos = r ? PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION) : NULL;
+		int at = sec->line + line - 1;
+
+		db_error_from_result(r, db->conn, err_code, e);
+		if (pos)
+			at += line_of_position(text, len, atol(pos));
+		err_where(e, sec->path, at);
+		ret = -1;
+	}
+	PQclear(r);
+	free(sql);
+	return ret;
+}
+
+static void timeouts_sql(const struct apply_opts *o, const char *scope, struct strbuf *sb)
+{
+	sb_addf(sb, "SET %slock_timeout = '%lldms';\n", scope, (long long)o->lock_timeout_ms);
+	if (o->statement_timeout_ms > 0)
+		sb_addf(sb, "SET %sstatement_timeout = '%lldms';\n", scope, (long long)o->statement_timeout_ms);
+}
+
+static const struct section *sec_of(const struct migration *m, enum direction dir)
+{
+	return dir == DIR_UP ? &m->up : &m->down;
+}
+
+/* Run the statements of a section. */
+static int run_section(struct db *db, const struct section *sec, int err_code, int *nrun, struct err *e)
+{
+	struct sql_stmt *st = NULL;
+	int n = 0, i, ret = -1;
+
+	*nrun = 0;
+	if (sql_split(sec->sql, sec->len, &st, &n, e) < 0) {
+		err_where(e, sec->path, sec->line + e->line - 1);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (proc_stop_signal()) {
+			err_set(e, 128 + proc_stop_signal(), "stopped by signal %d", proc_stop_signal());
+			goto out;
+		}
+		if (exec_stmt(db, sec, sec->sql + st[i].off, st[i].len, st[i].line, err_code, e) < 0)
+			goto out;
+		(*nrun)++;
+	}
+	ret = 0;
+out:
+	free(st);
+	return ret;
+}
+
+static void print_section(const struct section *sec, struct strbuf *out, struct err *e)
+{
+	struct sql_stmt *st = NULL;
+	int n = 0, i;
+
+	if (sql_split(sec->sql, sec->len, &st, &n, e) < 0) {
+		sb_addf(out, "-- could not split %s: %s\n", sec->path, e->msg);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		sb_add(out, sec->sql + st[i].off, st[i].len);
+		sb_adds(out, ";\n");
+	}
+	free(st);
+}
+
+static void history(struct db *db, struct ledger *l, const char *action, const struct migration *m,
+		    const char *outcome, int64_t ms, const struct apply_opts *o, const struct err *fail)
+{
+	struct history_entry h;
+	struct err e2 = ERR_INIT;
+	struct strbuf msg = STRBUF_INIT;
+
+	memset(&h, 0, sizeof(h));
+	h.action = action;
+	h.version = m->version;
+	h.name = m->name;
+	h.checksum = m->checksum;
+	h.outcome = outcome;
+	h.duration_ms = ms;
+	h.backup_file = o->backup_file;
+	h.backup_sha256 = o->backup_sha256;
+	h.forced = o->forced;
+	if (fail) {
+		if (fail->file[0])
+			sb_addf(&msg, "%s:%d: ", fail->file, fail->line);
+		sb_adds(&msg, fail->msg);
+		h.error = msg.buf;
+		h.sqlstate = fail->sqlstate;
+	}
+	if (ledger_history_add(l, db, &h, &e2) < 0)
+		log_warn("could not record %s of %s in the history table: %s", action, m->version, e2.msg);
+	sb_release(&msg);
+}
+
+static void rollback(struct db *db)
+{
+	struct err e = ERR_INIT;
+
+	if (PQstatus(db->conn) == CONNECTION_OK && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		db_exec(db, "ROLLBACK", EXIT_INTERNAL, &e);
+}
+
+/* After a failed non-transactional statement: name INVALID indexes the
+ * statement mentions, with the command to drop them. */
+static void invalid_index_hint(struct db *db, const struct section *sec, struct err *e,
+			       const char *version, int nrun)
+{
+	struct err e2 = ERR_INIT;
+	struct strbuf hint = STRBUF_INIT;
+	PGresult *r = db_query(db,
+		"SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relname "
+		"FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid",
+		0, NULL, EXIT_INTERNAL, &e2);
+	int i;
+
+	for (i = 0; r && i < PQntuples(r); i++) {
+		const char *name = PQgetvalue(r, i, 1);
+		const char *p = sec->sql;
+		size_t nl = strlen(name);
+		int found = 0;
+
+		for (; *p && !found; p++)
+			found = !strncasecmp(p, name, nl);
+		if (!found)
+			continue;
+		sb_addf(&hint, "%sindex %s was left INVALID; run: DROP INDEX CONCURRENTLY IF EXISTS %s;",
+			hint.len ? " " : "", PQgetvalue(r, i, 0), PQgetvalue(r, i, 0));
+	}
+	err_hint(e, "migration %s runs outside a transaction: %d statement%s before the failing one "
+		 "stay%s applied. %s%sfix the migration, undo what ran, and run again", version, nrun,
+		 nrun == 1 ? "" : "s", nrun == 1 ? "s" : "", hint.buf, hint.len ? " Then " : "");
+	PQclear(r);
+	sb_release(&hint);
+}
+
+static int64_t backoff_ms(int attempt)
+{
+	int64_t d = 500;
+	int i;
+
+	for (i = 0; i < attempt && d < 8000; i++)
+		d *= 2;
+	return d > 8000 ? 8000 : d;
+}
+
+static int record_ledger(struct db *db, struct ledger *l, const struct migration *m, enum direction dir,
+			 int64_t ms, struct err *e)
+{
+	if (dir == DIR_UP)
+		return ledger_mark_applied(l, db, m->version, m->name, m->checksum, ms, e);
+	return ledger_mark_removed(l, db, m->version, e);
+}
+
+static void fail_code(struct err *e, int lock_exhausted)
+{
+	if (proc_stop_signal())
+		e->code = 128 + proc_stop_signal();
+	else if (lock_exhausted)
+		e->code = EXIT_TEMPFAIL;
+}
+
+/* One non-transactional migration. */
+static int run_no_tx(struct db *db, struct ledger *l, const struct migration *m, enum direction dir,
+		     const struct apply_opts *o, struct apply_result *res, struct err *e)
+{
+	const struct section *sec = sec_of(m, dir);
+	struct strbuf sb = STRBUF_INIT;
+	int64_t t0 = now_ms(), ms;
+	int nrun = 0;
+
+	timeouts_sql(o, "", &sb);
+	if (db_exec(db, sb.buf, EXIT_PARTIAL, e) < 0)
+		goto fail;
+	if (run_section(db, sec, EXIT_PARTIAL, &nrun, e) < 0) {
+		e->code = proc_stop_signal() ? 128 + proc_stop_signal() : EXIT_PARTIAL;
+		invalid_index_hint(db, sec, e, m->version, nrun);
+		goto fail;
+	}
+	ms = now_ms() - t0;
+	if (record_ledger(db, l, m, dir, ms, e) < 0)
+		goto fail;
+	history(db, l, dir == DIR_UP ? "up" : "down", m, "success", ms, o, NULL);
+	db_exec(db, "RESET lock_timeout; RESET statement_timeout", EXIT_INTERNAL, e);
+	result_add(res, m, ms);
+	sb_release(&sb);
+	return 0;
+fail:
+	res->failed_version = xstrdup(m->version);
+	{
+		struct err saved = *e;
+		history(db, l, dir == DIR_UP ? "up" : "down", m, "partial", now_ms() - t0, o, &saved);
+		*e = saved;
+	}
+	sb_release(&sb);
+	return -1;
+}
+
+/*
+ * Pipelined execution of one transaction: every statement of the migrations
+ * in it, their tracking/history rows and COMMIT go out without waiting for
+ * each result (libpq pipeline mode), in chunks whose results are read before
+ * the next chunk is sent, so neither side's socket buffer can fill up and
+ * deadlock.  The server still runs them one after another, and after the
+ * first error it skips the rest of the pipeline; the error names the
+ * statement that failed.
+ */
+enum item_kind { IT_CONTROL, IT_STMT, IT_RECORD };
+
+struct item {
+	enum item_kind kind;
+	char *sql;
+	int mig;                      /* index into the batch */
+	const struct section *sec;
+	size_t len;
+	int line;
+};
+
+#define PIPE_CHUNK 128
+#define TEXTOID 25
+
+struct batch {
+	struct item *v;
+	int n, cap;
+	char *record_sql;
+	const char *params[10];
+	char who[512], host[256];
+};
+
+static void batch_add(struct batch *b, enum item_kind k, char *sql, int mig, const struct section *sec,
+		      size_t len, int line)
+{
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 256;
+		b->v = xrealloc(b->v, sizeof(*b->v) * (size_t)b->cap);
+	}
+	b->v[b->n].kind = k;
+	b->v[b->n].sql = sql;
+	b->v[b->n].mig = mig;
+	b->v[b->n].sec = sec;
+	b->v[b->n].len = len;
+	b->v[b->n].line = line;
+	b->n++;
+}
+
+static void batch_release(struct batch *b)
+{
+	int i;
+
+	for (i = 0; i < b->n; i++)
+		free(b->v[i].sql);
+	free(b->v);
+	free(b->record_sql);
+	memset(b, 0, sizeof(*b));
+}
+
+static int send_item(struct db *db, const struct batch *b, const struct item *it,
+		     const struct migration *m, const struct apply_opts *o)
+{
+	static const Oid types[10] = { TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+				       TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID };
+	const char *p[10];
+
+	if (it->kind != IT_RECORD)
+		return PQsendQueryParams(db->conn, it->sql, 0, NULL, NULL, NULL, NULL, 0);
+	memcpy(p, b->params, sizeof(p));
+	p[0] = m->version;
+	p[1] = m->name;
+	p[2] = m->checksum;
+	p[7] = o->backup_file;
+	p[8] = o->backup_sha256;
+	p[9] = o->forced ? "true" : "false";
+	return PQsendQueryParams(db->conn, b->record_sql, 10, types, p, NULL, NULL, 0);
+}
+
+/* Send and read the whole batch. Fills ms[] from the record rows. Returns
+ * 0, or -1 with e describing the first failure and *failed_mig set. */
+static int run_pipeline(struct db *db, struct batch *b, const struct migration *const *list,
+			const struct apply_opts *o, int64_t *ms, int *failed_mig, struct err *e)
+{
+	int sent = 0, got = 0, failed = 0, synced = 0, i;
+
+	if (!PQenterPipelineMode(db->conn))
+		return err_set(e, EXIT_INTERNAL, "could not enter pipeline mode: %s", PQerrorMessage(db->conn));
+	while (got < b->n) {
+		int upto = sent + PIPE_CHUNK < b->n ? sent + PIPE_CHUNK : b->n;
+
+		if (failed)
+			break;
+		for (i = sent; i < upto; i++) {
+			if (!send_item(db, b, &b->v[i], list[b->v[i].mig], o)) {
+				err_set(e, EXIT_MIGRATION, "could not send a statement: %s", PQerrorMessage(db->conn));
+				*failed_mig = b->v[i].mig;
+				failed = 1;
+				break;
+			}
+		}
+		sent = i;
+		if (sent == b->n || failed) {
+			PQpipelineSync(db->conn);
+			synced = 1;
+		} else
+			PQsendFlushRequest(db->conn);
+		PQflush(db->conn);
+		for (; got < sent; got++) {
+			const struct item *it = &b->v[got];
+			PGresult *r;
+
+			while ((r = PQgetResult(db->conn))) {
+				ExecStatusType st = PQresultStatus(r);
+				if (st == PGRES_FATAL_ERROR && !failed) {
+					const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+					db_error_from_result(r, db->conn, EXIT_MIGRATION, e);
+					if (it->sec) {
+						int at = it->sec->line + it->line - 1;
+						if (pos)
+							at += line_of_position(it->sql, it->len, atol(pos));
+						err_where(e, it->sec->path, at);
+					}
+					*failed_mig = it->mig;
+					failed = 1;
+				} else if (st == PGRES_TUPLES_OK && it->kind == IT_RECORD && PQntuples(r) == 1) {
+					ms[it->mig] = atoll(PQgetvalue(r, 0, 0));
+				}
+				PQclear(r);
+			}
+			if (PQstatus(db->conn) == CONNECTION_BAD) {
+				if (!failed)
+					db_error_from_result(NULL, db->conn, EXIT_MIGRATION, e);
+				*failed_mig = it->mig;
+				failed = 1;
+				got = sent;
+				break;
+			}
+		}
+	}
+	/* drain up to and including the sync */
+	if (PQstatus(db->conn) == CONNECTION_OK) {
+		if (!synced) {
+			PQpipelineSync(db->conn);
+			PQflush(db->conn);
+		}
+		for (;;) {
+			PGresult *r = PQgetResult(db->conn);
+			if (!r) {
+				if (PQstatus(db->conn) != CONNECTION_OK)
+					break;
+				continue;
+			}
+			if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+				PQclear(r);
+				break;
+			}
+			PQclear(r);
+		}
+		PQexitPipelineMode(db->conn);
+	}
+	return failed ? -1 : 0;
+}
+
+/* Migrations [from, to) in one transaction, with lock_timeout retries. */
+static int run_tx(struct db *db, struct ledger *l, const struct migration *const *list, int from, int to,
+		  enum direction dir, const struct apply_opts *o, struct apply_result *res, struct err *e)
+{
+	struct batch b;
+	struct strbuf sb = STRBUF_INIT;
+	int attempt, i, j, failed_mig = 0, ret = -1;
+	int64_t *ms = xcalloc((size_t)(to - from) + 1, sizeof(*ms));
+	const struct migration *cur = list[from];
+	int64_t t_start = 0;
+	char dur[32];
+
+	memset(&b, 0, sizeof(b));
+	b.record_sql = ledger_record_sql(l, dir == DIR_UP);
+	ledger_who(db, b.who, sizeof(b.who));
+	if (gethostname(b.host, sizeof(b.host) - 1) < 0)
+		xstrlcpy(b.host, "unknown", sizeof(b.host));
+	b.params[3] = b.who;
+	b.params[4] = db->user;
+	b.params[5] = b.host;
+	b.params[6] = PREDEPLOY_VERSION;
+
+	batch_add(&b, IT_CONTROL, xstrdup("BEGIN"), 0, NULL, 0, 0);
+	timeouts_sql(o, "LOCAL ", &sb);
+	sb_setlen(&sb, sb.len - 2); /* one statement per item: drop ";\n" */
+	{
+		/* SET LOCAL lock_timeout = 'Nms';\nSET LOCAL statement_timeout ... -> separate items */
+		char *copy = xstrdup(sb.buf), *p = copy, *nl;
+		while ((nl = strstr(p, ";\n"))) {
+			batch_add(&b, IT_CONTROL, xstrndup(p, (size_t)(nl - p)), 0, NULL, 0, 0);
+			p = nl + 2;
+		}
+		batch_add(&b, IT_CONTROL, xstrdup(p), 0, NULL, 0, 0);
+		free(copy);
+	}
+	for (i = from; i < to; i++) {
+		const struct section *sec = sec_of(list[i], dir);
+		struct sql_stmt *st = NULL;
+		int n = 0;
+
+		batch_add(&b, IT_CONTROL, xstrdup("SELECT pg_catalog.set_config('predeploy.t0', "
+						  "pg_catalog.clock_timestamp()::text, true)"), i - from, NULL, 0, 0);
+		if (sql_split(sec->sql, sec->len, &st, &n, e) < 0) {
+			err_where(e, sec->path, sec->line + e->line - 1);
+			goto out;
+		}
+		for (j = 0; j < n; j++)
+			batch_add(&b, IT_STMT, xstrndup(sec->sql + st[j].off, st[j].len), i - from, sec, st[j].len,
+				  st[j].line);
+		free(st);
+		batch_add(&b, IT_RECORD, NULL, i - from, NULL, 0, 0);
+	}
+	batch_add(&b, IT_CONTROL, xstrdup("COMMIT"), to - from - 1, NULL, 0, 0);
+
+	for (attempt = 0;; attempt++) {
+		if (proc_stop_signal()) {
+			err_set(e, 128 + proc_stop_signal(), "stopped by signal %d", proc_stop_signal());
+			break;
+		}
+		t_start = now_ms();
+		if (run_pipeline(db, &b, list + from, o, ms, &failed_mig, e) == 0) {
+			for (i = from; i < to; i++)
+				result_add(res, list[i], ms[i - from]);
+			ret = 0;
+			goto out;
+		}
+		cur = list[from + failed_mig];
+		rollback(db);
+		if (!strcmp(e->sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) && !proc_stop_signal() &&
+		    attempt < o->lock_retries) {
+			int64_t d = backoff_ms(attempt);
+			log_warn("%s: %s; rolled back, retrying in %s (%d of %d)", cur->version, e->msg,
+				 duration_format(d, dur, sizeof(dur)), attempt + 1, o->lock_retries);
+			res->retries++;
+			if (sleep_ms(d) == 0 || !proc_stop_signal())
+				continue;
+		}
+		break;
+	}
+	fail_code(e, !strcmp(e->sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE));
+	if (e->code == EXIT_TEMPFAIL)
+		err_hint(e, "another session held a conflicting lock for longer than --lock-timeout on "
+			    "every try; nothing of this migration was applied; retry later");
+	res->failed_version = xstrdup(cur->version);
+	{
+		struct err saved = *e;
+		history(db, l, dir == DIR_UP ? "up" : "down", cur, "failed", now_ms() - t_start, o, &saved);
+		*e = saved;
+	}
+out:
+	batch_release(&b);
+	free(ms);
+	sb_release(&sb);
+	return ret;
+}
+
+static void print_plan(struct db *db, struct ledger *l, const struct migration *const *list, int n,
+		       enum direction dir, const struct apply_opts *o, struct strbuf *out)
+{
+	struct err e = ERR_INIT;
+	int i, open = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct migration *m = list[i];
+		const struct section *sec = sec_of(m, dir);
+
+		sb_addf(out, "-- %s %s (%s, line %d)\n", dir == DIR_UP ? "up" : "down", m->version,
+			sec->path, sec->line);
+		if (sec->no_transaction) {
+			timeouts_sql(o, "", out);
+		} else if (!open) {
+			sb_adds(out, "BEGIN;\n");
+			timeouts_sql(o, "LOCAL ", out);
+			open = 1;
+		}
+		print_section(sec, out, &e);
+		if (dir == DIR_UP)
+			ledger_mark_applied_sql(l, db, m->version, m->name, m->checksum, out);
+		else
+			sb_addf(out, "DELETE FROM %s WHERE version = '%s';\n", l->qtable, m->version);
+		if (!sec->no_transaction && (!o->single_transaction || i == n - 1)) {
+			sb_adds(out, "COMMIT;\n");
+			open = 0;
+		}
+		sb_addc(out, '\n');
+	}
+	if (open)
+		sb_adds(out, "COMMIT;\n");
+}
+
+static int run_list(struct db *db, struct ledger *l, const struct migration *const *list, int n,
+		    enum direction dir, const struct apply_opts *o, struct apply_result *res, struct err *e)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const struct section *sec = sec_of(list[i], dir);
+		struct sql_stmt *st = NULL;
+		int nst;
+
+		if (sec->present && sql_split(sec->sql, sec->len, &st, &nst, e) < 0) {
+			/* a file that cannot even be split fails before anything runs */
+			err_where(e, sec->path, sec->line + e->line - 1);
+			return -1;
+		}
+		free(st);
+		if (!sec->present)
+			return err_set(e, EXIT_DATAERR, "migration %s has no down section; nothing was rolled back",
+				       list[i]->version);
+		if (o->single_transaction && sec->no_transaction) {
+			err_set(e, EXIT_USAGE, "--single-transaction cannot include migration %s: it runs "
+				"outside a transaction", list[i]->version);
+			err_where(e, sec->path, 0);
+			return -1;
+		}
+	}
+	if (o->sql_out) {
+		print_plan(db, l, list, n, dir, o, o->sql_out);
+		return 0;
+	}
+	if (o->single_transaction)
+		return n ? run_tx(db, l, list, 0, n, dir, o, res, e) : 0;
+	for (i = 0; i < n; i++) {
+		int r = sec_of(list[i], dir)->no_transaction ? run_no_tx(db, l, list[i], dir, o, res, e)
+							     : run_tx(db, l, list, i, i + 1, dir, o, res, e);
+		if (r < 0)
+			return -1;
+		log_info("%s %s_%s (%lld ms)", dir == DIR_UP ? "applied" : "rolled back", list[i]->version,
+			 list[i]->name, (long long)res->done[res->ndone - 1].duration_ms);
+	}
+	return 0;
+}
+
+int apply_up(struct db *db, struct ledger *l, const struct migration *const *list, int n,
+	     const struct apply_opts *o, struct apply_result *res, struct err *e)
+{
+	return run_list(db, l, list, n, DIR_UP, o, res, e);
+}
+
+int apply_down(struct db *db, struct ledger *l, const struct migration *const *list, int n,
+	       const struct apply_opts *o, struct apply_result *res, struct err *e)
+{
+	return run_list(db, l, list, n, DIR_DOWN, o, res, e);
+}

@@ -1,0 +1,42 @@
+/*
+ * deploy: the migrate part of `up` and `run`, in the order of SPEC.md's
+ * pipeline, on an open session (files read, connected, lock held):
+ *
+ *   drift check -> pending list -> lint gate -> backup (policy) -> apply
+ *
+ * Nothing pending means no lint, no backup, no writes.  The result carries
+ * what the report (logs, webhook, termination message) needs.
+ */
+#ifndef PREDEPLOY_DEPLOY_H
+#define PREDEPLOY_DEPLOY_H
+
+#include "apply.h"
+#include "session.h"
+#include "util/strbuf.h"
+
+struct deploy_opts {
+	const char *target;          /* up --target V; NULL = all */
+	struct strbuf *sql_out;      /* up --sql */
+	int dry_run;                 /* up --dry-run */
+	struct strbuf *dry_run_out;
+};
+
+struct deploy_result {
+	struct apply_result apply;
+	char from_version[128];
+	char to_version[128];
+	int npending;
+	struct strbuf lint_json;     /* JSON array of findings ("[]" when none) */
+	struct strbuf lint_text;     /* human findings, for the log */
+	int lint_blocked;
+	char *backup_file;           /* NULL when none was taken or reused */
+	char *backup_sha256;
+	int backup_reused;
+	int forced;
+};
+
+void deploy_result_init(struct deploy_result *r);
+void deploy_result_release(struct deploy_result *r);
+int deploy_up(struct session *s, const struct deploy_opts *o, struct deploy_result *r, struct err *e);
+
+#endif

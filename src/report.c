@@ -1,0 +1,124 @@
+/* report: see report.h. */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/exitcode.h"
+#include "util/timeutil.h"
+#include "util/banned.h"
+
+const char *report_app_commit(void)
+{
+	static const char *const vars[] = { "SOURCE_COMMIT", "RENDER_GIT_COMMIT", "GIT_COMMIT",
+					    "GITHUB_SHA", "COMMIT_SHA" };
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+		if (v && *v)
+			return v;
+	}
+	return NULL;
+}
+
+static void kv_str(struct strbuf *o, const char *k, const char *v)
+{
+	sb_addf(o, ",\"%s\":", k);
+	sb_add_json_str(o, v && *v ? v : NULL);
+}
+
+void report_data_json(const struct report *r, struct strbuf *o)
+{
+	const struct deploy_result *d = r->result;
+	char host[256] = "";
+	int i;
+
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		host[0] = '\0';
+	sb_adds(o, "{\"status\":");
+	sb_add_json_str(o, r->status);
+	sb_addf(o, ",\"exit_code\":%d", r->exit_code);
+	kv_str(o, "exit_reason", exitcode_name(r->exit_code));
+	kv_str(o, "database", r->database);
+	kv_str(o, "database_host", r->db_host);
+	kv_str(o, "host", host);
+	kv_str(o, "commit", report_app_commit());
+	kv_str(o, "predeploy_version", PREDEPLOY_VERSION);
+	sb_addf(o, ",\"duration_ms\":%lld", (long long)r->duration_ms);
+	if (d) {
+		kv_str(o, "from_version", d->from_version);
+		kv_str(o, "to_version", d->to_version);
+		sb_addf(o, ",\"pending\":%d,\"applied\":[", d->npending);
+		for (i = 0; i < d->apply.ndone; i++) {
+			sb_adds(o, i ? ",{\"version\":" : "{\"version\":");
+			sb_add_json_str(o, d->apply.done[i].version);
+			sb_adds(o, ",\"name\":");
+			sb_add_json_str(o, d->apply.done[i].name);
+			sb_addf(o, ",\"duration_ms\":%lld}", (long long)d->apply.done[i].duration_ms);
+		}
+		sb_adds(o, "]");
+		if (d->backup_file) {
+			sb_adds(o, ",\"backup\":{\"file\":");
+			sb_add_json_str(o, d->backup_file);
+			sb_adds(o, ",\"sha256\":");
+			sb_add_json_str(o, d->backup_sha256);
+			sb_addf(o, ",\"reused\":%s}", d->backup_reused ? "true" : "false");
+		} else {
+			sb_adds(o, ",\"backup\":null");
+		}
+		sb_adds(o, ",\"lint\":");
+		sb_add(o, d->lint_json.buf, d->lint_json.len);
+		sb_addf(o, ",\"forced\":%s", d->forced ? "true" : "false");
+	}
+	if (r->error) {
+		const struct err *e = r->error;
+		sb_adds(o, ",\"error\":{\"message\":");
+		sb_add_json_str(o, e->msg);
+		kv_str(o, "detail", e->detail);
+		kv_str(o, "hint", e->hint);
+		kv_str(o, "sqlstate", e->sqlstate);
+		kv_str(o, "file", e->file);
+		if (e->line)
+			sb_addf(o, ",\"line\":%d", e->line);
+		else
+			sb_adds(o, ",\"line\":null");
+		sb_adds(o, "}");
+	} else {
+		sb_adds(o, ",\"error\":null");
+	}
+	sb_adds(o, "}");
+}
+
+void report_summary(const struct report *r, struct strbuf *o)
+{
+	const struct deploy_result *d = r->result;
+	char dur[32];
+
+	duration_format(r->duration_ms, dur, sizeof(dur));
+	sb_addf(o, "deploy %s on %s (exit %d)", r->status, r->database ? r->database : "database",
+		r->exit_code);
+	if (d) {
+		if (d->apply.ndone)
+			sb_addf(o, ": %d applied (%s -> %s)", d->apply.ndone,
+				d->from_version[0] ? d->from_version : "none", d->to_version);
+		else if (!d->npending)
+			sb_addf(o, ": nothing pending, at %s", d->from_version[0] ? d->from_version : "no version");
+		else
+			sb_addf(o, ": %d pending, still at %s", d->npending,
+				d->from_version[0] ? d->from_version : "no version");
+		if (d->backup_file)
+			sb_addf(o, "; backup %s%s", d->backup_file, d->backup_reused ? " (reused)" : "");
+	}
+	sb_addf(o, " in %s", dur);
+	if (r->error) {
+		sb_adds(o, "; error: ");
+		if (r->error->file[0])
+			sb_addf(o, "%s:%d: ", r->error->file, r->error->line);
+		sb_adds(o, r->error->msg);
+		if (r->error->sqlstate[0])
+			sb_addf(o, " (SQLSTATE %s)", r->error->sqlstate);
+	}
+}

@@ -1,0 +1,49 @@
+/*
+ * session: what every database command starts with: the migration files,
+ * a connection, the tracking tables, optionally the migration lock, and
+ * the plan (files vs. tracking table).
+ *
+ *   struct session s = SESSION_INIT;
+ *   if (session_open(&s, cfg, SESSION_LOCK | SESSION_ENSURE, &err) < 0) ...
+ *   ... s.plan, s.files, s.applied, s.db, s.ledger ...
+ *   session_close(&s);            // releases the lock, closes; safe twice
+ *
+ * Files are read before connecting, so a bad file fails (EXIT_DATAERR)
+ * before the database is touched.  With SESSION_LOCK the state is read
+ * after the lock is held, so a replica that waited sees what the winner did.
+ */
+#ifndef PREDEPLOY_SESSION_H
+#define PREDEPLOY_SESSION_H
+
+#include "config.h"
+#include "db.h"
+#include "ledger.h"
+#include "migration.h"
+#include "plan.h"
+
+enum {
+	SESSION_LOCK = 1,      /* take the advisory lock (waits up to --lock-wait) */
+	SESSION_ENSURE = 2,    /* create the tracking tables if missing */
+	SESSION_WAIT = 4,      /* wait for the database (--wait-timeout) */
+	SESSION_NO_FILES = 8,  /* do not read the migrations directory */
+};
+
+struct session {
+	const struct config *cfg;
+	struct db db;
+	struct ledger ledger;
+	struct migration_set files;
+	struct applied_set applied;
+	struct plan plan;
+	int locked;
+};
+
+#define SESSION_INIT { NULL, DB_INIT, LEDGER_INIT, MIGRATION_SET_INIT, APPLIED_SET_INIT, PLAN_INIT, 0 }
+
+int session_open(struct session *s, const struct config *cfg, int flags, struct err *e);
+/* Re-read the tracking table and rebuild the plan. */
+int session_refresh(struct session *s, struct err *e);
+void session_unlock(struct session *s);
+void session_close(struct session *s);
+
+#endif
