@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backup.h"
 #include "catalog.h"
 #include "dryrun.h"
 #include "lint/lint.h"
@@ -120,6 +121,22 @@ int deploy_up(struct session *s, const struct deploy_opts *o, struct deploy_resu
 	if (o->dry_run) {
 		ret = dryrun_trace(&s->db, pending, n, cfg->format, o->dry_run_out, e);
 		goto out;
+	}
+
+	if (!o->sql_out && backup_wanted(cfg, n)) {
+		struct backup_info bi;
+		struct strlist versions = { 0 };
+		int i, rc;
+
+		for (i = 0; i < n; i++)
+			strlist_add(&versions, pending[i]->version);
+		rc = backup_for_deploy(cfg, &s->db, s->plan.current, &versions, &bi, e);
+		strlist_clear(&versions);
+		if (rc < 0)
+			goto out;
+		r->backup_file = xstrdup(bi.path);
+		r->backup_sha256 = xstrdup(bi.sha256);
+		r->backup_reused = bi.reused;
 	}
 
 	memset(&ao, 0, sizeof(ao));

@@ -152,6 +152,8 @@ def sigterm_during_migration(t: Env):
 def nothing_pending_one_webhook_app_runs(t: Env):
     one_migration(t)
     t.expect(t.run("run"), 0)
+    taken = sorted(os.listdir(t.path("backups")))
+    assert len([f for f in taken if f.endswith(".sql.gz")]) == 1, taken
     with Receiver(secret=SECRET) as rx:
         r = t.run("run", "--webhook", rx.url, "--backup-dir", t.path("backups"), "--", "sh", "-c", "echo STARTED",
                   env={"PREDEPLOY_WEBHOOK_SECRET": SECRET, "GIT_COMMIT": "abc123"})
@@ -168,7 +170,7 @@ def nothing_pending_one_webhook_app_runs(t: Env):
     assert d["status"] == "succeeded" and d["exit_code"] == 0 and d["pending"] == 0
     assert d["applied"] == [] and d["backup"] is None and d["commit"] == "abc123"
     assert d["database"] == t.db
-    assert not os.path.exists(t.path("backups")) or os.listdir(t.path("backups")) == []
+    assert sorted(os.listdir(t.path("backups"))) == taken
     assert pgserver.PASSWORD not in req["body"]
 
 
@@ -249,6 +251,32 @@ def termination_log(t: Env):
     t.expect(r, 11)
     content = open(log).read()
     assert "deploy failed" in content and "22012" in content and "2_m.sql:2" in content, content
+
+
+@case
+def failing_pending_backs_up_once(t: Env):
+    """A restart loop with the same failing migration takes one backup, not
+    one per start (--backup-reuse)."""
+    one_migration(t, "1", "create table a(id int);")
+    t.expect(t.run("run"), 0)
+    one_migration(t, "2", "select 1/0;")
+    for _ in range(3):
+        t.expect(t.run("run", "--", "true"), 11)
+    dumps = [f for f in os.listdir(t.path("backups")) if f.endswith(".sql.gz")]
+    assert len(dumps) == 2, dumps   # one for the first deploy, one at version 1
+    h = t.sql("select count(distinct backup_file) from predeploy_migrations_history where version = '2'")
+    assert h == "1", h
+
+
+@case
+def backup_failure_is_14_and_nothing_runs(t: Env):
+    one_migration(t, "1", "create table a(id int);")
+    r = t.run("run", "--pg-dump", "/nonexistent/pg_dump", "--", "sh", "-c", "echo STARTED")
+    t.expect(r, 14)
+    assert "STARTED" not in r.out
+    assert t.sql("select to_regclass('a') is null") == "t"
+    # no backup wanted: runs
+    t.expect(t.run("run", "--backup", "never"), 0)
 
 
 if __name__ == "__main__":
