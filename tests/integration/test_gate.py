@@ -126,5 +126,17 @@ def dry_run_changes_nothing(t: Env):
     assert t.sql("select count(*) from predeploy_migrations") == "1"
 
 
+@case
+def down_on_protected_table_needs_force(t: Env):
+    t.write("migrations/1_pay.sql", "-- migrate:up\ncreate table payments(id int);\n-- migrate:down\ndrop table payments;\n")
+    t.expect(t.run("up", "--backup", "never"), 0)
+    r = t.run("down", "--protect", "payments")
+    t.expect(r, 10)
+    assert t.sql("select to_regclass('payments') is not null") == "t"
+    t.expect(t.run("down", "--protect", "payments", "--force"), 0)
+    assert t.sql("select to_regclass('payments') is null") == "t"
+    assert t.sql("select forced from predeploy_migrations_history where action = 'down'") == "t"
+
+
 if __name__ == "__main__":
     main()
