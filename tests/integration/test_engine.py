@@ -158,11 +158,13 @@ def lock_timeout_retries_then_75(t: Env):
          "begin; lock table hot in access share mode; select pg_sleep(60);"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
+        for _ in range(400):
             if t.sql("select count(*) from pg_locks l join pg_class c on c.oid = l.relation "
                      "where c.relname = 'hot' and l.granted") != "0":
                 break
             time.sleep(0.05)
+        else:
+            raise AssertionError("the lock holder never got its lock")
         r = t.run("up", "--lock-timeout", "200ms", "--lock-retries", "2")
         t.expect(r, 75)
         assert r.err.count("retrying") == 2, r
