@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dryrun.h"
 #include "log.h"
 #include "util/exitcode.h"
 #include "util/xalloc.h"
@@ -44,6 +45,12 @@ int deploy_up(struct session *s, const struct deploy_opts *o, struct deploy_resu
 	r->npending = n;
 	if (n == 0) {
 		ret = 0;
+		goto out;
+	}
+
+	if (o->dry_run) {
+		/* rehearse in one transaction, report locks and rewrites, roll back */
+		ret = dryrun_trace(&s->db, pending, n, cfg->format, o->dry_run_out, e);
 		goto out;
 	}
 
