@@ -44,16 +44,18 @@ static int is_applied(const struct applied_set *a, const char *version)
 static int lint_set(const struct migration_set *set, const struct applied_set *a,
 		    const struct lint_opts *o, struct lint_report *r, int *count, struct err *e)
 {
-	int i;
+	const struct migration **v = calloc((size_t)set->n + 1, sizeof(*v));
+	int i, n = 0, ret;
 
-	for (i = 0; i < set->n; i++) {
-		if (a && is_applied(a, set->v[i].version))
-			continue;
-		if (lint_migration(&set->v[i], o, r, e) < 0)
-			return -1;
-		++*count;
-	}
-	return 0;
+	if (!v)
+		return err_set(e, EXIT_INTERNAL, "out of memory");
+	for (i = 0; i < set->n; i++)
+		if (!a || !is_applied(a, set->v[i].version))
+			v[n++] = &set->v[i];
+	ret = lint_migrations(v, n, o, r, e);
+	*count += n;
+	free(v);
+	return ret;
 }
 
 static int lint_path(const char *path, const struct lint_opts *o, struct lint_report *r, int *count,

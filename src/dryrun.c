@@ -18,6 +18,7 @@ static const char locks_sql[] =
 	"  join pg_catalog.pg_class c on c.oid = l.relation"
 	" where l.pid = pg_catalog.pg_backend_pid() and l.locktype = 'relation' and l.granted"
 	"   and c.relnamespace not in ('pg_catalog'::pg_catalog.regnamespace,"
+	"                              'pg_toast'::pg_catalog.regnamespace,"
 	"                              'information_schema'::pg_catalog.regnamespace)"
 	" order by 1, 2";
 
@@ -339,7 +340,9 @@ int dryrun_trace(struct db *db, const struct migration *const *pending, int n,
 	if (fmt == OUT_JSON)
 		sb_adds(out, "{\"migrations\":[");
 	else
-		sb_addf(out, "dry run: %d pending migration%s in one transaction, rolled back afterwards\n",
+		sb_addf(out, "dry run: %d pending migration%s in one transaction, rolled back afterwards\n"
+			"(per statement: the locks it newly took; a relation and mode an earlier statement\n"
+			"already holds is not repeated; catalog and TOAST relations are left out)\n",
 			n, n == 1 ? "" : "s");
 	for (i = 0; i < n; i++) {
 		const struct migration *m = pending[i];

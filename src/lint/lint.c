@@ -463,6 +463,87 @@ static void scan_annotations(struct lint_ctx *c, const char *gap, size_t n, int 
 
 /* ---- one statement ---- */
 
+/*
+ * libpg_query's raw parser, for statements no rule looks at (INSERT, COMMENT,
+ * GRANT, CREATE FUNCTION/VIEW, ...): they are only checked for syntax, which
+ * skips building, packing and unpacking a protobuf tree (most of the cost of
+ * a big INSERT).  These entry points are exported by libpg_query and declared
+ * in its pg_query_internal.h, which needs PostgreSQL's headers; the tree is
+ * an opaque pointer here and is freed with its memory context.
+ */
+typedef struct {
+	void *tree;
+	char *stderr_buffer;
+	PgQueryError *error;
+} raw_parse_result;
+
+raw_parse_result pg_query_raw_parse(const char *input);
+void *pg_query_enter_memory_context(void);
+void pg_query_exit_memory_context(void *ctx);
+void pg_query_free_error(PgQueryError *error);
+
+static int word_at(const char *s, size_t len, size_t *i, const char *w)
+{
+	size_t n = strlen(w);
+
+	if (*i + n > len || strncasecmp(s + *i, w, n) ||
+	    (*i + n < len && (isalnum((unsigned char)s[*i + n]) || s[*i + n] == '_')))
+		return 0;
+	*i += n;
+	while (*i < len && isspace((unsigned char)s[*i]))
+		(*i)++;
+	return 1;
+}
+
+/* Statements that no rule (and no tracking) looks at. */
+static int syntax_only(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	if (word_at(s, len, &i, "insert") || word_at(s, len, &i, "comment") ||
+	    word_at(s, len, &i, "grant") || word_at(s, len, &i, "revoke") ||
+	    word_at(s, len, &i, "do") || word_at(s, len, &i, "copy"))
+		return 1;
+	if (!word_at(s, len, &i, "create"))
+		return 0;
+	if (word_at(s, len, &i, "or"))
+		word_at(s, len, &i, "replace");
+	return word_at(s, len, &i, "function") || word_at(s, len, &i, "procedure") ||
+	       word_at(s, len, &i, "view") || word_at(s, len, &i, "trigger") ||
+	       word_at(s, len, &i, "policy") || word_at(s, len, &i, "type") ||
+	       word_at(s, len, &i, "domain") || word_at(s, len, &i, "rule");
+}
+
+/* Syntax check only; returns the error (free with pg_query_free_error) or NULL. */
+static PgQueryError *raw_check(const char *s)
+{
+	void *ctx = pg_query_enter_memory_context();
+	raw_parse_result r = pg_query_raw_parse(s);
+
+	pg_query_exit_memory_context(ctx);
+	free(r.stderr_buffer);
+	return r.error;
+}
+
+static void report_syntax(struct lint_ctx *c, const char *s, size_t len, const PgQueryError *err)
+{
+	struct strbuf msg = STRBUF_INIT;
+	int line = c->line, col = c->col, k;
+
+	/* cursorpos is 1-based in characters; count lines up to it */
+	for (k = 0; err->cursorpos > 0 && k < err->cursorpos - 1 && (size_t)k < len; k++) {
+		if (s[k] == '\n') {
+			line++;
+			col = 1;
+		} else if (((unsigned char)s[k] & 0xC0) != 0x80) {
+			col++;
+		}
+	}
+	sb_addf(&msg, "syntax error: %s", err->message ? err->message : "unknown");
+	emit_full(c, "syntax_error", NULL, NULL, msg.buf, line, col);
+	sb_release(&msg);
+}
+
 static void position(const char *sql, size_t off, int base_line, int rel_line, int *line, int *col)
 {
 	size_t k = off;
@@ -502,23 +583,19 @@ static void lint_one(struct lint_ctx *c, const char *text, size_t len)
 		free(s);
 		return;
 	}
+	if (syntax_only(s, len)) {
+		PgQueryError *err = raw_check(s);
+
+		if (err) {
+			report_syntax(c, s, len, err);
+			pg_query_free_error(err);
+		}
+		free(s);
+		return;
+	}
 	pr = pg_query_parse_protobuf(s);
 	if (pr.error) {
-		struct strbuf msg = STRBUF_INIT;
-		int line = c->line, col = c->col, k;
-
-		/* cursorpos is 1-based in characters; count lines up to it */
-		for (k = 0; pr.error->cursorpos > 0 && k < pr.error->cursorpos - 1 && (size_t)k < len; k++) {
-			if (s[k] == '\n') {
-				line++;
-				col = 1;
-			} else if (((unsigned char)s[k] & 0xC0) != 0x80) {
-				col++;
-			}
-		}
-		sb_addf(&msg, "syntax error: %s", pr.error->message ? pr.error->message : "unknown");
-		emit_full(c, "syntax_error", NULL, NULL, msg.buf, line, col);
-		sb_release(&msg);
+		report_syntax(c, s, len, pr.error);
 		goto out;
 	}
 	tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (const uint8_t *)pr.parse_tree.data);
@@ -567,22 +644,23 @@ static void lint_section(struct lint_ctx *c, const char *sql, size_t len, int ba
 
 /* ---- thread wrapper ---- */
 
+/* One section to lint: the up section of a migration, or a SQL text. */
 struct job {
 	const char *sql;
 	size_t len;
 	int line;
-	struct lint_ctx *c;
+	const char *file;
+	const char *version;
+	int no_transaction;
+	int plain;
 };
 
-static void *worker(void *arg)
-{
-	struct job *j = arg;
-
-	lint_section(j->c, j->sql, j->len, j->line);
-	/* libpg_query frees its per-thread memory context in a thread-exit
-	 * destructor; calling pg_query_exit() here as well frees it twice. */
-	return NULL;
-}
+struct batch {
+	const struct job *v;
+	int n;
+	const struct lint_opts *o;
+	struct lint_report *r;
+};
 
 static void ctx_release(struct lint_ctx *c)
 {
@@ -596,59 +674,93 @@ static void ctx_release(struct lint_ctx *c)
 	strlist_clear(&c->section_allow);
 }
 
-static int run_lint(const char *sql, size_t len, const char *file, const char *version, int line,
-		    int no_transaction, int plain, const struct lint_opts *o, struct lint_report *r,
-		    struct err *e)
+/* All sections of a batch on one thread: libpg_query sets up its memory
+ * contexts once per thread, which is most of the cost of a small file. */
+static void *worker(void *arg)
 {
-	struct lint_ctx c;
-	struct job j;
+	struct batch *b = arg;
+	int i;
+
+	for (i = 0; i < b->n; i++) {
+		const struct job *j = &b->v[i];
+		struct lint_ctx c;
+
+		memset(&c, 0, sizeof(c));
+		c.o = b->o;
+		c.r = b->r;
+		c.file = j->file ? j->file : "";
+		c.version = j->version ? j->version : "";
+		c.no_transaction = j->no_transaction;
+		c.plain_file = j->plain;
+		lint_section(&c, j->sql, j->len, j->line > 0 ? j->line : 1);
+		ctx_release(&c);
+	}
+	/* libpg_query frees its per-thread memory context in a thread-exit
+	 * destructor; calling pg_query_exit() here as well frees it twice. */
+	return NULL;
+}
+
+static int run_batch(const struct job *v, int n, const struct lint_opts *o, struct lint_report *r,
+		     struct err *e)
+{
+	struct batch b = { v, n, o, r };
 	pthread_attr_t attr;
 	pthread_t t;
-	int rc, ret = -1;
+	int rc;
 
-	memset(&c, 0, sizeof(c));
-	c.o = o;
-	c.r = r;
-	c.file = file;
-	c.version = version ? version : "";
-	c.no_transaction = no_transaction;
-	c.plain_file = plain;
-	j.sql = sql;
-	j.len = len;
-	j.line = line > 0 ? line : 1;
-	j.c = &c;
+	if (n == 0)
+		return 0;
 	if (pthread_attr_init(&attr) != 0)
 		return err_set(e, EXIT_INTERNAL, "could not start the lint thread");
 	rc = pthread_attr_setstacksize(&attr, LINT_STACK);
 	if (rc == 0)
-		rc = pthread_create(&t, &attr, worker, &j);
+		rc = pthread_create(&t, &attr, worker, &b);
 	pthread_attr_destroy(&attr);
-	if (rc != 0) {
-		err_sys(e, EXIT_INTERNAL, rc, "could not start the lint thread");
-		goto out;
-	}
+	if (rc != 0)
+		return err_sys(e, EXIT_INTERNAL, rc, "could not start the lint thread");
 	pthread_join(t, NULL);
 	if (o->stats && o->nstats)
 		lint_report_apply_stats(r, o);
-	ret = 0;
-out:
-	ctx_release(&c);
-	return ret;
+	return 0;
+}
+
+static void job_of(const struct migration *m, struct job *j)
+{
+	j->sql = m->up.sql;
+	j->len = m->up.len;
+	j->line = m->up.line;
+	j->file = m->up.path;
+	j->version = m->version;
+	j->no_transaction = m->up.no_transaction;
+	j->plain = m->format == MIGRATION_PLAIN && m->up.line <= 1;
 }
 
 int lint_migration(const struct migration *m, const struct lint_opts *o, struct lint_report *r,
 		   struct err *e)
 {
-	if (!m->up.present || !m->up.sql)
-		return 0;
-	return run_lint(m->up.sql, m->up.len, m->up.path, m->version, m->up.line, m->up.no_transaction,
-			m->format == MIGRATION_PLAIN && m->up.line <= 1, o, r, e);
+	return lint_migrations(&m, 1, o, r, e);
+}
+
+int lint_migrations(const struct migration *const *v, int n, const struct lint_opts *o,
+		    struct lint_report *r, struct err *e)
+{
+	struct job *jobs = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*jobs));
+	int i, k = 0, ret;
+
+	for (i = 0; i < n; i++)
+		if (v[i]->up.present && v[i]->up.sql)
+			job_of(v[i], &jobs[k++]);
+	ret = run_batch(jobs, k, o, r, e);
+	free(jobs);
+	return ret;
 }
 
 int lint_sql(const char *sql, size_t len, const char *file, int line, int no_transaction,
 	     const struct lint_opts *o, struct lint_report *r, struct err *e)
 {
-	return run_lint(sql, len, file, "", line, no_transaction, 1, o, r, e);
+	struct job j = { sql, len, line, file, "", no_transaction, 1 };
+
+	return run_batch(&j, 1, o, r, e);
 }
 
 /* ---- report-level ---- */
