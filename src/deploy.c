@@ -42,7 +42,7 @@ static int lint_gate(struct session *s, const struct migration **pending, int n,
 	struct strlist names = { 0 };
 	struct catalog_stats st = CATALOG_STATS_INIT;
 	struct err e2 = ERR_INIT;
-	int i, blocked, ret = -1;
+	int blocked, ret = -1;
 
 	memset(&lo, 0, sizeof(lo));
 	lo.allow = &cfg->allow;
@@ -51,9 +51,8 @@ static int lint_gate(struct session *s, const struct migration **pending, int n,
 	lo.fail_on_warning = cfg->fail_on && !strcmp(cfg->fail_on, "warning");
 	lo.large_table = cfg->large_table;
 	lo.server_judges_syntax = 1;
-	for (i = 0; i < n; i++)
-		if (lint_migration(pending[i], &lo, &rep, e) < 0)
-			goto out;
+	if (lint_migrations(pending, n, &lo, &rep, e) < 0)
+		goto out;
 	lint_report_tables(&rep, &names);
 	if (names.n) {
 		if (catalog_table_stats(&s->db, &names, &st, &e2) == 0) {
@@ -72,7 +71,7 @@ static int lint_gate(struct session *s, const struct migration **pending, int n,
 	if (r->lint_text.len)
 		log_msg(blocked ? LOG_ERROR : LOG_WARN, "lint findings in pending migrations:\n%s", r->lint_text.buf);
 	if (r->forced)
-		log_warn("--force: %d finding%s on protected tables passed; recorded in history",
+		log_warn("--force: %d blocking finding%s passed; recorded in history",
 			 lint_report_forced(&rep), lint_report_forced(&rep) == 1 ? "" : "s");
 	if (blocked) {
 		r->lint_blocked = 1;
