@@ -33,9 +33,10 @@ static int protect_gate(const struct config *cfg, const struct migration *const 
 	struct strbuf text = STRBUF_INIT;
 	int i, blocked = 0;
 
-	memset(&lo, 0, sizeof(lo));
-	lo.protect = &cfg->protect;
-	lo.force = cfg->force;
+	lint_opts_from_config(&lo, cfg);
+	lo.allow = NULL;
+	lo.fail_on_warning = 0;
+	lo.large_table = 0;
 	lo.server_judges_syntax = 1;
 	for (i = 0; i < n; i++) {
 		const struct section *d = &list[i]->down;

@@ -115,26 +115,6 @@ out:
 	return ret;
 }
 
-static void add_catalog(struct db *db, struct lint_opts *o, struct lint_report *r)
-{
-	struct strlist names = { 0 };
-	struct catalog_stats st = CATALOG_STATS_INIT;
-	struct err e = ERR_INIT;
-
-	lint_report_tables(r, &names);
-	if (names.n && catalog_table_stats(db, &names, &st, &e) == 0) {
-		o->stats = st.v;
-		o->nstats = st.n;
-		lint_report_apply_stats(r, o);
-		o->stats = NULL;
-		o->nstats = 0;
-	} else if (names.n) {
-		log_warn("table sizes unavailable: %s", e.msg);
-	}
-	catalog_stats_release(&st);
-	strlist_clear(&names);
-}
-
 CMD(lint)
 {
 	struct lint_opts o;
@@ -144,12 +124,7 @@ CMD(lint)
 	struct err e = ERR_INIT;
 	int i, rc = 0, count = 0, blocked, nerr = 0, nwarn = 0, nack = 0;
 
-	memset(&o, 0, sizeof(o));
-	o.allow = &cfg->allow;
-	o.protect = &cfg->protect;
-	o.force = cfg->force;
-	o.fail_on_warning = cfg->fail_on && !strcmp(cfg->fail_on, "warning");
-	o.large_table = cfg->large_table;
+	lint_opts_from_config(&o, cfg);
 
 	if (db_configured(cfg)) {
 		struct err ce = ERR_INIT;
@@ -163,7 +138,7 @@ CMD(lint)
 	if (!args->pos.n && lint_pending(cfg, &db, &o, &r, &count, &e) < 0)
 		goto fail;
 	if (db.conn)
-		add_catalog(&db, &o, &r);
+		catalog_apply_to_report(&db, &o, &r);
 
 	if (cfg->format == OUT_JSON) {
 		lint_report_json(&r, &out);

@@ -39,30 +39,13 @@ static int lint_gate(struct session *s, const struct migration **pending, int n,
 	const struct config *cfg = s->cfg;
 	struct lint_opts lo;
 	struct lint_report rep = LINT_REPORT_INIT;
-	struct strlist names = { 0 };
-	struct catalog_stats st = CATALOG_STATS_INIT;
-	struct err e2 = ERR_INIT;
 	int blocked, ret = -1;
 
-	memset(&lo, 0, sizeof(lo));
-	lo.allow = &cfg->allow;
-	lo.protect = &cfg->protect;
-	lo.force = cfg->force;
-	lo.fail_on_warning = cfg->fail_on && !strcmp(cfg->fail_on, "warning");
-	lo.large_table = cfg->large_table;
+	lint_opts_from_config(&lo, cfg);
 	lo.server_judges_syntax = 1;
 	if (lint_migrations(pending, n, &lo, &rep, e) < 0)
 		goto out;
-	lint_report_tables(&rep, &names);
-	if (names.n) {
-		if (catalog_table_stats(&s->db, &names, &st, &e2) == 0) {
-			lo.stats = st.v;
-			lo.nstats = st.n;
-			lint_report_apply_stats(&rep, &lo);
-		} else {
-			log_warn("could not read table sizes for lint: %s", e2.msg);
-		}
-	}
+	catalog_apply_to_report(&s->db, &lo, &rep);
 	sb_reset(&r->lint_json);
 	lint_report_json(&rep, &r->lint_json);
 	lint_report_text(&rep, &r->lint_text);
@@ -84,8 +67,6 @@ static int lint_gate(struct session *s, const struct migration **pending, int n,
 	}
 	ret = 0;
 out:
-	catalog_stats_release(&st);
-	strlist_clear(&names);
 	lint_report_release(&rep);
 	return ret;
 }

@@ -837,3 +837,13 @@ void lint_report_release(struct lint_report *r)
 	lint_memory_free(r->mem);
 	memset(r, 0, sizeof(*r));
 }
+
+void lint_opts_from_config(struct lint_opts *o, const struct config *cfg)
+{
+	memset(o, 0, sizeof(*o));
+	o->allow = &cfg->allow;
+	o->protect = &cfg->protect;
+	o->force = cfg->force;
+	o->fail_on_warning = cfg->fail_on && !strcmp(cfg->fail_on, "warning");
+	o->large_table = cfg->large_table;
+}

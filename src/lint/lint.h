@@ -94,6 +94,10 @@ struct lint_report {
 
 #define LINT_REPORT_INIT { NULL, 0, 0, NULL }
 
+/* Fill o from the configuration (allow, protect, force, fail-on,
+ * large-table); everything else zero. */
+void lint_opts_from_config(struct lint_opts *o, const struct config *cfg);
+
 /* Lint m's up section; findings are appended to r.  Returns -1 only on an
  * internal failure (e.g. the worker thread could not start). */
 int lint_migration(const struct migration *m, const struct lint_opts *o, struct lint_report *r,
