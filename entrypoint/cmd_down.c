@@ -4,9 +4,11 @@
  * nothing is done. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "apply.h"
 #include "cmd.h"
+#include "lint/lint.h"
 #include "log.h"
 #include "proc.h"
 #include "session.h"
@@ -20,6 +22,44 @@ const struct cmd_opt opts_down[] = {
 	{ "sql", 0, "print the SQL that would run; change nothing" },
 	{ NULL, 0, NULL },
 };
+
+/* Down sections are destructive by nature and the operator asked for them,
+ * so lint findings are only shown; but a destructive operation on a
+ * protected table still needs --force. Returns the number blocked. */
+static int protect_gate(const struct config *cfg, const struct migration *const *list, int n, struct err *e)
+{
+	struct lint_opts lo;
+	struct lint_report rep = LINT_REPORT_INIT;
+	struct strbuf text = STRBUF_INIT;
+	int i, blocked = 0;
+
+	lint_opts_from_config(&lo, cfg);
+	lo.allow = NULL;
+	lo.fail_on_warning = 0;
+	lo.large_table = 0;
+	lo.server_judges_syntax = 1;
+	for (i = 0; i < n; i++) {
+		const struct section *d = &list[i]->down;
+		if (lint_sql(d->sql, d->len, d->path, d->line, d->no_transaction, &lo, &rep, e) < 0) {
+			lint_report_release(&rep);
+			return -1;
+		}
+	}
+	for (i = 0; i < rep.n; i++)
+		if (rep.v[i].protected_table && !rep.v[i].forced)
+			blocked++;
+	lint_report_text(&rep, &text);
+	if (text.len)
+		log_msg(blocked ? LOG_ERROR : LOG_INFO, "lint findings in the down sections:\n%s", text.buf);
+	if (blocked) {
+		err_set(e, EXIT_BLOCKED, "%d destructive statement%s on protected tables; nothing was rolled back",
+			blocked, blocked == 1 ? "" : "s");
+		err_hint(e, "pass --force to roll back anyway (recorded in history)");
+	}
+	sb_release(&text);
+	lint_report_release(&rep);
+	return blocked ? -1 : 0;
+}
 
 CMD(down)
 {
@@ -75,6 +115,9 @@ CMD(down)
 			 s.plan.current[0] ? s.plan.current : "(none)");
 		goto out;
 	}
+	if (protect_gate(cfg, list, n, &e) < 0)
+		goto fail;
+	ao.forced = cfg->force && cfg->protect.n;
 	ao.lock_timeout_ms = cfg->lock_timeout_ms;
 	ao.lock_retries = cfg->lock_retries;
 	ao.statement_timeout_ms = cfg->statement_timeout_ms;

@@ -16,6 +16,8 @@
 #include "proc.h"
 #include "report.h"
 #include "session.h"
+#include "termlog.h"
+#include "webhook.h"
 #include "util/exitcode.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
@@ -36,17 +38,58 @@ int run_exec(char **argv)
 	return saved == ENOENT || saved == ENOTDIR ? 127 : 126;
 }
 
-static void finish(const struct config *cfg, const struct report *rep)
+/* Log, webhook, termination message. Returns the exit code, which becomes
+ * EXIT_WEBHOOK when delivery failed, --webhook-required is set and the
+ * deploy itself succeeded. */
+static int finish(const struct config *cfg, const struct report *rep)
 {
-	struct strbuf summary = STRBUF_INIT;
+	struct strbuf summary = STRBUF_INIT, data = STRBUF_INIT;
+	struct webhook_limits lim = WEBHOOK_LIMITS_DEFAULT;
+	struct webhook_msg m;
+	struct err e = ERR_INIT;
+	int rc = rep->exit_code;
 
-	(void)cfg;
 	report_summary(rep, &summary);
 	if (rep->exit_code)
 		log_error("%s", summary.buf);
 	else
 		log_info("%s", summary.buf);
+	if (cfg->webhooks.n) {
+		report_data_json(rep, &data);
+		m.type = rep->exit_code ? "deploy.failed" : "deploy.succeeded";
+		m.data_json = data.buf;
+		m.summary = summary.buf;
+		m.details = rep->result && rep->result->lint_text.len ? rep->result->lint_text.buf : NULL;
+		/* after a stop signal: one attempt, no retries */
+		lim.stop = proc_stop_flag();
+		if (webhook_deliver_limits(cfg, &m, &lim, &e) < 0) {
+			if (cfg->webhook_required && rc == 0) {
+				log_err(&e);
+				rc = EXIT_WEBHOOK;
+			}
+		}
+	}
+	termlog_write(cfg->termination_log, summary.buf);
 	sb_release(&summary);
+	sb_release(&data);
+	return rc;
+}
+
+static int notify_start(const struct config *cfg)
+{
+	struct strbuf data = STRBUF_INIT;
+	struct webhook_msg m = { "deploy.started", NULL, "deploy started", NULL };
+	struct err e = ERR_INIT;
+	int rc = 0;
+
+	sb_adds(&data, "{\"status\":\"started\"");
+	webhook_add_context(&data);
+	sb_addc(&data, '}');
+	m.data_json = data.buf;
+	if (webhook_deliver(cfg, &m, &e) < 0 && cfg->webhook_required)
+		rc = report_err(&e);
+	sb_release(&data);
+	return rc;
 }
 
 CMD(run)
@@ -64,7 +107,11 @@ CMD(run)
 		fprintf(stderr, "hint: put the app's command after \"--\": predeploy run -- %s ...\n", args->pos.v[0]);
 		return EXIT_USAGE;
 	}
+	if (webhook_check_config(cfg, &e) < 0)
+		return report_err(&e);
 	proc_install();
+	if (cfg->webhooks.n && cfg->webhook_events_all && (rc = notify_start(cfg)) != 0)
+		return rc;
 	deploy_result_init(&r);
 	if (session_open(&s, cfg, SESSION_WAIT | SESSION_LOCK | SESSION_ENSURE, &e) < 0 ||
 	    deploy_up(&s, &o, &r, &e) < 0) {
@@ -81,7 +128,7 @@ CMD(run)
 	session_close(&s);
 	proc_reap_orphans();
 	rep.duration_ms = now_ms() - t0;
-	finish(cfg, &rep);
+	rc = finish(cfg, &rep);
 	deploy_result_release(&r);
 	if (rc)
 		return rc;

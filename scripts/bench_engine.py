@@ -123,7 +123,9 @@ def bench_engine(info, work, reps):
             url = fresh_db(info, "bench_%s" % tool)
             env = dict(base, DATABASE_URL=url)
             if tool == "predeploy":
-                argv = [BIN, "up", "--dir", migdir, "--quiet"]
+                # the engine alone: lint gate on, backup off (psql and dbmate
+                # take none); the backup is measured by scripts/bench backup
+                argv = [BIN, "up", "--dir", migdir, "--quiet", "--backup", "never"]
             elif tool == "psql":
                 argv = [psql, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f", os.path.join(work, "db", "all.sql"), url]
             else:

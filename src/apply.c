@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "proc.h"
@@ -268,50 +269,241 @@ fail:
 	return -1;
 }
 
+/*
+ * Pipelined execution of one transaction: every statement of the migrations
+ * in it, their tracking/history rows and COMMIT go out without waiting for
+ * each result (libpq pipeline mode), in chunks whose results are read before
+ * the next chunk is sent, so neither side's socket buffer can fill up and
+ * deadlock.  The server still runs them one after another, and after the
+ * first error it skips the rest of the pipeline; the error names the
+ * statement that failed.
+ */
+enum item_kind { IT_CONTROL, IT_STMT, IT_RECORD };
+
+struct item {
+	enum item_kind kind;
+	char *sql;
+	int mig;                      /* index into the batch */
+	const struct section *sec;
+	size_t len;
+	int line;
+};
+
+#define PIPE_CHUNK 128
+#define TEXTOID 25
+
+struct batch {
+	struct item *v;
+	int n, cap;
+	char *record_sql;
+	const char *params[10];
+	char who[512], host[256];
+};
+
+static void batch_add(struct batch *b, enum item_kind k, char *sql, int mig, const struct section *sec,
+		      size_t len, int line)
+{
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 256;
+		b->v = xrealloc(b->v, sizeof(*b->v) * (size_t)b->cap);
+	}
+	b->v[b->n].kind = k;
+	b->v[b->n].sql = sql;
+	b->v[b->n].mig = mig;
+	b->v[b->n].sec = sec;
+	b->v[b->n].len = len;
+	b->v[b->n].line = line;
+	b->n++;
+}
+
+static void batch_release(struct batch *b)
+{
+	int i;
+
+	for (i = 0; i < b->n; i++)
+		free(b->v[i].sql);
+	free(b->v);
+	free(b->record_sql);
+	memset(b, 0, sizeof(*b));
+}
+
+static int send_item(struct db *db, const struct batch *b, const struct item *it,
+		     const struct migration *m, const struct apply_opts *o)
+{
+	static const Oid types[10] = { TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+				       TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID };
+	const char *p[10];
+
+	if (it->kind != IT_RECORD)
+		return PQsendQueryParams(db->conn, it->sql, 0, NULL, NULL, NULL, NULL, 0);
+	memcpy(p, b->params, sizeof(p));
+	p[0] = m->version;
+	p[1] = m->name;
+	p[2] = m->checksum;
+	p[7] = o->backup_file;
+	p[8] = o->backup_sha256;
+	p[9] = o->forced ? "true" : "false";
+	return PQsendQueryParams(db->conn, b->record_sql, 10, types, p, NULL, NULL, 0);
+}
+
+/* Send and read the whole batch. Fills ms[] from the record rows. Returns
+ * 0, or -1 with e describing the first failure and *failed_mig set. */
+static int run_pipeline(struct db *db, struct batch *b, const struct migration *const *list,
+			const struct apply_opts *o, int64_t *ms, int *failed_mig, struct err *e)
+{
+	int sent = 0, got = 0, failed = 0, synced = 0, i;
+
+	if (!PQenterPipelineMode(db->conn))
+		return err_set(e, EXIT_INTERNAL, "could not enter pipeline mode: %s", PQerrorMessage(db->conn));
+	while (got < b->n) {
+		int upto = sent + PIPE_CHUNK < b->n ? sent + PIPE_CHUNK : b->n;
+
+		if (failed)
+			break;
+		for (i = sent; i < upto; i++) {
+			if (!send_item(db, b, &b->v[i], list[b->v[i].mig], o)) {
+				err_set(e, EXIT_MIGRATION, "could not send a statement: %s", PQerrorMessage(db->conn));
+				*failed_mig = b->v[i].mig;
+				failed = 1;
+				break;
+			}
+		}
+		sent = i;
+		if (sent == b->n || failed) {
+			PQpipelineSync(db->conn);
+			synced = 1;
+		} else
+			PQsendFlushRequest(db->conn);
+		PQflush(db->conn);
+		for (; got < sent; got++) {
+			const struct item *it = &b->v[got];
+			PGresult *r;
+
+			while ((r = PQgetResult(db->conn))) {
+				ExecStatusType st = PQresultStatus(r);
+				if (st == PGRES_FATAL_ERROR && !failed) {
+					const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+					db_error_from_result(r, db->conn, EXIT_MIGRATION, e);
+					if (it->sec) {
+						int at = it->sec->line + it->line - 1;
+						if (pos)
+							at += line_of_position(it->sql, it->len, atol(pos));
+						err_where(e, it->sec->path, at);
+					}
+					*failed_mig = it->mig;
+					failed = 1;
+				} else if (st == PGRES_TUPLES_OK && it->kind == IT_RECORD && PQntuples(r) == 1) {
+					ms[it->mig] = atoll(PQgetvalue(r, 0, 0));
+				}
+				PQclear(r);
+			}
+			if (PQstatus(db->conn) == CONNECTION_BAD) {
+				if (!failed)
+					db_error_from_result(NULL, db->conn, EXIT_MIGRATION, e);
+				*failed_mig = it->mig;
+				failed = 1;
+				got = sent;
+				break;
+			}
+		}
+	}
+	/* drain up to and including the sync */
+	if (PQstatus(db->conn) == CONNECTION_OK) {
+		if (!synced) {
+			PQpipelineSync(db->conn);
+			PQflush(db->conn);
+		}
+		for (;;) {
+			PGresult *r = PQgetResult(db->conn);
+			if (!r) {
+				if (PQstatus(db->conn) != CONNECTION_OK)
+					break;
+				continue;
+			}
+			if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+				PQclear(r);
+				break;
+			}
+			PQclear(r);
+		}
+		PQexitPipelineMode(db->conn);
+	}
+	return failed ? -1 : 0;
+}
+
 /* Migrations [from, to) in one transaction, with lock_timeout retries. */
 static int run_tx(struct db *db, struct ledger *l, const struct migration *const *list, int from, int to,
 		  enum direction dir, const struct apply_opts *o, struct apply_result *res, struct err *e)
 {
+	struct batch b;
 	struct strbuf sb = STRBUF_INIT;
-	int attempt, i, nrun, ret = -1;
+	int attempt, i, j, failed_mig = 0, ret = -1;
 	int64_t *ms = xcalloc((size_t)(to - from) + 1, sizeof(*ms));
-	const struct migration *cur = NULL;
+	const struct migration *cur = list[from];
 	int64_t t_start = 0;
+	char dur[32];
+
+	memset(&b, 0, sizeof(b));
+	b.record_sql = ledger_record_sql(l, dir == DIR_UP);
+	ledger_who(db, b.who, sizeof(b.who));
+	if (gethostname(b.host, sizeof(b.host) - 1) < 0)
+		xstrlcpy(b.host, "unknown", sizeof(b.host));
+	b.params[3] = b.who;
+	b.params[4] = db->user;
+	b.params[5] = b.host;
+	b.params[6] = PREDEPLOY_VERSION;
+
+	batch_add(&b, IT_CONTROL, xstrdup("BEGIN"), 0, NULL, 0, 0);
+	timeouts_sql(o, "LOCAL ", &sb);
+	sb_setlen(&sb, sb.len - 2); /* one statement per item: drop ";\n" */
+	{
+		/* SET LOCAL lock_timeout = 'Nms';\nSET LOCAL statement_timeout ... -> separate items */
+		char *copy = xstrdup(sb.buf), *p = copy, *nl;
+		while ((nl = strstr(p, ";\n"))) {
+			batch_add(&b, IT_CONTROL, xstrndup(p, (size_t)(nl - p)), 0, NULL, 0, 0);
+			p = nl + 2;
+		}
+		batch_add(&b, IT_CONTROL, xstrdup(p), 0, NULL, 0, 0);
+		free(copy);
+	}
+	for (i = from; i < to; i++) {
+		const struct section *sec = sec_of(list[i], dir);
+		struct sql_stmt *st = NULL;
+		int n = 0;
+
+		batch_add(&b, IT_CONTROL, xstrdup("SELECT pg_catalog.set_config('predeploy.t0', "
+						  "pg_catalog.clock_timestamp()::text, true)"), i - from, NULL, 0, 0);
+		if (sql_split(sec->sql, sec->len, &st, &n, e) < 0) {
+			err_where(e, sec->path, sec->line + e->line - 1);
+			goto out;
+		}
+		for (j = 0; j < n; j++)
+			batch_add(&b, IT_STMT, xstrndup(sec->sql + st[j].off, st[j].len), i - from, sec, st[j].len,
+				  st[j].line);
+		free(st);
+		batch_add(&b, IT_RECORD, NULL, i - from, NULL, 0, 0);
+	}
+	batch_add(&b, IT_CONTROL, xstrdup("COMMIT"), to - from - 1, NULL, 0, 0);
 
 	for (attempt = 0;; attempt++) {
-		sb_reset(&sb);
-		sb_adds(&sb, "BEGIN;\n");
-		timeouts_sql(o, "LOCAL ", &sb);
+		if (proc_stop_signal()) {
+			err_set(e, 128 + proc_stop_signal(), "stopped by signal %d", proc_stop_signal());
+			break;
+		}
 		t_start = now_ms();
-		if (db_exec(db, sb.buf, EXIT_MIGRATION, e) < 0) {
-			cur = list[from];
-			goto failed;
+		if (run_pipeline(db, &b, list + from, o, ms, &failed_mig, e) == 0) {
+			for (i = from; i < to; i++)
+				result_add(res, list[i], ms[i - from]);
+			ret = 0;
+			goto out;
 		}
-		for (i = from; i < to; i++) {
-			int64_t t0 = now_ms();
-			cur = list[i];
-			if (run_section(db, sec_of(cur, dir), EXIT_MIGRATION, &nrun, e) < 0)
-				goto failed;
-			ms[i - from] = now_ms() - t0;
-			if (record_ledger(db, l, cur, dir, ms[i - from], e) < 0)
-				goto failed;
-			history(db, l, dir == DIR_UP ? "up" : "down", cur, "success", ms[i - from], o, NULL);
-		}
-		if (db_exec(db, "COMMIT", EXIT_MIGRATION, e) < 0) {
-			cur = list[to - 1];
-			goto failed;
-		}
-		for (i = from; i < to; i++)
-			result_add(res, list[i], ms[i - from]);
-		ret = 0;
-		goto out;
-failed:
+		cur = list[from + failed_mig];
 		rollback(db);
 		if (!strcmp(e->sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) && !proc_stop_signal() &&
 		    attempt < o->lock_retries) {
 			int64_t d = backoff_ms(attempt);
-			log_warn("%s: %s; rolled back, retrying in %lld ms (%d of %d)", cur->version, e->msg,
-				 (long long)d, attempt + 1, o->lock_retries);
+			log_warn("%s: %s; rolled back, retrying in %s (%d of %d)", cur->version, e->msg,
+				 duration_format(d, dur, sizeof(dur)), attempt + 1, o->lock_retries);
 			res->retries++;
 			if (sleep_ms(d) == 0 || !proc_stop_signal())
 				continue;
@@ -329,6 +521,7 @@ failed:
 		*e = saved;
 	}
 out:
+	batch_release(&b);
 	free(ms);
 	sb_release(&sb);
 	return ret;

@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backup.h"
+#include "catalog.h"
+#include "dryrun.h"
+#include "lint/lint.h"
 #include "log.h"
 #include "util/exitcode.h"
 #include "util/xalloc.h"
@@ -27,6 +31,46 @@ void deploy_result_release(struct deploy_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* The lint gate: every pending migration, catalog-aware (rows and size of
+ * the tables findings name), before any backup or write. */
+static int lint_gate(struct session *s, const struct migration **pending, int n, struct deploy_result *r,
+		     struct err *e)
+{
+	const struct config *cfg = s->cfg;
+	struct lint_opts lo;
+	struct lint_report rep = LINT_REPORT_INIT;
+	int blocked, ret = -1;
+
+	lint_opts_from_config(&lo, cfg);
+	lo.server_judges_syntax = 1;
+	if (lint_migrations(pending, n, &lo, &rep, e) < 0)
+		goto out;
+	catalog_apply_to_report(&s->db, &lo, &rep);
+	sb_reset(&r->lint_json);
+	lint_report_json(&rep, &r->lint_json);
+	lint_report_text(&rep, &r->lint_text);
+	r->forced = lint_report_forced(&rep) > 0;
+	blocked = lint_report_blocked(&rep);
+	if (r->lint_text.len)
+		log_msg(blocked ? LOG_ERROR : LOG_WARN, "lint findings in pending migrations:\n%s", r->lint_text.buf);
+	if (r->forced)
+		log_warn("--force: %d blocking finding%s passed; recorded in history",
+			 lint_report_forced(&rep), lint_report_forced(&rep) == 1 ? "" : "s");
+	if (blocked) {
+		r->lint_blocked = 1;
+		err_set(e, EXIT_BLOCKED, "%d risky statement%s blocked; nothing was changed", blocked,
+			blocked == 1 ? "" : "s");
+		err_hint(e, "fix the migration, or acknowledge a finding with \"-- predeploy:allow RULE reason\" "
+			    "above the statement or --allow RULE; protected tables need --force; "
+			    "docs/rules.md explains each rule");
+		goto out;
+	}
+	ret = 0;
+out:
+	lint_report_release(&rep);
+	return ret;
+}
+
 int deploy_up(struct session *s, const struct deploy_opts *o, struct deploy_result *r, struct err *e)
 {
 	const struct config *cfg = s->cfg;
@@ -45,6 +89,34 @@ int deploy_up(struct session *s, const struct deploy_opts *o, struct deploy_resu
 	if (n == 0) {
 		ret = 0;
 		goto out;
+	}
+
+	if (!o->sql_out && lint_gate(s, pending, n, r, e) < 0) {
+		if (!o->dry_run || e->code != EXIT_BLOCKED)
+			goto out;
+		/* a dry run still traces what lint would block */
+		log_warn("%s (tracing anyway: --dry-run changes nothing)", e->msg);
+		err_clear(e);
+	}
+	if (o->dry_run) {
+		ret = dryrun_trace(&s->db, pending, n, cfg->format, o->dry_run_out, e);
+		goto out;
+	}
+
+	if (!o->sql_out && backup_wanted(cfg, n)) {
+		struct backup_info bi;
+		struct strlist versions = { 0 };
+		int i, rc;
+
+		for (i = 0; i < n; i++)
+			strlist_add(&versions, pending[i]->version);
+		rc = backup_for_deploy(cfg, &s->db, s->plan.current, &versions, &bi, e);
+		strlist_clear(&versions);
+		if (rc < 0)
+			goto out;
+		r->backup_file = xstrdup(bi.path);
+		r->backup_sha256 = xstrdup(bi.sha256);
+		r->backup_reused = bi.reused;
 	}
 
 	memset(&ao, 0, sizeof(ao));

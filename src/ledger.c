@@ -92,19 +92,19 @@ int ledger_exists(struct ledger *l, struct db *db, int *exists, struct err *e)
 int ledger_ensure(struct ledger *l, struct db *db, struct err *e)
 {
 	struct strbuf sql = STRBUF_INIT;
-	int ret, exists = 0;
-	const char *params[1];
+	int ret;
+	const char *params[2];
 	PGresult *r;
 
-	params[0] = l->qhistory;
-	if (ledger_exists(l, db, &exists, e) < 0)
-		return -1;
-	r = db_query(db, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params, EXIT_INTERNAL, e);
+	params[0] = l->qtable;
+	params[1] = l->qhistory;
+	r = db_query(db, "SELECT pg_catalog.to_regclass($1) IS NOT NULL AND pg_catalog.to_regclass($2) IS NOT NULL",
+		     2, params, EXIT_INTERNAL, e);
 	if (!r)
 		return -1;
-	exists = exists && !strcmp(PQgetvalue(r, 0, 0), "t");
+	l->exists = !strcmp(PQgetvalue(r, 0, 0), "t");
 	PQclear(r);
-	if (exists)
+	if (l->exists)
 		return 0;
 	if (strcmp(l->schema, "public"))
 		sb_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %s;\n", l->qschema);
@@ -142,6 +142,8 @@ int ledger_ensure(struct ledger *l, struct db *db, struct err *e)
 		sb_addf(&m, "could not create the tracking table %s: %s", l->qtable, e->msg);
 		xstrlcpy(e->msg, m.buf, sizeof(e->msg));
 		sb_release(&m);
+	} else {
+		l->exists = 1;
 	}
 	sb_release(&sql);
 	return ret;
@@ -160,10 +162,12 @@ int ledger_read(struct ledger *l, struct db *db, struct applied_set *out, struct
 
 	out->v = NULL;
 	out->n = 0;
-	if (ledger_exists(l, db, &exists, e) < 0)
-		return -1;
-	if (!exists)
-		return 0;
+	if (!l->exists) {
+		if (ledger_exists(l, db, &exists, e) < 0)
+			return -1;
+		if (!exists)
+			return 0;
+	}
 	sb_addf(&sql, "SELECT version, name, coalesce(checksum, ''), "
 		      "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
 		      "coalesce(duration_ms, 0), coalesce(applied_by, '') FROM %s", l->qtable);
@@ -401,4 +405,26 @@ int ledger_stamp_to(struct ledger *l, struct db *db, const struct migration_set 
 out:
 	applied_set_release(&a);
 	return ret;
+}
+
+char *ledger_record_sql(struct ledger *l, int up)
+{
+	static const char ms[] =
+		"WITH d AS (SELECT (extract(epoch FROM clock_timestamp() - "
+		"current_setting('predeploy.t0')::timestamptz) * 1000)::int AS ms)";
+	static const char hist_cols[] =
+		"(action, version, name, checksum, outcome, duration_ms, applied_by, host, "
+		"predeploy_version, backup_file, backup_sha256, forced)";
+
+	if (up)
+		return xasprintf("%s, a AS (INSERT INTO %s (version, name, checksum, applied_at, duration_ms, "
+				 "applied_by) SELECT $1, $2, $3, now(), ms, $4 FROM d ON CONFLICT (version) DO UPDATE "
+				 "SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, applied_at = "
+				 "EXCLUDED.applied_at, duration_ms = EXCLUDED.duration_ms, applied_by = "
+				 "EXCLUDED.applied_by RETURNING duration_ms) INSERT INTO %s %s SELECT 'up', $1, $2, $3, "
+				 "'success', duration_ms, $5, $6, $7, $8, $9, $10::boolean FROM a RETURNING duration_ms",
+				 ms, l->qtable, l->qhistory, hist_cols);
+	return xasprintf("%s, a AS (DELETE FROM %s WHERE version = $1) INSERT INTO %s %s SELECT 'down', $1, $2, "
+			 "$3, 'success', ms, $5, $6, $7, $8, $9, $10::boolean FROM d RETURNING duration_ms",
+			 ms, l->qtable, l->qhistory, hist_cols);
 }

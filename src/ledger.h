@@ -32,6 +32,7 @@ struct ledger {
 	char *qtable;       /* "schema"."table" */
 	char *qhistory;     /* "schema"."table_history" */
 	int64_t lock_key;   /* advisory lock key derived from schema.table */
+	int exists;         /* both tables known to exist (set by ledger_ensure) */
 };
 
 #define LEDGER_INIT { 0 }
@@ -82,6 +83,14 @@ int ledger_mark_removed(struct ledger *l, struct db *db, const char *version, st
 /* The SQL of ledger_mark_applied with literals, for `up --sql`. */
 void ledger_mark_applied_sql(struct ledger *l, struct db *db, const char *version, const char *name,
 			     const char *checksum, struct strbuf *out);
+/* One statement that records an up (insert/update of the tracking row) or a
+ * down (delete) together with its history row, timing the migration on the
+ * server from the custom setting predeploy.t0 (set with set_config(...,
+ * true) when the migration started) and returning that duration_ms.
+ * Parameters: $1 version, $2 name, $3 checksum, $4 applied_by ("user@host"),
+ * $5 db user, $6 host, $7 predeploy version, $8 backup file, $9 backup
+ * sha256, $10 forced ("true"/"false").  Caller frees. */
+char *ledger_record_sql(struct ledger *l, int up);
 int ledger_history_add(struct ledger *l, struct db *db, const struct history_entry *h, struct err *e);
 /* History rows, oldest first (columns: at, action, version, name, outcome,
  * duration_ms, applied_by, host, predeploy_version, backup_file, forced, error).

@@ -437,7 +437,8 @@ int migration_load_dir(const char *dir, struct migration_set *set, struct err *e
 		free(path);
 		n++;
 	}
-	qsort(v, (size_t)n, sizeof(*v), cmp_migration);
+	if (n)
+		qsort(v, (size_t)n, sizeof(*v), cmp_migration);
 
 	/* Merge .up.sql/.down.sql pairs; reject duplicates. */
 	for (i = 0; i < n; i++) {

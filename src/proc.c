@@ -47,6 +47,11 @@ int proc_stop_signal(void)
 	return stop_signal;
 }
 
+const volatile sig_atomic_t *proc_stop_flag(void)
+{
+	return &stop_signal;
+}
+
 void proc_watch_conn(PGconn *conn)
 {
 	PGcancel *old = cancel, *c = conn ? PQgetCancel(conn) : NULL;

@@ -12,12 +12,15 @@
 #ifndef PREDEPLOY_PROC_H
 #define PREDEPLOY_PROC_H
 
+#include <signal.h>
 #include <sys/types.h>
 #include <libpq-fe.h>
 
 void proc_install(void);
 /* Signal number that asked us to stop, 0 when none. */
 int proc_stop_signal(void);
+/* The flag behind proc_stop_signal(), for loops that poll it (webhook). */
+const volatile sig_atomic_t *proc_stop_flag(void);
 void proc_watch_conn(PGconn *conn);    /* NULL to clear */
 void proc_watch_child(pid_t pid);      /* 0 to clear */
 /* When we are PID 1 (a container without an init), reap exited processes

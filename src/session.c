@@ -49,7 +49,8 @@ void session_unlock(struct session *s)
 
 void session_close(struct session *s)
 {
-	session_unlock(s);
+	/* closing the connection releases the session lock: no round trip */
+	s->locked = 0;
 	plan_release(&s->plan);
 	applied_set_release(&s->applied);
 	migration_set_release(&s->files);

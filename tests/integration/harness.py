@@ -108,6 +108,17 @@ class Env:
     def sql_ok(self, query):
         return pgserver.psql(self.pg, self.db, query, check=False)
 
+    def wait_for_backend(self, fragment, timeout=10.0):
+        """Wait until a predeploy backend is running a query containing
+        `fragment` (pg_stat_activity); fail after `timeout` seconds."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.sql("select count(*) from pg_stat_activity where application_name = 'predeploy' "
+                        "and query like '%%' || $q$%s$q$ || '%%' and pid <> pg_backend_pid()" % fragment) != "0":
+                return
+            time.sleep(0.02)
+        raise AssertionError("no predeploy backend ran %r within %.0fs" % (fragment, timeout))
+
     def expect(self, r, code):
         if r.code != code:
             raise AssertionError("expected exit %d, got %r" % (code, r))

@@ -39,6 +39,17 @@ def usage_errors(t: Env):
     t.expect(r, 64)
     r = t.run("up", "--", "true")
     t.expect(r, 64)
+    for cmd in ["run", "up", "down", "status", "history", "current", "new", "stamp", "lint",
+                "wait", "backup", "backups", "restore", "version"]:
+        r = t.run(cmd, "--bogus-option")
+        t.expect(r, 64)
+        assert '"--bogus-option"' in r.err and "predeploy %s --help" % cmd in r.err, r
+    # bad arguments
+    for argv in (["up", "extra"], ["status", "x"], ["down", "--steps", "0"], ["down", "--steps", "x"],
+                 ["down", "--steps", "1", "--target", "2"], ["stamp"], ["stamp", "v1"], ["new"],
+                 ["up", "--sql", "--dry-run"], ["history", "--limit", "0"]):
+        r = t.run(*argv)
+        t.expect(r, 64)
 
 
 @case

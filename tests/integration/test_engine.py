@@ -158,11 +158,13 @@ def lock_timeout_retries_then_75(t: Env):
          "begin; lock table hot in access share mode; select pg_sleep(60);"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
+        for _ in range(400):
             if t.sql("select count(*) from pg_locks l join pg_class c on c.oid = l.relation "
                      "where c.relname = 'hot' and l.granted") != "0":
                 break
             time.sleep(0.05)
+        else:
+            raise AssertionError("the lock holder never got its lock")
         r = t.run("up", "--lock-timeout", "200ms", "--lock-retries", "2")
         t.expect(r, 75)
         assert r.err.count("retrying") == 2, r
@@ -182,7 +184,7 @@ def lock_timeout_retries_then_75(t: Env):
 def migration_lock_wait_logs_holder(t: Env):
     t.write("migrations/1_a.sql", "-- migrate:up\nselect pg_sleep(3);\ncreate table a(id int);\n")
     first = t.spawn("up")
-    time.sleep(0.8)
+    t.wait_for_backend("pg_sleep(3)")
     r = t.run("up", "--lock-wait", "1s")
     t.expect(r, 75)
     assert "held by pid" in r.err and 'application_name "predeploy"' in r.err, r
@@ -301,13 +303,7 @@ def kill_9_mid_migration(t: Env):
     t.write("migrations/1_slow.sql", "-- migrate:up\ncreate table slow(id int);\nselect pg_sleep(30);\n"
                                      "insert into slow values (1);\n")
     p = t.spawn("up")
-    for _ in range(200):
-        if t.sql("select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' "
-                 "and application_name = 'predeploy'") == "1":
-            break
-        time.sleep(0.05)
-    else:
-        raise AssertionError("migration never started")
+    t.wait_for_backend("pg_sleep(30)")
     p.send_signal(signal.SIGKILL)
     p.wait()
     # the server notices the dead client and rolls back; allow it a moment
@@ -329,11 +325,7 @@ def kill_9_mid_migration(t: Env):
 def sigterm_cancels_and_rolls_back(t: Env):
     t.write("migrations/1_slow.sql", "-- migrate:up\ncreate table slow(id int);\nselect pg_sleep(30);\n")
     p = t.spawn("up")
-    for _ in range(200):
-        if t.sql("select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' "
-                 "and application_name = 'predeploy'") == "1":
-            break
-        time.sleep(0.05)
+    t.wait_for_backend("pg_sleep(30)")
     t0 = time.time()
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=20)

@@ -8,7 +8,10 @@ import threading
 import time
 
 from harness import case, main, Env
+from receiver import Receiver
 import pgserver
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
 def one_migration(t: Env, v="1", sql="create table a(id int);"):
@@ -127,20 +130,153 @@ def eight_replicas(t: Env):
 @case
 def sigterm_during_migration(t: Env):
     one_migration(t, "1", "create table slow(id int);\nselect pg_sleep(30);")
-    p = t.spawn("run", "--", "sh", "-c", "echo STARTED")
-    for _ in range(200):
-        if t.sql("select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' "
-                 "and application_name = 'predeploy'") == "1":
-            break
-        time.sleep(0.05)
+    rx = Receiver()
+    rx.start()
+    p = t.spawn("run", "--webhook", rx.url, "--", "sh", "-c", "echo STARTED")
+    t.wait_for_backend("pg_sleep(30)")
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=20)
     assert p.returncode == 143, (p.returncode, err)
     assert "STARTED" not in out
+    reqs = rx.wait_for(1, timeout=15)
+    rx.stop()
+    assert reqs[0]["json"]["data"]["exit_code"] == 143
+    assert reqs[0]["json"]["type"] == "deploy.failed"
     assert t.sql("select to_regclass('slow') is null") == "t"
     assert t.sql("select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' "
                  "and pid <> pg_backend_pid()") == "0"
     assert t.sql("select outcome from predeploy_migrations_history") == "failed"
+
+
+@case
+def nothing_pending_one_webhook_app_runs(t: Env):
+    one_migration(t)
+    t.expect(t.run("run"), 0)
+    taken = sorted(os.listdir(t.path("backups")))
+    assert len([f for f in taken if f.endswith(".sql.gz")]) == 1, taken
+    with Receiver(secret=SECRET) as rx:
+        r = t.run("run", "--webhook", rx.url, "--backup-dir", t.path("backups"), "--", "sh", "-c", "echo STARTED",
+                  env={"PREDEPLOY_WEBHOOK_SECRET": SECRET, "GIT_COMMIT": "abc123"})
+        t.expect(r, 0)
+        assert r.out.strip() == "STARTED"
+        reqs = rx.wait_for(1, timeout=15)
+        time.sleep(0.3)
+        assert len(rx.snapshot()) == 1
+    req = reqs[0]
+    assert req["signature_valid"] is True
+    body = req["json"]
+    assert body["type"] == "deploy.succeeded"
+    d = body["data"]
+    assert d["status"] == "succeeded" and d["exit_code"] == 0 and d["pending"] == 0
+    assert d["applied"] == [] and d["backup"] is None and d["commit"] == "abc123"
+    assert d["database"] == t.db
+    assert sorted(os.listdir(t.path("backups"))) == taken
+    assert pgserver.PASSWORD not in req["body"]
+
+
+@case
+def webhook_payload_on_apply_and_start_event(t: Env):
+    one_migration(t, "1", "create table a(id int);")
+    one_migration(t, "2", "create table b(id int);")
+    with Receiver(secret=SECRET) as rx:
+        r = t.run("run", "--webhook", rx.url, "--webhook-events", "all", "--backup", "never",
+                  env={"PREDEPLOY_WEBHOOK_SECRET": SECRET})
+        t.expect(r, 0)
+        reqs = rx.wait_for(2, timeout=15)
+    assert [q["json"]["type"] for q in reqs] == ["deploy.started", "deploy.succeeded"]
+    d = reqs[1]["json"]["data"]
+    assert [a["version"] for a in d["applied"]] == ["1", "2"]
+    assert d["from_version"] is None and d["to_version"] == "2"
+    assert reqs[0]["headers"]["webhook-id"] != reqs[1]["headers"]["webhook-id"]
+
+
+@case
+def failure_webhook_carries_error(t: Env):
+    one_migration(t, "1", "\nselect 1/0;")
+    with Receiver() as rx:
+        r = t.run("run", "--webhook", rx.url, "--", "sh", "-c", "echo STARTED")
+        t.expect(r, 11)
+        reqs = rx.wait_for(1, timeout=15)
+    d = reqs[0]["json"]["data"]
+    assert reqs[0]["json"]["type"] == "deploy.failed"
+    assert d["exit_code"] == 11 and d["status"] == "failed"
+    assert d["error"]["sqlstate"] == "22012" and d["error"]["line"] == 3
+    assert d["error"]["file"].endswith("1_m.sql")
+
+
+@case
+def webhook_retries_then_delivers(t: Env):
+    with Receiver(secret=SECRET, script=["500", "500", "200"]) as rx:
+        r = t.run("run", "--webhook", rx.url, env={"PREDEPLOY_WEBHOOK_SECRET": SECRET})
+        t.expect(r, 0)
+        reqs = rx.wait_for(3, timeout=30)
+    assert len({q["headers"]["webhook-id"] for q in reqs}) == 1
+    assert all(q["signature_valid"] for q in reqs)
+
+
+@case
+def webhook_never_answers(t: Env):
+    # both runs at once: each is bounded by the per-URL budget (30 s)
+    with Receiver(script=["hang"] * 10) as rx:
+        t0 = time.time()
+        p1 = t.spawn("run", "--webhook", rx.url, "--", "sh", "-c", "echo STARTED")
+        p2 = t.spawn("run", "--webhook", rx.url, "--webhook-required", "--", "sh", "-c", "echo STARTED")
+        out1, err1 = p1.communicate(timeout=120)
+        out2, err2 = p2.communicate(timeout=120)
+        took = time.time() - t0
+    assert p1.returncode == 0 and out1.strip() == "STARTED", err1
+    assert p2.returncode == 15 and "STARTED" not in out2, err2
+    assert took < 45, took
+
+
+@case
+def bad_webhook_config_is_78(t: Env):
+    r = t.run("run", "--webhook", "ftp://127.0.0.1/x")
+    t.expect(r, 78)
+    r = t.run("run", "--webhook", "http://127.0.0.1:1/x", env={"PREDEPLOY_WEBHOOK_SECRET": "whsec_!!notbase64"})
+    t.expect(r, 78)
+
+
+@case
+def termination_log(t: Env):
+    one_migration(t)
+    log = t.path("termination-log")
+    r = t.run("run", "--termination-log", log)
+    t.expect(r, 0)
+    content = open(log).read()
+    assert content.startswith("deploy succeeded on %s (exit 0): 1 applied (none -> 1)" % t.db), content
+    assert len(content.encode()) <= 4096
+    one_migration(t, "2", "select 1/0;")
+    r = t.run("run", "--termination-log", log)
+    t.expect(r, 11)
+    content = open(log).read()
+    assert "deploy failed" in content and "22012" in content and "2_m.sql:2" in content, content
+
+
+@case
+def failing_pending_backs_up_once(t: Env):
+    """A restart loop with the same failing migration takes one backup, not
+    one per start (--backup-reuse)."""
+    one_migration(t, "1", "create table a(id int);")
+    t.expect(t.run("run"), 0)
+    one_migration(t, "2", "select 1/0;")
+    for _ in range(3):
+        t.expect(t.run("run", "--", "true"), 11)
+    dumps = [f for f in os.listdir(t.path("backups")) if f.endswith(".sql.gz")]
+    assert len(dumps) == 2, dumps   # one for the first deploy, one at version 1
+    h = t.sql("select count(distinct backup_file) from predeploy_migrations_history where version = '2'")
+    assert h == "1", h
+
+
+@case
+def backup_failure_is_14_and_nothing_runs(t: Env):
+    one_migration(t, "1", "create table a(id int);")
+    r = t.run("run", "--pg-dump", "/nonexistent/pg_dump", "--", "sh", "-c", "echo STARTED")
+    t.expect(r, 14)
+    assert "STARTED" not in r.out
+    assert t.sql("select to_regclass('a') is null") == "t"
+    # no backup wanted: runs
+    t.expect(t.run("run", "--backup", "never"), 0)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,66 @@
+/*
+ * gzstream: streaming compression of backup files, one method table per
+ * compression method (after pg_dump's compress_io.h).  Only gzip (zlib,
+ * RFC 1952) is built in; "none" exists for tests and benchmarks.
+ *
+ *   struct gzw *w = gzw_open(gz_method_find("gzip"), fd, 1, &err);
+ *   gzw_write(w, buf, n, &err); ...
+ *   gzw_finish(w, &err);           // trailer (CRC-32, length); does not close fd
+ *   gzw_free(w);                   // accepts NULL
+ *
+ *   struct gzr *r = gzr_open(gz_method_find("gzip"), fd, &err);
+ *   while ((n = gzr_read(r, buf, sizeof(buf), &err)) > 0) ...
+ *   // 0 = end of a complete stream (CRC and length checked, nothing after
+ *   // it); -1 = corrupt, truncated or trailing garbage (EXIT_DATAERR) or an
+ *   // I/O error (EXIT_INTERNAL)
+ *   gzr_free(r);
+ *
+ * Memory is fixed: zlib's state plus one 256 KiB buffer per stream.  The
+ * reader hashes the compressed bytes it reads (SHA-256) and counts both
+ * sides, so a verify pass needs one read of the file.
+ */
+#ifndef PREDEPLOY_GZSTREAM_H
+#define PREDEPLOY_GZSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util/err.h"
+#include "util/sha256.h"
+
+struct gzw;
+struct gzr;
+
+struct gz_method {
+	const char *name;           /* "gzip", "none" */
+	const char *suffix;         /* ".gz", "" */
+	struct gzw *(*wopen)(int fd, int level, struct err *e);
+	int (*write)(struct gzw *w, const void *data, size_t len, struct err *e);
+	int (*finish)(struct gzw *w, struct err *e);
+	struct gzr *(*ropen)(int fd, struct err *e);
+	ssize_t (*read)(struct gzr *r, void *buf, size_t cap, struct err *e);
+};
+
+/* Common counters at the start of both handles. */
+struct gz_counts {
+	uint64_t raw;               /* uncompressed bytes */
+	uint64_t packed;            /* compressed bytes written / read */
+};
+
+const struct gz_method *gz_method_find(const char *name);
+
+struct gzw *gzw_open(const struct gz_method *m, int fd, int level, struct err *e);
+int gzw_write(struct gzw *w, const void *data, size_t len, struct err *e);
+int gzw_finish(struct gzw *w, struct err *e);
+const struct gz_counts *gzw_counts(const struct gzw *w);
+void gzw_free(struct gzw *w);
+
+struct gzr *gzr_open(const struct gz_method *m, int fd, struct err *e);
+ssize_t gzr_read(struct gzr *r, void *buf, size_t cap, struct err *e);
+const struct gz_counts *gzr_counts(const struct gzr *r);
+/* SHA-256 (hex) of every compressed byte read so far; call after EOF. */
+void gzr_sha256(struct gzr *r, char out[SHA256_HEX_LEN]);
+void gzr_free(struct gzr *r);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * lint: risk analysis of migration SQL (SPEC.md "Risk analysis",
+ * docs/rules.md).  Never touches the database: catalog numbers (estimated
+ * rows and size of the tables a finding names) come from the caller, see
+ * src/catalog.h.
+ *
+ *   struct lint_opts o = { .allow = &cfg->allow, .protect = &cfg->protect,
+ *                          .force = cfg->force, .fail_on_warning = ...,
+ *                          .large_table = cfg->large_table };
+ *   struct lint_report r = LINT_REPORT_INIT;
+ *   for each pending migration m:
+ *       if (lint_migration(m, &o, &r, &err) < 0) ...   // internal failure only
+ *   // or all at once (one worker thread): lint_migrations(pending, n, &o, &r, &err)
+ *   // optional, when a database is at hand:
+ *   //   lint_report_tables(&r, &names); catalog_table_stats(db, &names, &st, &err);
+ *   //   lint_report_apply_stats(&r, st.v, st.n, cfg->large_table);
+ *   if (lint_report_blocked(&r)) -> exit 10, print lint_report_text(&r, &sb)
+ *   lint_report_json(&r, &sb);          // webhook / --format json
+ *   lint_report_release(&r);            // safe twice
+ *
+ * lint_migration() appends the findings of the migration's up section to r
+ * (several migrations accumulate in one report).  SQL that libpg_query
+ * cannot parse is a `syntax_error` finding at its file:line, never a
+ * failure; so is a statement nested too deeply to analyse safely
+ * (`statement_too_complex`).  Lint runs on its own thread with a large
+ * stack, so hostile input cannot overflow the caller's stack.
+ *
+ * A finding "blocks" (lint_report_blocked) when it is error-level (or
+ * warning-level with fail_on_warning) and not acknowledged by a
+ * `-- predeploy:allow` annotation or the allow list, or when it is a
+ * destructive operation on a protected table and force is not set
+ * (annotations and --allow do not help there; with force it passes and is
+ * marked `forced`).  With `server_judges_syntax` (the gate in up/run: the
+ * server parses with its own, possibly newer, grammar) syntax_error findings
+ * are warnings that never block.
+ */
+#ifndef PREDEPLOY_LINT_H
+#define PREDEPLOY_LINT_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "migration.h"
+#include "util/err.h"
+#include "util/strbuf.h"
+
+enum lint_severity { LINT_WARNING = 1, LINT_ERROR = 2 };
+
+/* Catalog numbers for one table, keyed by the name as the migration wrote
+ * it ("users" or "app.users"; compared case-insensitively). */
+struct lint_table_stats {
+	const char *name;
+	int64_t rows;           /* pg_class.reltuples; -1 unknown (never analysed) */
+	int64_t bytes;          /* pg_total_relation_size */
+};
+
+struct lint_opts {
+	const struct strlist *allow;     /* rule ids acknowledged everywhere; may be NULL */
+	const struct strlist *protect;   /* protected tables ("t" or "schema.t"); may be NULL */
+	int force;                       /* pass destructive operations on protected tables */
+	int fail_on_warning;             /* warnings block too */
+	int64_t large_table;             /* rows; 0 = off: lock warnings above it become errors */
+	const struct lint_table_stats *stats;   /* optional; see lint_report_apply_stats */
+	int nstats;
+	int server_judges_syntax;        /* gate mode: syntax_error never blocks */
+};
+
+struct lint_finding {
+	char *rule;             /* stable snake_case id, docs/rules.md#<rule> */
+	enum lint_severity severity;    /* after --large-table escalation */
+	char *file;             /* migration file */
+	char *version;          /* migration version, "" for plain files */
+	int line, col;          /* 1-based, in `file` */
+	char *message;          /* names the lock level and what it blocks, or the loss */
+	char *help;             /* the safe alternative */
+	char *table;            /* table the finding is about, as written; NULL if none */
+	int acknowledged;       /* by annotation or --allow */
+	int protected_table;    /* destructive operation on a protected table */
+	int forced;             /* protected, passed with --force */
+	int escalated;          /* warning turned error by --large-table */
+	int blocking;           /* computed by lint_migration / apply_stats */
+	int64_t rows;           /* catalog estimate; -1 unknown */
+	int64_t bytes;          /* -1 unknown */
+};
+
+struct lint_memory;
+
+struct lint_report {
+	struct lint_finding *v;
+	int n;
+	int alloc;
+	struct lint_memory *mem;    /* what earlier migrations defined (private) */
+};
+
+#define LINT_REPORT_INIT { NULL, 0, 0, NULL }
+
+/* Fill o from the configuration (allow, protect, force, fail-on,
+ * large-table); everything else zero. */
+void lint_opts_from_config(struct lint_opts *o, const struct config *cfg);
+
+/* Lint m's up section; findings are appended to r.  Returns -1 only on an
+ * internal failure (e.g. the worker thread could not start). */
+int lint_migration(const struct migration *m, const struct lint_opts *o, struct lint_report *r,
+		   struct err *e);
+/* Lint the up sections of n migrations, in order, in one pass (faster
+ * than n calls: one worker thread for all).  Same findings as calling
+ * lint_migration() on each. */
+int lint_migrations(const struct migration *const *v, int n, const struct lint_opts *o,
+		    struct lint_report *r, struct err *e);
+/* Lint a SQL text as if it were the up section of `file` starting at
+ * `line` (tests, `lint` of stdin). */
+int lint_sql(const char *sql, size_t len, const char *file, int line, int no_transaction,
+	     const struct lint_opts *o, struct lint_report *r, struct err *e);
+
+/* Number of blocking findings (0: the migrations may run). */
+int lint_report_blocked(const struct lint_report *r);
+/* Number of findings passed because of --force (record it in history). */
+int lint_report_forced(const struct lint_report *r);
+/* Distinct table names named by findings, for catalog_table_stats(). */
+void lint_report_tables(const struct lint_report *r, struct strlist *out);
+/* Attach catalog numbers to findings and, when large_table > 0, turn
+ * lock-risk warnings on tables with more rows into errors; recomputes
+ * `blocking` using the same opts as lint_migration (pass them again). */
+void lint_report_apply_stats(struct lint_report *r, const struct lint_opts *o);
+
+/* file:line:col  severity  rule  message, then "  help: ..." (and
+ * "  table: ~N rows, SIZE" when known).  Empty when no findings. */
+void lint_report_text(const struct lint_report *r, struct strbuf *out);
+/* A JSON array of objects: rule, severity, file, version, line, column,
+ * message, help, table, rows, bytes, acknowledged, protected, forced,
+ * escalated, blocking, docs.  Used by --format json and the webhook. */
+void lint_report_json(const struct lint_report *r, struct strbuf *out);
+/* GitHub Actions workflow commands: ::error file=F,line=L,col=C,title=RULE::MSG */
+void lint_report_github(const struct lint_report *r, struct strbuf *out);
+void lint_report_release(struct lint_report *r);
+
+/* Rule metadata, for help texts and annotation checks. */
+struct lint_rule_info {
+	const char *id;
+	enum lint_severity severity;
+	const char *summary;
+};
+const struct lint_rule_info *lint_rules(int *n);
+int lint_rule_known(const char *id);
+
+#endif

@@ -1,0 +1,281 @@
+/*
+ * rules_track: what a migration creates, so later statements on those
+ * objects are exempt (a table created in this migration is empty and
+ * invisible to running code until it commits), and foreign-key index
+ * coverage for fk_without_index.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lint/lint_int.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+static char *cols_key(const char *table, PgQuery__Node **cols, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *ut = strrchr(table, '.');
+	size_t i;
+
+	sb_addf(&sb, "%s(", ut ? ut + 1 : table);
+	for (i = 0; i < n; i++) {
+		const PgQuery__Node *c = cols[i];
+		const char *name = "";
+
+		if (c && c->node_case == PG_QUERY__NODE__NODE_STRING)
+			name = c->string->sval;
+		else if (c && c->node_case == PG_QUERY__NODE__NODE_INDEX_ELEM && c->index_elem->name)
+			name = c->index_elem->name;
+		else
+			name = "?";     /* expression: covers nothing after it */
+		sb_addf(&sb, "%s%s", i ? "," : "", name);
+	}
+	sb_addc(&sb, ')');
+	return sb_detach(&sb, NULL);
+}
+
+void lint_index_cols(struct lint_ctx *c, const char *table, PgQuery__Node **cols, size_t ncols)
+{
+	size_t k;
+
+	for (k = 1; k <= ncols; k++) {
+		char *key = cols_key(table, cols, k);
+
+		nameset_add(&c->fk_indexed, key);
+		free(key);
+	}
+}
+
+void lint_check_fk(struct lint_ctx *c, const char *table, PgQuery__Node **cols, size_t ncols,
+		   const char *object)
+{
+	char *key;
+
+	if (!ncols)
+		return;
+	key = cols_key(table, cols, ncols);
+	if (nameset_has(&c->fk_indexed, key)) {
+		free(key);
+		return;
+	}
+	lint_emit(c, "fk_without_index", table, object);
+	if (c->nfk == c->fk_alloc) {
+		c->fk_alloc = c->fk_alloc ? c->fk_alloc * 2 : 8;
+		c->fk = xrealloc(c->fk, sizeof(*c->fk) * (size_t)c->fk_alloc);
+	}
+	c->fk[c->nfk].finding = c->r->n - 1;
+	c->fk[c->nfk].key = key;
+	c->nfk++;
+}
+
+/* Drop fk_without_index findings that an index later in the migration
+ * covers. */
+void lint_fk_finish(struct lint_ctx *c)
+{
+	int i;
+
+	for (i = c->nfk - 1; i >= 0; i--) {
+		int k = c->fk[i].finding;
+		struct lint_finding *f = &c->r->v[k];
+
+		if (nameset_has(&c->fk_indexed, c->fk[i].key)) {
+			free(f->rule);
+			free(f->file);
+			free(f->version);
+			free(f->message);
+			free(f->help);
+			free(f->table);
+			memmove(f, f + 1, sizeof(*f) * (size_t)(c->r->n - k - 1));
+			c->r->n--;
+		}
+		free(c->fk[i].key);
+	}
+	free(c->fk);
+	c->fk = NULL;
+	c->nfk = c->fk_alloc = 0;
+}
+
+static void track_constraint(struct lint_ctx *c, const char *table, const PgQuery__Constraint *k,
+			     int added_later)
+{
+	if (k->conname && k->conname[0]) {
+		char *key = xasprintf("%s/%s", table, k->conname);
+
+		nameset_add(&c->constraints, key);
+		if (added_later && k->skip_validation)
+			nameset_add(&c->not_valid, key);
+		free(key);
+	}
+	if ((k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY ||
+	     k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE) && k->n_keys)
+		lint_index_cols(c, table, k->keys, k->n_keys);
+}
+
+static void track_column(struct lint_ctx *c, const char *table, const PgQuery__ColumnDef *cd, int added)
+{
+	size_t i;
+
+	if (!cd->colname)
+		return;
+	if (cd->type_name)
+		lint_memory_set_type(c->r, table, cd->colname, cd->type_name);
+	if (added) {
+		char *key = xasprintf("%s.%s", table, cd->colname);
+
+		nameset_add(&c->columns, key);
+		free(key);
+	}
+	for (i = 0; i < cd->n_constraints; i++) {
+		const PgQuery__Node *n = cd->constraints[i];
+
+		if (!n || n->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
+			continue;
+		if (n->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY ||
+		    n->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE) {
+			PgQuery__String s = PG_QUERY__STRING__INIT;
+			PgQuery__Node sn = PG_QUERY__NODE__INIT, *p = &sn;
+
+			s.sval = cd->colname;
+			sn.node_case = PG_QUERY__NODE__NODE_STRING;
+			sn.string = &s;
+			lint_index_cols(c, table, &p, 1);
+		}
+		if (n->constraint->conname && n->constraint->conname[0]) {
+			char *key = xasprintf("%s/%s", table, n->constraint->conname);
+
+			nameset_add(&c->constraints, key);
+			free(key);
+		}
+	}
+}
+
+static void track_create(struct lint_ctx *c, const PgQuery__CreateStmt *cs)
+{
+	char *table = rv_name(cs->relation);
+	size_t i;
+
+	nameset_add(&c->tables, table);
+	for (i = 0; i < cs->n_table_elts; i++) {
+		const PgQuery__Node *n = cs->table_elts[i];
+
+		if (!n)
+			continue;
+		if (n->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+			track_column(c, table, n->column_def, 0);
+		else if (n->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
+			track_constraint(c, table, n->constraint, 0);
+	}
+	free(table);
+}
+
+/* fk_without_index for the foreign keys of a new table (its other rules
+ * are exempt: the table is new). */
+static void create_fks(struct lint_ctx *c, const PgQuery__CreateStmt *cs)
+{
+	char *table = rv_name(cs->relation);
+	size_t i, k;
+
+	for (i = 0; i < cs->n_table_elts; i++) {
+		const PgQuery__Node *n = cs->table_elts[i];
+
+		if (n && n->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    n->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) {
+			const PgQuery__Constraint *f = n->constraint;
+
+			lint_check_fk(c, table, f->fk_attrs, f->n_fk_attrs,
+				      f->conname && f->conname[0] ? f->conname : table);
+		} else if (n && n->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+			const PgQuery__ColumnDef *cd = n->column_def;
+
+			for (k = 0; k < cd->n_constraints; k++) {
+				const PgQuery__Node *cn = cd->constraints[k];
+				PgQuery__String s = PG_QUERY__STRING__INIT;
+				PgQuery__Node sn = PG_QUERY__NODE__INIT, *p = &sn;
+				char *obj;
+
+				if (!cn || cn->node_case != PG_QUERY__NODE__NODE_CONSTRAINT ||
+				    cn->constraint->contype != PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN)
+					continue;
+				s.sval = cd->colname;
+				sn.node_case = PG_QUERY__NODE__NODE_STRING;
+				sn.string = &s;
+				obj = xasprintf("%s.%s", table, cd->colname ? cd->colname : "");
+				lint_check_fk(c, table, &p, 1, obj);
+				free(obj);
+			}
+		}
+	}
+	free(table);
+}
+
+void rules_track(struct lint_ctx *c, const PgQuery__Node *stmt)
+{
+	char *table;
+	size_t i;
+
+	switch (stmt->node_case) {
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+		track_create(c, stmt->create_stmt);
+		create_fks(c, stmt->create_stmt);
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+		if (stmt->create_table_as_stmt->into && stmt->create_table_as_stmt->into->rel) {
+			table = rv_name(stmt->create_table_as_stmt->into->rel);
+			nameset_add(&c->tables, table);
+			free(table);
+		}
+		break;
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+		if (stmt->select_stmt->into_clause && stmt->select_stmt->into_clause->rel) {
+			table = rv_name(stmt->select_stmt->into_clause->rel);
+			nameset_add(&c->tables, table);
+			free(table);
+		}
+		break;
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+		table = rv_name(stmt->index_stmt->relation);
+		if (stmt->index_stmt->idxname && stmt->index_stmt->idxname[0])
+			nameset_add(&c->indexes, stmt->index_stmt->idxname);
+		if (!stmt->index_stmt->where_clause)
+			lint_index_cols(c, table, stmt->index_stmt->index_params,
+					stmt->index_stmt->n_index_params);
+		free(table);
+		break;
+	case PG_QUERY__NODE__NODE_RENAME_STMT:
+		if (stmt->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE &&
+		    stmt->rename_stmt->newname) {
+			table = rv_name(stmt->rename_stmt->relation);
+			if (ctx_table_is_new(c, table))
+				nameset_add(&c->tables, stmt->rename_stmt->newname);
+			free(table);
+		}
+		break;
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+		table = rv_name(stmt->alter_table_stmt->relation);
+		for (i = 0; i < stmt->alter_table_stmt->n_cmds; i++) {
+			const PgQuery__Node *n = stmt->alter_table_stmt->cmds[i];
+			const PgQuery__AlterTableCmd *cmd;
+
+			if (!n || n->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+				continue;
+			cmd = n->alter_table_cmd;
+			if (!cmd->def)
+				continue;
+			if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn &&
+			    cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+				track_column(c, table, cmd->def->column_def, 1);
+			else if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType &&
+				 cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF &&
+				 cmd->def->column_def->type_name && cmd->name)
+				lint_memory_set_type(c->r, table, cmd->name, cmd->def->column_def->type_name);
+			else if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint &&
+				 cmd->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
+				track_constraint(c, table, cmd->def->constraint, 1);
+		}
+		free(table);
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,2 @@
+-- migrate:up
+alter table orders add column total_cents bigint;

@@ -1,0 +1,2 @@
+-- migrate:up
+alter table legacy_items add primary key (id);

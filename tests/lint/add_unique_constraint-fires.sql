@@ -1,0 +1,2 @@
+-- migrate:up
+alter table users add constraint users_email_key unique (email);

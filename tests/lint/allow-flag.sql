@@ -1,0 +1,3 @@
+-- golden-args: --allow drop_table
+-- migrate:up
+drop table users;

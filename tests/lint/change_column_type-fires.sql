@@ -1,0 +1,2 @@
+-- migrate:up
+alter table orders alter column quantity type bigint;

@@ -1,0 +1,2 @@
+-- migrate:up
+create index users_name_idx on users (name);

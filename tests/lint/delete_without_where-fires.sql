@@ -1,0 +1,2 @@
+-- migrate:up
+delete from audit_log;

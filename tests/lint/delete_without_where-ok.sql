@@ -1,0 +1,2 @@
+-- migrate:up
+delete from audit_log where created_at < '2020-01-01';

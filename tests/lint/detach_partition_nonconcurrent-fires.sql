@@ -1,0 +1,2 @@
+-- migrate:up
+alter table measurements detach partition measurements_2020;

@@ -1,0 +1,2 @@
+-- migrate:up transaction:false
+alter table measurements detach partition measurements_2020 concurrently;

@@ -1,0 +1,2 @@
+-- migrate:up
+alter table users drop column email;

@@ -1,0 +1,3 @@
+-- migrate:up
+alter table users add column tmp text;
+alter table users drop column tmp;

@@ -1,0 +1,2 @@
+-- migrate:up
+alter table orders drop constraint orders_total_check;

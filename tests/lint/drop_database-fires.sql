@@ -1,0 +1,2 @@
+-- migrate:up transaction:false
+drop database old_app;

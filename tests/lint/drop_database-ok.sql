@@ -1,0 +1,2 @@
+-- migrate:up transaction:false
+create database if_needed_elsewhere;

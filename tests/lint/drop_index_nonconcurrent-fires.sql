@@ -1,0 +1,2 @@
+-- migrate:up
+drop index users_name_idx;

@@ -1,0 +1,2 @@
+-- migrate:up
+drop schema legacy cascade;

@@ -1,0 +1,2 @@
+-- migrate:up
+create schema if not exists reporting;

@@ -1,0 +1,3 @@
+-- golden-args: --fail-on warning
+-- migrate:up
+create index users_name_idx on users (name);

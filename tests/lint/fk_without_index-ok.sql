@@ -1,0 +1,3 @@
+-- migrate:up
+create table comments (id bigint generated always as identity primary key, post_id bigint not null references posts (id));
+create index comments_post_id_idx on comments (post_id);

@@ -1,0 +1,2 @@
+-- migrate:up
+create table payloads (id bigint primary key, body json);

@@ -1,0 +1,2 @@
+set lock_timeout = '5s';
+alter table users add column note text;

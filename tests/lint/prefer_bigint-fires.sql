@@ -1,0 +1,2 @@
+-- migrate:up
+create table tags (id int primary key, name text);

@@ -1,0 +1,2 @@
+-- migrate:up
+create table widgets (id bigserial primary key);

@@ -1,0 +1,2 @@
+-- migrate:up
+create table widgets (id bigint generated always as identity primary key);

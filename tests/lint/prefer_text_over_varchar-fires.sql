@@ -1,0 +1,2 @@
+-- migrate:up
+create table cities (id bigint primary key, name varchar(100));

@@ -1,0 +1,3 @@
+-- golden-args: --protect public.users --force
+-- migrate:up
+alter table users drop column email;

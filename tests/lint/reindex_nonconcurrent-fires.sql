@@ -1,0 +1,2 @@
+-- migrate:up
+reindex table users;

@@ -1,0 +1,2 @@
+-- migrate:up transaction:false
+reindex (concurrently) table users;

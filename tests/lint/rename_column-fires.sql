@@ -1,0 +1,2 @@
+-- migrate:up
+alter table users rename column name to full_name;

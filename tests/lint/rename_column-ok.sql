@@ -1,0 +1,3 @@
+-- migrate:up
+alter table users add column nick text;
+alter table users rename column nick to nickname;

@@ -1,0 +1,3 @@
+-- migrate:up
+create table accounts_new (id bigint);
+alter table accounts_new rename to accounts2;

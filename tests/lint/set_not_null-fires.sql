@@ -1,0 +1,2 @@
+-- migrate:up
+alter table users alter column email set not null;

@@ -1,0 +1,4 @@
+-- migrate:up
+begin;
+alter table users add column note text;
+commit;

@@ -1,0 +1,2 @@
+-- migrate:up
+truncate sessions;

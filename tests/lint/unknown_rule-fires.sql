@@ -1,0 +1,3 @@
+-- migrate:up
+-- predeploy:allow drop_colum typo
+alter table users drop column email;

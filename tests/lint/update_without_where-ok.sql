@@ -1,0 +1,2 @@
+-- migrate:up
+update users set active = true where active is null;

@@ -1,0 +1,3 @@
+-- migrate:up transaction:false
+vacuum full users;
+cluster users using users_pkey;

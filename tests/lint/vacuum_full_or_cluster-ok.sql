@@ -1,0 +1,2 @@
+-- migrate:up transaction:false
+vacuum (analyze) users;
