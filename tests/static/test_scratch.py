@@ -202,6 +202,28 @@ def backup_without_pg_dump(t: Env):
     assert os.listdir(os.path.join(s.root, "app")) == ["migrations"]
 
 
+@case
+def backup_with_bundled_pg_dump(t: Env):
+    # the pg_dump image variant: pg_dump and its libraries bundled into the
+    # empty root by scripts/bundle-pg-dump (docker/Dockerfile does the same)
+    t.write("migrations/1_items.sql", MIGRATION)
+    s = Scratch(t)
+    src = os.environ.get("PREDEPLOY_SRC", os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))))
+    subprocess.run([os.path.join(src, "scripts", "bundle-pg-dump"), s.root,
+                    os.path.join(t.pg["bindir"], "pg_dump")], check=True, capture_output=True)
+    assert not os.path.exists(os.path.join(s.root, "etc"))
+    env = {"PREDEPLOY_BACKUP": None, "PREDEPLOY_BACKUP_DIR": "/app/backups"}
+    r = s.run("up", env=env)
+    t.expect(r, 0)
+    assert t.sql("select count(*) from predeploy_migrations") == "1"
+    files = sorted(os.listdir(os.path.join(s.root, "app", "backups")))
+    assert len(files) == 2 and files[0].endswith(".sql.gz") and files[1].endswith(".sql.gz.json"), files
+    r = s.run("backups", env=env)
+    t.expect(r, 0)
+    assert files[0] in r.out, r
+
+
 if __name__ == "__main__":
     if os.geteuid() != 0:
         sys.exit("test_scratch.py needs root (chroot)")
