@@ -941,26 +941,12 @@ static int take(const struct config *cfg, struct db *db, const char *schema_vers
 		goto out;
 	if (progress)
 		progress_draw((int64_t)gzw_counts(w)->raw, (int64_t)gzw_counts(w)->packed, now_ms() - t0, 0, 1);
-	if (fsync(fd) < 0) {
-		err_sys(e, EXIT_BACKUP, errno, "could not fsync \"%s\"", partial);
+	if (fs_commit_partial(&fd, partial, path, EXIT_BACKUP, &renamed, e) < 0) {
+		if (renamed)
+			abort_has_partial = 0;
 		goto out;
 	}
-	if (close(fd) < 0) {
-		fd = -1;
-		err_sys(e, EXIT_BACKUP, errno, "could not close \"%s\"", partial);
-		goto out;
-	}
-	fd = -1;
-	if (rename(partial, path) < 0) {
-		err_sys(e, EXIT_BACKUP, errno, "could not rename \"%s\" to \"%s\"", partial, path);
-		goto out;
-	}
-	renamed = 1;
 	abort_has_partial = 0;
-	if (fs_fsync_dir(cfg->backup_dir, e) < 0) {
-		e->code = EXIT_BACKUP;
-		goto out;
-	}
 
 	if (backup_verify(path, &out->raw_size, out->sha256, e) < 0) {
 		e->code = EXIT_BACKUP;

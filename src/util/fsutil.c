@@ -101,12 +101,36 @@ int fs_fsync_dir(const char *dir, struct err *e)
 	return 0;
 }
 
+int fs_commit_partial(int *fd, const char *partial, const char *path, int err_code, int *renamed,
+		      struct err *e)
+{
+	char dir[4096];
+	int f = *fd;
+
+	*fd = -1;
+	if (fsync(f) < 0) {
+		int saved = errno;
+		close(f);
+		return err_sys(e, err_code, saved, "could not fsync \"%s\"", partial);
+	}
+	if (close(f) < 0)
+		return err_sys(e, err_code, errno, "could not close \"%s\"", partial);
+	if (rename(partial, path) < 0)
+		return err_sys(e, err_code, errno, "could not rename \"%s\" to \"%s\"", partial, path);
+	*renamed = 1;
+	fs_dirname(path, dir, sizeof(dir));
+	if (fs_fsync_dir(dir, e) < 0) {
+		e->code = err_code;
+		return -1;
+	}
+	return 0;
+}
+
 int fs_atomic_write(const char *path, const void *data, size_t len, mode_t mode, struct err *e)
 {
 	char *partial = xasprintf("%s.partial", path);
-	char dir[4096];
 	const char *p = data;
-	int fd = -1, ret = -1;
+	int fd = -1, ret = -1, renamed = 0;
 
 	fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0) {
@@ -124,28 +148,13 @@ int fs_atomic_write(const char *path, const void *data, size_t len, mode_t mode,
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0) {
-		err_sys(e, EXIT_INTERNAL, errno, "could not fsync \"%s\"", partial);
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		err_sys(e, EXIT_INTERNAL, errno, "could not close \"%s\"", partial);
-		goto out;
-	}
-	fd = -1;
-	if (rename(partial, path) < 0) {
-		err_sys(e, EXIT_INTERNAL, errno, "could not rename \"%s\" to \"%s\"", partial, path);
-		goto out;
-	}
-	fs_dirname(path, dir, sizeof(dir));
-	if (fs_fsync_dir(dir, e) < 0)
+	if (fs_commit_partial(&fd, partial, path, EXIT_INTERNAL, &renamed, e) < 0)
 		goto out;
 	ret = 0;
 out:
 	if (fd >= 0)
 		close(fd);
-	if (ret < 0)
+	if (ret < 0 && !renamed)
 		unlink(partial);
 	free(partial);
 	return ret;

@@ -18,6 +18,12 @@
 /* Read `path` into sb (appending). Fails with EXIT_DATAERR naming the file if
  * it is larger than cap, err_code on I/O errors. */
 int fs_read_file(const char *path, size_t cap, struct strbuf *sb, int err_code, struct err *e);
+/* Finish a file written as `partial` through *fd: fsync, close (*fd becomes
+ * -1 whatever happens), rename to `path`, fsync the directory.  *renamed is
+ * set once the rename is done, so the caller knows which name to clean up.
+ * Errors carry err_code. */
+int fs_commit_partial(int *fd, const char *partial, const char *path, int err_code, int *renamed,
+		      struct err *e);
 int fs_atomic_write(const char *path, const void *data, size_t len, mode_t mode, struct err *e);
 /* fsync the directory holding `path` (or `path` itself if it is a directory). */
 int fs_fsync_dir(const char *dir, struct err *e);
