@@ -35,10 +35,15 @@ int fs_read_file(const char *path, size_t cap, struct strbuf *sb, int err_code, 
 			path, (long long)st.st_size, cap);
 		goto out;
 	}
+	/* Size the buffer to the file (plus room for the EOF probe) so a small
+	 * file costs one small allocation, not a 64 KiB one that musl's malloc
+	 * maps and unmaps; grow only if the file grew. */
+	sb_grow(sb, S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096);
 	for (;;) {
 		ssize_t n;
 
-		sb_grow(sb, 65536);
+		if (sb->alloc - sb->len - 1 == 0)
+			sb_grow(sb, 65536);
 		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
 		if (n < 0) {
 			if (errno == EINTR)
