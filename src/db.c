@@ -1,6 +1,8 @@
 /* db: see db.h. */
 #include "db.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,11 +10,16 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "proc.h"
 #include "util/exitcode.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
+
+/* Per host and attempt, as libpq's connect_timeout=10 was. */
+#define CONNECT_TIMEOUT_S 10
+#define CONNECT_TIMEOUT_STR "10"
 
 /* First line of a libpq error message, without "FATAL:  " noise. */
 static void first_line(const char *msg, char *out, size_t cap)
@@ -85,11 +92,81 @@ static int check_user_known(int url_has_user, struct err *e)
 	return -1;
 }
 
-int db_connect(const struct config *cfg, struct db *db, struct err *e)
+/* A host list (host=a,b or hostaddr=...,...), from the URL or PGHOST. */
+static int several_hosts(PGconn *conn)
+{
+	PQconninfoOption *opts = PQconninfo(conn), *o;
+	int several = 0;
+
+	for (o = opts; o && o->keyword; o++)
+		if ((!strcmp(o->keyword, "host") || !strcmp(o->keyword, "hostaddr")) && o->val &&
+		    strchr(o->val, ','))
+			several = 1;
+	PQconninfoFree(opts);
+	return several;
+}
+
+/* Drive a PQconnectStart connection to the end.  While the socket is not
+ * ready (the server is forking a backend, authenticating, sending its
+ * parameters) the idle work runs, a step at a time.  Returns 0 when the
+ * attempt ended (check PQstatus), -1 with e filled when the idle work failed
+ * or a stop signal came. */
+static int drive_connect(PGconn *conn, int timeout_s, struct db_idle *idle, struct err *e)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	int fd = -1;
+	int64_t deadline = 0;
+
+	for (;;) {
+		struct pollfd p;
+		int rc;
+
+		if (st == PGRES_POLLING_OK || st == PGRES_POLLING_FAILED)
+			return 0;
+		if (PQsocket(conn) != fd) {
+			/* a new socket is a new host or attempt: its own timeout,
+			 * as libpq's connect_timeout */
+			fd = PQsocket(conn);
+			deadline = now_ms() + (int64_t)timeout_s * 1000;
+		}
+		p.fd = fd;
+		p.events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+		p.revents = 0;
+		while (idle && !idle->done) {
+			if (poll(&p, 1, 0) != 0)
+				break;
+			rc = idle->fn(idle->arg, e);
+			if (rc < 0) {
+				idle->failed = 1;
+				return -1;
+			}
+			if (rc == 0)
+				idle->done = 1;
+		}
+		for (;;) {
+			int64_t left = deadline - now_ms();
+
+			if (left <= 0)
+				return 1;
+			rc = poll(&p, 1, left > 1000 ? 1000 : (int)left);
+			if (rc > 0)
+				break;
+			if (rc < 0 && errno != EINTR)
+				return 1;
+			if (proc_stop_signal())
+				return err_set(e, 128 + proc_stop_signal(),
+					       "stopped by signal %d while connecting to the database",
+					       proc_stop_signal());
+		}
+		st = PQconnectPoll(conn);
+	}
+}
+
+int db_connect_idle(const struct config *cfg, struct db *db, struct db_idle *idle, struct err *e)
 {
 	const char *keys[4], *vals[4];
 	char reason[512];
-	int n = 0, url_has_user = 0;
+	int n = 0, url_has_user = 0, rc = 0;
 	PGconn *conn;
 
 	if (cfg->database_url) {
@@ -117,15 +194,39 @@ int db_connect(const struct config *cfg, struct db *db, struct err *e)
 		return -1;
 	keys[n] = "application_name";
 	vals[n++] = "predeploy";
-	keys[n] = "connect_timeout";
-	vals[n++] = "10";
 	keys[n] = NULL;
 	vals[n] = NULL;
 
-	conn = PQconnectdbParams(keys, vals, 1);
+	/* Non-blocking, so the caller's idle work (reading the migration
+	 * files) overlaps the server's side of the handshake. */
+	conn = PQconnectStartParams(keys, vals, 1);
 	if (!conn)
 		return err_set(e, EXIT_INTERNAL, "could not allocate a connection");
 	register_password(conn);
+	if (PQstatus(conn) != CONNECTION_BAD && several_hosts(conn)) {
+		/* libpq moves on to the next host when one times out only in its
+		 * own blocking loop: use that, without the overlap */
+		PQfinish(conn);
+		keys[n] = "connect_timeout";
+		vals[n++] = CONNECT_TIMEOUT_STR;
+		keys[n] = NULL;
+		vals[n] = NULL;
+		conn = PQconnectdbParams(keys, vals, 1);
+		if (!conn)
+			return err_set(e, EXIT_INTERNAL, "could not allocate a connection");
+	} else if (PQstatus(conn) != CONNECTION_BAD) {
+		rc = drive_connect(conn, CONNECT_TIMEOUT_S, idle, e);
+	}
+	if (rc < 0) {
+		PQfinish(conn);
+		return -1;
+	}
+	if (rc > 0) {
+		err_set(e, EXIT_UNAVAILABLE, "could not connect to the database: timeout expired after %d s",
+			CONNECT_TIMEOUT_S);
+		PQfinish(conn);
+		return -1;
+	}
 	if (PQstatus(conn) != CONNECTION_OK) {
 		const char *msg = PQerrorMessage(conn);
 		first_line(msg, reason, sizeof(reason));
@@ -146,7 +247,31 @@ int db_connect(const struct config *cfg, struct db *db, struct err *e)
 	return 0;
 }
 
-int db_wait(const struct config *cfg, int64_t timeout_ms, struct db *db, struct err *e)
+int db_connect(const struct config *cfg, struct db *db, struct err *e)
+{
+	return db_connect_idle(cfg, db, NULL, e);
+}
+
+/* Finish the idle work (before sleeping between attempts, so that its
+ * errors are not held up by an unreachable server). */
+static int drain_idle(struct db_idle *idle, struct err *e)
+{
+	int rc;
+
+	while (idle && !idle->done) {
+		rc = idle->fn(idle->arg, e);
+		if (rc < 0) {
+			idle->failed = 1;
+			return -1;
+		}
+		if (rc == 0)
+			idle->done = 1;
+	}
+	return 0;
+}
+
+int db_wait_idle(const struct config *cfg, int64_t timeout_ms, struct db *db, struct db_idle *idle,
+		 struct err *e)
 {
 	int64_t start = now_ms(), delay = 100;
 	int attempt = 0;
@@ -155,12 +280,14 @@ int db_wait(const struct config *cfg, int64_t timeout_ms, struct db *db, struct 
 		int64_t left;
 
 		attempt++;
-		if (db_connect(cfg, db, e) == 0) {
+		if (db_connect_idle(cfg, db, idle, e) == 0) {
 			if (attempt > 1)
 				log_info("database is up after %d attempts", attempt);
 			return 0;
 		}
-		if (e->code != EXIT_UNAVAILABLE)
+		if (e->code != EXIT_UNAVAILABLE || (idle && idle->failed))
+			return -1;
+		if (drain_idle(idle, e) < 0)
 			return -1;
 		left = timeout_ms - (now_ms() - start);
 		if (left <= 0) {
@@ -178,6 +305,11 @@ int db_wait(const struct config *cfg, int64_t timeout_ms, struct db *db, struct 
 			return err_set(e, EXIT_UNAVAILABLE, "interrupted while waiting for the database");
 		delay = delay * 2 > 2000 ? 2000 : delay * 2;
 	}
+}
+
+int db_wait(const struct config *cfg, int64_t timeout_ms, struct db *db, struct err *e)
+{
+	return db_wait_idle(cfg, timeout_ms, db, NULL, e);
 }
 
 void db_close(struct db *db)

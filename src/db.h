@@ -34,12 +34,27 @@ struct db {
 
 #define DB_INIT { 0 }
 
-/* One connection attempt. */
+/* One connection attempt (10 s connect timeout per host). */
 int db_connect(const struct config *cfg, struct db *db, struct err *e);
 /* Retry with backoff (100 ms doubling to 2 s) until connected or timeout_ms.
  * Authentication/permission failures are not retried (EXIT_NOPERM); an
  * unreachable server after the timeout is EXIT_UNAVAILABLE. */
 int db_wait(const struct config *cfg, int64_t timeout_ms, struct db *db, struct err *e);
+
+/* Work to overlap with connection set-up: fn runs, a step at a time, while
+ * the socket waits on the server; it returns 1 for more, 0 when done, -1 on
+ * an error (with e filled: the attempt is abandoned and that error returned,
+ * and db_wait does not retry).  db_wait finishes the work before sleeping
+ * between attempts; the caller finishes whatever is left afterwards. */
+struct db_idle {
+	int (*fn)(void *arg, struct err *e);
+	void *arg;
+	int done, failed;
+};
+
+int db_connect_idle(const struct config *cfg, struct db *db, struct db_idle *idle, struct err *e);
+int db_wait_idle(const struct config *cfg, int64_t timeout_ms, struct db *db, struct db_idle *idle,
+		 struct err *e);
 void db_close(struct db *db);
 
 /* Run one statement; returns the result (PQclear it) or NULL with e filled

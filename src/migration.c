@@ -400,43 +400,70 @@ static int cmp_migration(const void *a, const void *b)
 	return x->up.present ? -1 : y->up.present ? 1 : 0;
 }
 
-int migration_load_dir(const char *dir, struct migration_set *set, struct err *e)
+int migration_loader_open(struct migration_loader *l, const char *dir, struct err *e)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	struct migration *v = NULL;
-	int n = 0, cap = 0, i, out_n = 0, ret = -1;
-
-	if (!d)
+	memset(l, 0, sizeof(*l));
+	l->dir = dir;
+	l->d = opendir(dir);
+	if (!l->d)
 		return err_sys(e, errno == ENOENT ? EXIT_CONFIG : EXIT_DATAERR, errno,
 			       "could not open migrations directory \"%s\"", dir);
-	while ((de = readdir(d))) {
+	return 0;
+}
+
+int migration_loader_step(struct migration_loader *l, struct err *e)
+{
+	struct dirent *de;
+
+	if (!l->d)
+		return 0;
+	while ((de = readdir(l->d))) {
 		char *version = NULL, *name = NULL, *path;
-		int kind;
+		int kind, rc;
 
 		if (de->d_name[0] == '.')
 			continue;
 		if (parse_name(de->d_name, &version, &name, &kind) < 0) {
-			size_t l = strlen(de->d_name);
-			if (l > 4 && !strcmp(de->d_name + l - 4, ".sql"))
+			size_t len = strlen(de->d_name);
+			if (len > 4 && !strcmp(de->d_name + len - 4, ".sql"))
 				log_warn("ignoring \"%s/%s\": its name does not start with a version (digits)",
-					 dir, de->d_name);
+					 l->dir, de->d_name);
 			continue;
 		}
 		free(version);
 		free(name);
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = xrealloc(v, sizeof(*v) * (size_t)cap);
+		if (l->n == l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 64;
+			l->v = xrealloc(l->v, sizeof(*l->v) * (size_t)l->cap);
 		}
-		path = xasprintf("%s/%s", dir, de->d_name);
-		if (migration_load_file(path, &v[n], e) < 0) {
-			free(path);
-			goto out;
-		}
+		path = xasprintf("%s/%s", l->dir, de->d_name);
+		rc = migration_load_file(path, &l->v[l->n], e);
 		free(path);
-		n++;
+		if (rc < 0) {
+			migration_loader_release(l);
+			return -1;
+		}
+		l->n++;
+		return 1;
 	}
+	closedir(l->d);
+	l->d = NULL;
+	return 0;
+}
+
+int migration_loader_finish(struct migration_loader *l, struct migration_set *set, struct err *e)
+{
+	struct migration *v;
+	int n, i, out_n = 0, rc;
+
+	while ((rc = migration_loader_step(l, e)) > 0)
+		;
+	if (rc < 0)
+		return -1;
+	v = l->v;
+	n = l->n;
+	l->v = NULL;
+	l->n = l->cap = 0;
 	if (n)
 		qsort(v, (size_t)n, sizeof(*v), cmp_migration);
 
@@ -460,7 +487,7 @@ int migration_load_dir(const char *dir, struct migration_set *set, struct err *e
 			for (; i < n; i++)
 				migration_release(&v[i]);
 			n = out_n;
-			goto out;
+			goto fail;
 		}
 		if (i != out_n)
 			v[out_n] = *m;
@@ -471,18 +498,40 @@ int migration_load_dir(const char *dir, struct migration_set *set, struct err *e
 		if (!v[i].up.present) {
 			err_set(e, EXIT_DATAERR, "migration %s has a down file but no up file", v[i].version);
 			err_where(e, v[i].down.path, 0);
-			goto out;
+			goto fail;
 		}
 	}
 	set->v = v;
 	set->n = n;
-	v = NULL;
-	n = 0;
-	ret = 0;
-out:
+	return 0;
+fail:
 	for (i = 0; i < n; i++)
 		migration_release(&v[i]);
 	free(v);
-	closedir(d);
-	return ret;
+	return -1;
+}
+
+void migration_loader_release(struct migration_loader *l)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		migration_release(&l->v[i]);
+	free(l->v);
+	if (l->d)
+		closedir(l->d);
+	memset(l, 0, sizeof(*l));
+}
+
+int migration_load_dir(const char *dir, struct migration_set *set, struct err *e)
+{
+	struct migration_loader l;
+
+	if (migration_loader_open(&l, dir, e) < 0)
+		return -1;
+	if (migration_loader_finish(&l, set, e) < 0) {
+		migration_loader_release(&l);
+		return -1;
+	}
+	return 0;
 }

@@ -23,6 +23,7 @@
 #ifndef PREDEPLOY_MIGRATION_H
 #define PREDEPLOY_MIGRATION_H
 
+#include <dirent.h>
 #include <stddef.h>
 
 #include "util/err.h"
@@ -58,6 +59,32 @@ struct migration_set {
 #define MIGRATION_SET_INIT { NULL, 0 }
 
 int migration_load_dir(const char *dir, struct migration_set *set, struct err *e);
+
+/*
+ * The same, one file at a time, for callers with something to overlap it
+ * with (session.c reads the files while the connection is being set up):
+ *
+ *   struct migration_loader l;
+ *   if (migration_loader_open(&l, dir, &err) < 0) ...   // no directory
+ *   while ((rc = migration_loader_step(&l, &err)) > 0) ...;   // -1: bad file
+ *   if (migration_loader_finish(&l, &set, &err) < 0) ... // loads the rest,
+ *   migration_loader_release(&l);                       // sorts, checks
+ *
+ * step returns 1 after loading a file, 0 when the directory is done, -1 on
+ * an error (the loader is then released).  release is safe at any point and
+ * after finish.
+ */
+struct migration_loader {
+	const char *dir;
+	DIR *d;
+	struct migration *v;
+	int n, cap;
+};
+
+int migration_loader_open(struct migration_loader *l, const char *dir, struct err *e);
+int migration_loader_step(struct migration_loader *l, struct err *e);
+int migration_loader_finish(struct migration_loader *l, struct migration_set *set, struct err *e);
+void migration_loader_release(struct migration_loader *l);
 /* Parse one file by its name's format. A file whose name has no version (a
  * plain .sql for `lint`) becomes MIGRATION_PLAIN with the whole file as its
  * up section, unless it has "-- migrate:" markers. */

@@ -19,13 +19,38 @@ int session_refresh(struct session *s, struct err *e)
 	return 0;
 }
 
+static int load_step(void *arg, struct err *e)
+{
+	return migration_loader_step(arg, e);
+}
+
 int session_open(struct session *s, const struct config *cfg, int flags, struct err *e)
 {
+	struct migration_loader loader;
+	struct db_idle idle = { load_step, &loader, 0, 0 };
+	int files = !(flags & SESSION_NO_FILES), rc;
+
 	s->cfg = cfg;
-	if (!(flags & SESSION_NO_FILES) && migration_load_dir(cfg->dir, &s->files, e) < 0)
+	if (files && migration_loader_open(&loader, cfg->dir, e) < 0)
 		return -1;
-	if (((flags & SESSION_WAIT) ? db_wait(cfg, cfg->wait_timeout_ms, &s->db, e)
-				    : db_connect(cfg, &s->db, e)) < 0)
+	/* The files are read while the connection is set up; their errors
+	 * come first whatever happened to the connection. */
+	rc = (flags & SESSION_WAIT) ? db_wait_idle(cfg, cfg->wait_timeout_ms, &s->db, files ? &idle : NULL, e)
+				    : db_connect_idle(cfg, &s->db, files ? &idle : NULL, e);
+	if (files) {
+		struct err fe = ERR_INIT;
+
+		if (idle.failed) /* e holds the file's error; the loader is released */
+			return -1;
+		if (migration_loader_finish(&loader, &s->files, &fe) < 0) {
+			migration_loader_release(&loader);
+			db_close(&s->db);
+			*e = fe;
+			return -1;
+		}
+		migration_loader_release(&loader);
+	}
+	if (rc < 0)
 		return -1;
 	proc_watch_conn(s->db.conn);
 	if (ledger_init(&s->ledger, &s->db, cfg->table, e) < 0)

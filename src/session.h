@@ -8,8 +8,10 @@
  *   ... s.plan, s.files, s.applied, s.db, s.ledger ...
  *   session_close(&s);            // releases the lock, closes; safe twice
  *
- * Files are read before connecting, so a bad file fails (EXIT_DATAERR)
- * before the database is touched.  With SESSION_LOCK the state is read
+ * The files are read while the connection is being set up (the server
+ * forks a backend and authenticates in the meantime); a bad file fails
+ * (EXIT_DATAERR) before any query runs, and its error wins over a
+ * connection failure.  With SESSION_LOCK the state is read
  * after the lock is held, so a replica that waited sees what the winner did.
  */
 #ifndef PREDEPLOY_SESSION_H

@@ -115,6 +115,45 @@ def wrong_password_is_77_at_once(t: Env):
 
 
 @case
+def bad_file_wins_over_unreachable_db(t: Env):
+    # the files are read while the connection is being attempted; a bad one
+    # must fail at once with 65, not after --wait-timeout with 69
+    port = pgserver.free_port()
+    for v in range(1, 40):
+        one_migration(t, str(v), "create table t%d(id int);" % v)
+    t.write("migrations/40_bad.sql", "-- migrate:up\ncreate table x(id int);\n-- migrate:up\nselect 1;\n")
+    t0 = time.time()
+    r = t.run("run", "--wait-timeout", "30s", "--", "sh", "-c", "echo STARTED",
+              env={"DATABASE_URL": "postgresql://u:%s@127.0.0.1:%d/x" % (pgserver.PASSWORD, port)})
+    t.expect(r, 65)
+    assert time.time() - t0 < 10
+    assert "40_bad.sql" in r.err and "STARTED" not in r.out
+
+
+@case
+def bad_file_wins_over_wrong_password(t: Env):
+    one_migration(t)
+    t.write("migrations/2_bad.sql", "-- migrate:down\ndrop table a;\n")
+    r = t.run("run", "--", "true", env={"DATABASE_URL": t.url.replace("TopSecret", "Nope")})
+    t.expect(r, 65)
+    assert "2_bad.sql" in r.err
+
+
+@case
+def bad_late_file_touches_nothing(t: Env):
+    # 300 files, the bad one sorted last in the directory and by version:
+    # whether it is read before or after the connection is up, nothing runs
+    for v in range(1, 300):
+        one_migration(t, str(v), "create table t%d(id int);" % v)
+    t.write("migrations/300_bad.sql", b"-- migrate:up\nselect 1;\xff\n", mode="wb")
+    r = t.run("run", "--", "true")
+    t.expect(r, 65)
+    assert "300_bad.sql" in r.err
+    assert t.sql("select to_regclass('schema_migrations') is null") == "t"
+    assert t.sql("select to_regclass('t1') is null") == "t"
+
+
+@case
 def eight_replicas(t: Env):
     t.sql("create table applied_log(version text)")
     for i in range(1, 11):
