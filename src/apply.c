@@ -270,15 +270,23 @@ fail:
 }
 
 /*
- * Pipelined execution of one transaction: every statement of the migrations
- * in it, their tracking/history rows and COMMIT go out without waiting for
- * each result (libpq pipeline mode), in chunks whose results are read before
- * the next chunk is sent, so neither side's socket buffer can fill up and
- * deadlock.  The server still runs them one after another, and after the
- * first error it skips the rest of the pipeline; the error names the
- * statement that failed.
+ * Pipelined execution (libpq pipeline mode) of a run of transactional
+ * migrations: each in its own transaction (BEGIN, SET LOCAL, its
+ * statements, its tracking/history row, COMMIT), or all in one with
+ * --single-transaction.  Statements go out without waiting for results, so
+ * the server never idles for a round trip, but through a window: the
+ * statements of migration k+1 are sent only once the server has started on
+ * migration k (its first result is in), and never more than PIPE_CHUNK
+ * statements ahead of the results, so neither side's socket buffer fills
+ * up, and a stop signal leaves at most the next migration queued.
+ *
+ * After the first error the server skips everything up to the Sync, so the
+ * migrations after a failed one never run, while those before it are
+ * committed: the same outcome as one round trip per migration.  A cancel
+ * (SIGTERM) that reaches the server between two statements is ignored there,
+ * so while stopping it is repeated after each result.
  */
-enum item_kind { IT_CONTROL, IT_STMT, IT_RECORD };
+enum item_kind { IT_CONTROL, IT_STMT, IT_RECORD, IT_COMMIT };
 
 struct item {
 	enum item_kind kind;
@@ -316,12 +324,18 @@ static void batch_add(struct batch *b, enum item_kind k, char *sql, int mig, con
 	b->n++;
 }
 
-static void batch_release(struct batch *b)
+static void batch_clear(struct batch *b)
 {
 	int i;
 
 	for (i = 0; i < b->n; i++)
 		free(b->v[i].sql);
+	b->n = 0;
+}
+
+static void batch_release(struct batch *b)
+{
+	batch_clear(b);
 	free(b->v);
 	free(b->record_sql);
 	memset(b, 0, sizeof(*b));
@@ -346,68 +360,92 @@ static int send_item(struct db *db, const struct batch *b, const struct item *it
 	return PQsendQueryParams(db->conn, b->record_sql, 10, types, p, NULL, NULL, 0);
 }
 
-/* Send and read the whole batch. Fills ms[] from the record rows. Returns
- * 0, or -1 with e describing the first failure and *failed_mig set. */
+/* Called for each migration whose COMMIT went through, in order. */
+struct pipe_done {
+	void (*fn)(void *arg, int mig);
+	void *arg;
+};
+
+/* Send and read the whole batch; ms[mig] gets each migration's duration
+ * from its record row. Returns 0, or -1 with e describing the first failure
+ * and *failed_mig set (the migrations before it whose COMMIT went through
+ * were reported to done). */
 static int run_pipeline(struct db *db, struct batch *b, const struct migration *const *list,
-			const struct apply_opts *o, int64_t *ms, int *failed_mig, struct err *e)
+			const struct apply_opts *o, const struct pipe_done *done, int64_t *ms,
+			int *failed_mig, struct err *e)
 {
-	int sent = 0, got = 0, failed = 0, synced = 0, i;
+	int sent = 0, got = 0, failed = 0, synced = 0, started = -1;
 
 	if (!PQenterPipelineMode(db->conn))
 		return err_set(e, EXIT_INTERNAL, "could not enter pipeline mode: %s", PQerrorMessage(db->conn));
-	while (got < b->n) {
-		int upto = sent + PIPE_CHUNK < b->n ? sent + PIPE_CHUNK : b->n;
+	while (got < b->n && !failed) {
+		const struct item *it;
+		PGresult *r;
+		int before = sent;
 
+		/* the window: up to one migration ahead of the one the server is
+		 * on, at most PIPE_CHUNK statements ahead of the results */
+		while (sent < b->n && sent - got < PIPE_CHUNK && b->v[sent].mig <= started + 1 &&
+		       !proc_stop_signal()) {
+			if (!send_item(db, b, &b->v[sent], list[b->v[sent].mig], o)) {
+				err_set(e, EXIT_MIGRATION, "could not send a statement: %s", PQerrorMessage(db->conn));
+				*failed_mig = b->v[sent].mig;
+				failed = 1;
+				break;
+			}
+			sent++;
+		}
 		if (failed)
 			break;
-		for (i = sent; i < upto; i++) {
-			if (!send_item(db, b, &b->v[i], list[b->v[i].mig], o)) {
-				err_set(e, EXIT_MIGRATION, "could not send a statement: %s", PQerrorMessage(db->conn));
-				*failed_mig = b->v[i].mig;
-				failed = 1;
-				break;
-			}
-		}
-		sent = i;
-		if (sent == b->n || failed) {
+		if (sent == b->n && !synced) {
 			PQpipelineSync(db->conn);
 			synced = 1;
-		} else
+		} else if (sent > before) {
 			PQsendFlushRequest(db->conn);
+		}
 		PQflush(db->conn);
-		for (; got < sent; got++) {
-			const struct item *it = &b->v[got];
-			PGresult *r;
+		if (got == sent) {
+			/* stopping before anything was sent for the next migration */
+			err_set(e, 128 + proc_stop_signal(), "stopped by signal %d", proc_stop_signal());
+			*failed_mig = b->v[got].mig;
+			failed = 1;
+			break;
+		}
 
-			while ((r = PQgetResult(db->conn))) {
-				ExecStatusType st = PQresultStatus(r);
-				if (st == PGRES_FATAL_ERROR && !failed) {
-					const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
-					db_error_from_result(r, db->conn, EXIT_MIGRATION, e);
-					if (it->sec) {
-						int at = it->sec->line + it->line - 1;
-						if (pos)
-							at += line_of_position(it->sql, it->len, atol(pos));
-						err_where(e, it->sec->path, at);
-					}
-					*failed_mig = it->mig;
-					failed = 1;
-				} else if (st == PGRES_TUPLES_OK && it->kind == IT_RECORD && PQntuples(r) == 1) {
-					ms[it->mig] = atoll(PQgetvalue(r, 0, 0));
+		/* the results of one statement */
+		it = &b->v[got];
+		started = it->mig;
+		while ((r = PQgetResult(db->conn))) {
+			ExecStatusType st = PQresultStatus(r);
+			if (st == PGRES_FATAL_ERROR && !failed) {
+				const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+				db_error_from_result(r, db->conn, EXIT_MIGRATION, e);
+				if (it->sec) {
+					int at = it->sec->line + it->line - 1;
+					if (pos)
+						at += line_of_position(it->sql, it->len, atol(pos));
+					err_where(e, it->sec->path, at);
 				}
-				PQclear(r);
-			}
-			if (PQstatus(db->conn) == CONNECTION_BAD) {
-				if (!failed)
-					db_error_from_result(NULL, db->conn, EXIT_MIGRATION, e);
 				*failed_mig = it->mig;
 				failed = 1;
-				got = sent;
-				break;
+			} else if (st == PGRES_TUPLES_OK && it->kind == IT_RECORD && PQntuples(r) == 1) {
+				ms[it->mig] = atoll(PQgetvalue(r, 0, 0));
+			} else if (st == PGRES_COMMAND_OK && it->kind == IT_COMMIT && !failed && done) {
+				done->fn(done->arg, it->mig);
 			}
+			PQclear(r);
 		}
+		if (PQstatus(db->conn) == CONNECTION_BAD) {
+			if (!failed)
+				db_error_from_result(NULL, db->conn, EXIT_MIGRATION, e);
+			*failed_mig = it->mig;
+			failed = 1;
+		}
+		got++;
+		if (!failed && proc_stop_signal())
+			proc_cancel();
 	}
-	/* drain up to and including the sync */
+	/* drain what was sent, up to and including the sync */
 	if (PQstatus(db->conn) == CONNECTION_OK) {
 		if (!synced) {
 			PQpipelineSync(db->conn);
@@ -431,16 +469,97 @@ static int run_pipeline(struct db *db, struct batch *b, const struct migration *
 	return failed ? -1 : 0;
 }
 
-/* Migrations [from, to) in one transaction, with lock_timeout retries. */
+static void add_timeouts(struct batch *b, const struct apply_opts *o, int mig)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *p, *nl;
+
+	/* "SET LOCAL lock_timeout = 'Nms';\nSET LOCAL statement_timeout ...":
+	 * one statement per item */
+	timeouts_sql(o, "LOCAL ", &sb);
+	sb_setlen(&sb, sb.len - 2);
+	p = sb.buf;
+	while ((nl = strstr(p, ";\n"))) {
+		batch_add(b, IT_CONTROL, xstrndup(p, (size_t)(nl - p)), mig, NULL, 0, 0);
+		p = nl + 2;
+	}
+	batch_add(b, IT_CONTROL, xstrdup(p), mig, NULL, 0, 0);
+	sb_release(&sb);
+}
+
+/* The batch for list[from..to): one transaction per migration, or one for
+ * all of them. */
+static int build_batch(struct batch *b, const struct migration *const *list, int from, int to,
+		       enum direction dir, const struct apply_opts *o, int single, struct err *e)
+{
+	int i, j;
+
+	batch_clear(b);
+	for (i = from; i < to; i++) {
+		const struct section *sec = sec_of(list[i], dir);
+		struct sql_stmt *st = NULL;
+		int n = 0;
+
+		if (!single || i == from) {
+			batch_add(b, IT_CONTROL, xstrdup("BEGIN"), i - from, NULL, 0, 0);
+			add_timeouts(b, o, i - from);
+		}
+		batch_add(b, IT_CONTROL, xstrdup("SELECT pg_catalog.set_config('predeploy.t0', "
+						 "pg_catalog.clock_timestamp()::text, true)"), i - from, NULL, 0, 0);
+		if (sql_split(sec->sql, sec->len, &st, &n, e) < 0) {
+			err_where(e, sec->path, sec->line + e->line - 1);
+			return -1;
+		}
+		for (j = 0; j < n; j++)
+			batch_add(b, IT_STMT, xstrndup(sec->sql + st[j].off, st[j].len), i - from, sec, st[j].len,
+				  st[j].line);
+		free(st);
+		batch_add(b, IT_RECORD, NULL, i - from, NULL, 0, 0);
+		if (!single || i == to - 1)
+			batch_add(b, IT_COMMIT, xstrdup("COMMIT"), i - from, NULL, 0, 0);
+	}
+	return 0;
+}
+
+struct tx_done {
+	const struct migration *const *list;
+	int base;
+	enum direction dir;
+	int single;
+	const int64_t *ms;             /* per migration of the batch */
+	int64_t t_last;                /* when the last COMMIT came back */
+	struct apply_result *res;
+};
+
+static void log_done(const struct migration *m, enum direction dir, int64_t ms)
+{
+	log_info("%s %s_%s (%lld ms)", dir == DIR_UP ? "applied" : "rolled back", m->version, m->name,
+		 (long long)ms);
+}
+
+static void on_commit(void *arg, int mig)
+{
+	struct tx_done *d = arg;
+
+	d->t_last = now_ms();
+	if (d->single)
+		return;
+	result_add(d->res, d->list[d->base + mig], d->ms[mig]);
+	log_done(d->list[d->base + mig], d->dir, d->ms[mig]);
+}
+
+/* Transactional migrations list[from..to): one transaction each (or one
+ * for all with --single-transaction), pipelined, with lock_timeout retries
+ * (counted per migration: progress resets the count). */
 static int run_tx(struct db *db, struct ledger *l, const struct migration *const *list, int from, int to,
 		  enum direction dir, const struct apply_opts *o, struct apply_result *res, struct err *e)
 {
 	struct batch b;
-	struct strbuf sb = STRBUF_INIT;
-	int attempt, i, j, failed_mig = 0, ret = -1;
-	int64_t *ms = xcalloc((size_t)(to - from) + 1, sizeof(*ms));
+	struct tx_done d;
+	struct pipe_done done = { on_commit, &d };
+	int single = o->single_transaction, attempt = 0, start = from, failed_mig = 0, i, ret = -1;
 	const struct migration *cur = list[from];
-	int64_t t_start = 0;
+	int64_t *ms = xcalloc((size_t)(to - from) + 1, sizeof(*ms));
 	char dur[32];
 
 	memset(&b, 0, sizeof(b));
@@ -452,60 +571,55 @@ static int run_tx(struct db *db, struct ledger *l, const struct migration *const
 	b.params[4] = db->user;
 	b.params[5] = b.host;
 	b.params[6] = PREDEPLOY_VERSION;
+	d.list = list;
+	d.dir = dir;
+	d.single = single;
+	d.ms = ms;
+	d.res = res;
+	d.t_last = now_ms();
 
-	batch_add(&b, IT_CONTROL, xstrdup("BEGIN"), 0, NULL, 0, 0);
-	timeouts_sql(o, "LOCAL ", &sb);
-	sb_setlen(&sb, sb.len - 2); /* one statement per item: drop ";\n" */
-	{
-		/* SET LOCAL lock_timeout = 'Nms';\nSET LOCAL statement_timeout ... -> separate items */
-		char *copy = xstrdup(sb.buf), *p = copy, *nl;
-		while ((nl = strstr(p, ";\n"))) {
-			batch_add(&b, IT_CONTROL, xstrndup(p, (size_t)(nl - p)), 0, NULL, 0, 0);
-			p = nl + 2;
-		}
-		batch_add(&b, IT_CONTROL, xstrdup(p), 0, NULL, 0, 0);
-		free(copy);
-	}
-	for (i = from; i < to; i++) {
-		const struct section *sec = sec_of(list[i], dir);
-		struct sql_stmt *st = NULL;
-		int n = 0;
+	for (;;) {
+		int ndone = res->ndone;
 
-		batch_add(&b, IT_CONTROL, xstrdup("SELECT pg_catalog.set_config('predeploy.t0', "
-						  "pg_catalog.clock_timestamp()::text, true)"), i - from, NULL, 0, 0);
-		if (sql_split(sec->sql, sec->len, &st, &n, e) < 0) {
-			err_where(e, sec->path, sec->line + e->line - 1);
-			goto out;
-		}
-		for (j = 0; j < n; j++)
-			batch_add(&b, IT_STMT, xstrndup(sec->sql + st[j].off, st[j].len), i - from, sec, st[j].len,
-				  st[j].line);
-		free(st);
-		batch_add(&b, IT_RECORD, NULL, i - from, NULL, 0, 0);
-	}
-	batch_add(&b, IT_CONTROL, xstrdup("COMMIT"), to - from - 1, NULL, 0, 0);
-
-	for (attempt = 0;; attempt++) {
 		if (proc_stop_signal()) {
 			err_set(e, 128 + proc_stop_signal(), "stopped by signal %d", proc_stop_signal());
+			cur = list[start];
 			break;
 		}
-		t_start = now_ms();
-		if (run_pipeline(db, &b, list + from, o, ms, &failed_mig, e) == 0) {
-			for (i = from; i < to; i++)
-				result_add(res, list[i], ms[i - from]);
+		if (build_batch(&b, list, start, to, dir, o, single, e) < 0) {
+			cur = list[start];
+			goto out;
+		}
+		d.base = start;
+		d.t_last = now_ms();
+		memset(ms, 0, sizeof(*ms) * (size_t)(to - from));
+		if (run_pipeline(db, &b, list + start, o, &done, ms, &failed_mig, e) == 0) {
+			if (single) {
+				/* one transaction: all committed together; the
+				 * durations are per migration, from the record rows */
+				for (i = start; i < to; i++) {
+					result_add(res, list[i], ms[i - start]);
+					log_done(list[i], dir, ms[i - start]);
+				}
+			}
 			ret = 0;
 			goto out;
 		}
-		cur = list[from + failed_mig];
+		cur = list[start + failed_mig];
 		rollback(db);
+		if (res->ndone > ndone) {
+			/* migrations before the failed one committed */
+			start += res->ndone - ndone;
+			attempt = 0;
+		}
 		if (!strcmp(e->sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) && !proc_stop_signal() &&
 		    attempt < o->lock_retries) {
-			int64_t d = backoff_ms(attempt);
+			int64_t dl = backoff_ms(attempt);
 			log_warn("%s: %s; rolled back, retrying in %s (%d of %d)", cur->version, e->msg,
-				 duration_format(d, dur, sizeof(dur)), attempt + 1, o->lock_retries);
+				 duration_format(dl, dur, sizeof(dur)), attempt + 1, o->lock_retries);
 			res->retries++;
-			if (sleep_ms(d) == 0 || !proc_stop_signal())
+			attempt++;
+			if (sleep_ms(dl) == 0 || !proc_stop_signal())
 				continue;
 		}
 		break;
@@ -517,13 +631,12 @@ static int run_tx(struct db *db, struct ledger *l, const struct migration *const
 	res->failed_version = xstrdup(cur->version);
 	{
 		struct err saved = *e;
-		history(db, l, dir == DIR_UP ? "up" : "down", cur, "failed", now_ms() - t_start, o, &saved);
+		history(db, l, dir == DIR_UP ? "up" : "down", cur, "failed", now_ms() - d.t_last, o, &saved);
 		*e = saved;
 	}
 out:
 	batch_release(&b);
 	free(ms);
-	sb_release(&sb);
 	return ret;
 }
 
@@ -593,13 +706,22 @@ static int run_list(struct db *db, struct ledger *l, const struct migration *con
 	}
 	if (o->single_transaction)
 		return n ? run_tx(db, l, list, 0, n, dir, o, res, e) : 0;
-	for (i = 0; i < n; i++) {
-		int r = sec_of(list[i], dir)->no_transaction ? run_no_tx(db, l, list[i], dir, o, res, e)
-							     : run_tx(db, l, list, i, i + 1, dir, o, res, e);
-		if (r < 0)
+	for (i = 0; i < n;) {
+		int j = i;
+
+		if (sec_of(list[i], dir)->no_transaction) {
+			if (run_no_tx(db, l, list[i], dir, o, res, e) < 0)
+				return -1;
+			log_done(list[i], dir, res->done[res->ndone - 1].duration_ms);
+			i++;
+			continue;
+		}
+		/* a run of transactional migrations goes out as one pipeline */
+		while (j < n && !sec_of(list[j], dir)->no_transaction)
+			j++;
+		if (run_tx(db, l, list, i, j, dir, o, res, e) < 0)
 			return -1;
-		log_info("%s %s_%s (%lld ms)", dir == DIR_UP ? "applied" : "rolled back", list[i]->version,
-			 list[i]->name, (long long)res->done[res->ndone - 1].duration_ms);
+		i = j;
 	}
 	return 0;
 }

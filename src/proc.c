@@ -29,6 +29,15 @@ static void on_stop(int sig)
 	errno = saved;
 }
 
+void proc_cancel(void)
+{
+	char buf[256];
+	PGcancel *c = cancel;
+
+	if (c)
+		PQcancel(c, buf, sizeof(buf));
+}
+
 void proc_install(void)
 {
 	struct sigaction sa;

@@ -22,6 +22,10 @@ int proc_stop_signal(void);
 /* The flag behind proc_stop_signal(), for loops that poll it (webhook). */
 const volatile sig_atomic_t *proc_stop_flag(void);
 void proc_watch_conn(PGconn *conn);    /* NULL to clear */
+/* Cancel the watched connection's running statement again (outside the
+ * handler): a cancel that reached the server between two pipelined
+ * statements is ignored there, so pipeline readers repeat it. */
+void proc_cancel(void);
 void proc_watch_child(pid_t pid);      /* 0 to clear */
 /* When we are PID 1 (a container without an init), reap exited processes
  * that are not the watched child: orphans reparented to us. No-op otherwise. */

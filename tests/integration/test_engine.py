@@ -136,6 +136,85 @@ def failing_migration_rolls_back(t: Env):
 
 
 @case
+def pipelined_run_stops_at_failure(t: Env):
+    # 30 migrations go out as one pipeline, each in its own transaction: the
+    # 12th fails; 1-11 are committed with their rows, 13-30 never run
+    t.sql("create table log(v int)")
+    for v in range(1, 31):
+        body = "insert into log values (%d);\ncreate table t%d(id int);\n" % (v, v)
+        if v == 12:
+            body += "select 1/0;\n"
+        t.write("migrations/%d_m.sql" % v, "-- migrate:up\n" + body)
+    r = t.run("up")
+    t.expect(r, 11)
+    assert "12_m.sql:4:" in r.err and "22012" in r.err, r
+    assert r.err.count("applied ") == 11, r.err
+    assert t.sql("select string_agg(v::text, ',' order by v) from log") == ",".join(map(str, range(1, 12)))
+    assert t.sql("select count(*) from predeploy_migrations") == "11"
+    assert t.sql("select count(*) from pg_class where relname ~ '^t[0-9]+$'") == "11"
+    assert t.sql("select string_agg(version || ':' || outcome, ',' order by id) from predeploy_migrations_history "
+                 "where outcome <> 'success'") == "12:failed"
+    assert t.sql("select count(*) from predeploy_migrations_history where outcome = 'success'") == "11"
+    # the rest applies once the file is fixed, each exactly once
+    t.write("migrations/12_m.sql", "-- migrate:up\ninsert into log values (12);\ncreate table t12(id int);\n")
+    t.expect(t.run("up"), 0)
+    assert t.sql("select count(*), count(distinct v), max(v) from log") == "30|30|30"
+
+
+@case
+def lock_retry_mid_run_keeps_progress(t: Env):
+    # migration 5 of 8 waits for a lock held by another session for ~1.5 s:
+    # 1-4 commit once, 5 is retried, then 5-8 apply; nothing runs twice
+    t.sql("create table hot(id int); create table log(v int)")
+    for v in range(1, 9):
+        body = "insert into log values (%d);\n" % v
+        if v == 5:
+            body += "alter table hot add column x int;\n"
+        t.write("migrations/%d_m.sql" % v, "-- migrate:up\n" + body)
+    holder = subprocess.Popen(
+        [os.path.join(t.pg["bindir"], "psql"), "-X", "-h", t.pg["sockdir"], "-p", str(t.pg["port"]),
+         "-U", "postgres", "-d", t.db, "-c", "begin; lock table hot in access share mode; select pg_sleep(1.5);"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(400):
+            if t.sql("select count(*) from pg_locks l join pg_class c on c.oid = l.relation "
+                     "where c.relname = 'hot' and l.granted") != "0":
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the lock holder never got its lock")
+        r = t.run("up", "--lock-timeout", "200ms", "--lock-retries", "10")
+        t.expect(r, 0)
+        assert "5: " in r.err and "retrying" in r.err, r
+    finally:
+        holder.wait(timeout=30)
+    assert t.sql("select count(*), count(distinct v) from log") == "8|8"
+    assert t.sql("select count(*) from predeploy_migrations") == "8"
+    assert t.sql("select count(*) from predeploy_migrations_history where outcome = 'failed'") == "0"
+
+
+@case
+def sigterm_mid_run_stops_the_pipeline(t: Env):
+    # 2 quick migrations, a slow one, then 40 quick ones queued behind it:
+    # SIGTERM cancels the slow one and none of the 40 run
+    t.sql("create table log(v int)")
+    for v in range(1, 44):
+        body = "insert into log values (%d);\n" % v
+        if v == 3:
+            body += "select pg_sleep(30);\n"
+        t.write("migrations/%d_m.sql" % v, "-- migrate:up\n" + body)
+    p = t.spawn("up")
+    t.wait_for_backend("pg_sleep(30)")
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=20)
+    assert p.returncode == 143, (p.returncode, err)
+    assert t.sql("select string_agg(v::text, ',' order by v) from log") == "1,2"
+    assert t.sql("select count(*) from predeploy_migrations") == "2"
+    assert t.sql("select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' "
+                 "and pid <> pg_backend_pid()") == "0"
+
+
+@case
 def single_transaction(t: Env):
     t.write("migrations/1_a.sql", "-- migrate:up\ncreate table a(id int);\n")
     t.write("migrations/2_b.sql", "-- migrate:up\nselect 1/0;\n")
