@@ -6,7 +6,12 @@ engine: 200 generated migrations of realistic shape applied to a fresh
         dbmate; then a no-op `up` with nothing pending (predeploy vs dbmate).
 run:    `predeploy run -- /bin/true` with nothing pending vs `dbmate up` then
         /bin/true.
-Wall times are medians of repeated runs; peak RSS from /usr/bin/time -f %M.
+Wall times are medians: the 200-migration runs are timed from Python (each
+on a fresh database, tools interleaved), the no-op and `run` with hyperfine
+(60 runs after 5 warm-ups; the process alone, no harness overhead). Peak RSS
+from /usr/bin/time -f %M. Both predeploy builds are measured when
+build-static/predeploy exists (scripts/bench builds it); PREDEPLOY_BIN
+measures one binary instead.
 """
 import json
 import os
@@ -97,6 +102,28 @@ def timed(argv, env, cwd):
     return wall, rss
 
 
+def hyperfine(cmds, env, cwd, runs=60, shell=False):
+    """Median wall seconds of each command (a list of argv lists, or shell
+    strings with shell=True), measured by hyperfine in one interleaved-free
+    run each: warm-ups, then `runs` runs. Without a shell (-N) hyperfine
+    times the process itself; with one it subtracts the shell's start-up."""
+    out = os.path.join(cwd, "hyperfine.json")
+    argv = ["hyperfine", "--style", "none", "-w", "5", "-r", str(runs), "--export-json", out]
+    if not shell:
+        argv.append("-N")
+    for c in cmds:
+        argv.append(c if shell else " ".join(c))
+    r = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        raise SystemExit("hyperfine failed: %s\n%s" % (" ".join(argv), r.stderr[-2000:]))
+    with open(out) as f:
+        return [x["median"] for x in json.load(f)["results"]]
+
+
+def peak_rss(argv, env, cwd, runs=5):
+    return max(timed(argv, env, cwd)[1] for _ in range(runs))
+
+
 def fresh_db(info, name):
     pgserver.psql(info, "postgres", 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
     pgserver.psql(info, "postgres", 'CREATE DATABASE "%s"' % name)
@@ -107,58 +134,81 @@ def med(xs):
     return statistics.median(xs)
 
 
+def binaries():
+    """The predeploy builds to measure: (label, path)."""
+    if os.environ.get("PREDEPLOY_BIN"):
+        return [("predeploy", os.environ["PREDEPLOY_BIN"])]
+    bins = []
+    static = os.path.join(ROOT, "build-static", "predeploy")
+    if os.path.exists(static):
+        bins.append(("predeploy (static release)", static))
+    bins.append(("predeploy (dynamic dev build)", os.path.join(ROOT, "build", "predeploy")))
+    return bins
+
+
+def clean_env():
+    return {k: v for k, v in os.environ.items()
+            if not (k.startswith("PG") or k.startswith("PREDEPLOY") or k == "DATABASE_URL")}
+
+
 def bench_engine(info, work, reps):
     migdir = os.path.join(work, "db", "migrations")
     generate(migdir)
+    # the floor with predeploy's transaction semantics: each migration in its
+    # own transaction (psql sends each statement in its own round trip)
+    with open(os.path.join(work, "db", "per_tx.sql"), "w") as f:
+        for name in sorted(os.listdir(migdir)):
+            with open(os.path.join(migdir, name)) as m:
+                up = m.read().split("-- migrate:up\n", 1)[1].split("-- migrate:down", 1)[0]
+            f.write("BEGIN;\n" + up + "COMMIT;\n")
     dbmate = dbmate_bin()
     psql = os.path.join(info["bindir"], "psql")
-    res = {"predeploy": [], "psql": [], "dbmate": []}
-    rss = {"predeploy": [], "psql": [], "dbmate": []}
-    base = dict(os.environ)
-    for k in list(base):
-        if k.startswith("PG") or k.startswith("PREDEPLOY") or k == "DATABASE_URL":
-            del base[k]
+    bins = binaries()
+    tools = [label for label, _ in bins] + ["psql -1", "psql per-tx", "dbmate"]
+    res = {t: [] for t in tools}
+    rss = {t: [] for t in tools}
+    base = clean_env()
     for rep in range(reps):
-        for tool in ("predeploy", "psql", "dbmate"):
-            url = fresh_db(info, "bench_%s" % tool)
+        for i, tool in enumerate(tools):
+            url = fresh_db(info, "bench_%d" % i)
             env = dict(base, DATABASE_URL=url)
-            if tool == "predeploy":
+            if i < len(bins):
                 # the engine alone: lint gate on, backup off (psql and dbmate
                 # take none); the backup is measured by scripts/bench backup
-                argv = [BIN, "up", "--dir", migdir, "--quiet", "--backup", "never"]
-            elif tool == "psql":
+                argv = [bins[i][1], "up", "--dir", migdir, "--quiet", "--backup", "never"]
+            elif tool == "psql -1":
                 argv = [psql, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f", os.path.join(work, "db", "all.sql"), url]
+            elif tool == "psql per-tx":
+                argv = [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", os.path.join(work, "db", "per_tx.sql"), url]
             else:
                 argv = [dbmate, "--no-dump-schema", "--migrations-dir", migdir, "up"]
                 env["DATABASE_URL"] = url + "?sslmode=disable"
             w, m = timed(argv, env, work)
             res[tool].append(w)
             rss[tool].append(m)
-    # no-op: everything applied already (last rep's databases)
-    noop = {"predeploy": [], "dbmate": []}
-    noop_rss = {"predeploy": [], "dbmate": []}
-    for _ in range(30):
-        w, m = timed([BIN, "up", "--dir", migdir, "--quiet"], dict(base, DATABASE_URL=pgserver.url(info, "bench_predeploy")), work)
-        noop["predeploy"].append(w)
-        noop_rss["predeploy"].append(m)
-        w, m = timed([dbmate, "--no-dump-schema", "--migrations-dir", migdir, "up"],
-                     dict(base, DATABASE_URL=pgserver.url(info, "bench_dbmate") + "?sslmode=disable"), work)
-        noop["dbmate"].append(w)
-        noop_rss["dbmate"].append(m)
-    p, f, d = med(res["predeploy"]), med(res["psql"]), med(res["dbmate"])
+    f, d = med(res["psql -1"]), med(res["dbmate"])
     print("### Engine: 200 migrations on a fresh database (median of %d)\n" % reps)
-    print("| tool | wall | vs psql floor | vs dbmate | peak RSS |")
+    print("| tool | wall | vs psql -1 floor | vs dbmate | peak RSS |")
     print("|---|---|---|---|---|")
-    print("| predeploy up | %.0f ms | %.2f× | %.2f× | %.1f MB |" % (p * 1000, p / f, p / d, max(rss["predeploy"]) / 1024))
-    print("| psql -1 -f (floor) | %.0f ms | 1.00× | %.2f× | %.1f MB |" % (f * 1000, f / d, max(rss["psql"]) / 1024))
-    print("| dbmate up | %.0f ms | %.2f× | 1.00× | %.1f MB |" % (d * 1000, d / f, max(rss["dbmate"]) / 1024))
+    for t in tools:
+        name = {"psql -1": "psql -1 -f (floor)", "psql per-tx": "psql -f, one transaction per migration",
+                "dbmate": "dbmate up"}.get(t, t + " up")
+        w = med(res[t])
+        print("| %s | %.0f ms | %.2f× | %.2f× | %.1f MB |" % (name, w * 1000, w / f, w / d, max(rss[t]) / 1024))
     print()
-    pn, dn = med(noop["predeploy"]), med(noop["dbmate"])
-    print("### Engine: no-op `up`, nothing pending (median of 30)\n")
+    # no-op: everything applied already (the last rep's databases)
+    env_d = dict(base, DATABASE_URL=pgserver.url(info, "bench_%d" % tools.index("dbmate")) + "?sslmode=disable")
+    dn = hyperfine([[dbmate, "--no-dump-schema", "--migrations-dir", migdir, "up"]], env_d, work)[0]
+    d_rss = peak_rss([dbmate, "--no-dump-schema", "--migrations-dir", migdir, "up"], env_d, work)
+    print("### Engine: no-op `up`, nothing pending (hyperfine, median of 60)\n")
     print("| tool | wall | vs dbmate | peak RSS |")
     print("|---|---|---|---|")
-    print("| predeploy up | %.1f ms | %.2f× | %.1f MB |" % (pn * 1000, pn / dn, max(noop_rss["predeploy"]) / 1024))
-    print("| dbmate up | %.1f ms | 1.00× | %.1f MB |" % (dn * 1000, max(noop_rss["dbmate"]) / 1024))
+    for i, (label, path) in enumerate(bins):
+        env = dict(base, DATABASE_URL=pgserver.url(info, "bench_%d" % i))
+        argv = [path, "up", "--dir", migdir, "--quiet"]
+        w = hyperfine([argv], env, work)[0]
+        print("| %s up | %.1f ms | %.2f× | %.1f MB |" % (label, w * 1000, w / dn, peak_rss(argv, env, work) / 1024))
+    print("| dbmate up | %.1f ms | 1.00× | %.1f MB |" % (dn * 1000, d_rss / 1024))
     print()
 
 
@@ -167,38 +217,35 @@ def bench_run(info, work):
     if not os.path.isdir(migdir):
         generate(migdir)
     dbmate = dbmate_bin()
-    base = {k: v for k, v in os.environ.items()
-            if not (k.startswith("PG") or k.startswith("PREDEPLOY") or k == "DATABASE_URL")}
+    base = clean_env()
     url_p = fresh_db(info, "bench_run_p")
     url_d = fresh_db(info, "bench_run_d")
     envp = dict(base, DATABASE_URL=url_p)
     envd = dict(base, DATABASE_URL=url_d + "?sslmode=disable")
-    subprocess.run([BIN, "up", "--dir", migdir, "--quiet"], env=envp, check=True)
+    bins = binaries()
+    subprocess.run([bins[0][1], "up", "--dir", migdir, "--quiet"], env=envp, check=True, stderr=subprocess.DEVNULL)
     subprocess.run([dbmate, "--no-dump-schema", "--migrations-dir", migdir, "up"], env=envd, check=True,
                    stdout=subprocess.DEVNULL)
-    pw, dw, prss = [], [], []
-    for _ in range(30):
-        w, m = timed([BIN, "run", "--dir", migdir, "--quiet", "--backup-dir", os.path.join(work, "backups"),
-                      "--", "/bin/true"], envp, work)
-        pw.append(w)
-        prss.append(m)
-        t0 = time.perf_counter()
-        subprocess.run([dbmate, "--no-dump-schema", "--migrations-dir", migdir, "up"], env=envd, check=True,
-                       stdout=subprocess.DEVNULL)
-        subprocess.run(["/bin/true"], check=True)
-        dw.append(time.perf_counter() - t0)
-    p, d = med(pw), med(dw)
-    print("### `run -- /bin/true` with nothing pending (median of 30)\n")
+    # the same shell-less measurement for both: hyperfine runs `sh -c` for
+    # the dbmate chain and subtracts the shell's own start-up
+    dn = hyperfine(["%s --no-dump-schema --migrations-dir %s up >/dev/null && /bin/true" % (dbmate, migdir)],
+                   envd, work, shell=True)[0]
+    print("### `run -- /bin/true` with nothing pending (hyperfine, median of 60)\n")
     print("| tool | wall | vs dbmate | peak RSS |")
     print("|---|---|---|---|")
-    print("| predeploy run -- /bin/true | %.1f ms | %.2f× | %.1f MB |" % (p * 1000, p / d, max(prss) / 1024))
-    print("| dbmate up && /bin/true | %.1f ms | 1.00× | - |" % (d * 1000))
+    for label, path in bins:
+        argv = [path, "run", "--dir", migdir, "--quiet", "--backup-dir", os.path.join(work, "backups"),
+                "--", "/bin/true"]
+        w = hyperfine([argv], envp, work)[0]
+        print("| %s run -- /bin/true | %.1f ms | %.2f× | %.1f MB |" % (label, w * 1000, w / dn,
+                                                                      peak_rss(argv, envp, work) / 1024))
+    print("| dbmate up && /bin/true | %.1f ms | 1.00× | - |" % (dn * 1000))
     print()
 
 
 def main():
     what = sys.argv[1] if len(sys.argv) > 1 else "engine"
-    reps = int(os.environ.get("BENCH_REPS", "5"))
+    reps = int(os.environ.get("BENCH_REPS", "7"))
     work = tempfile.mkdtemp(prefix="predeploy-bench-")
     info = pgserver.start()
     try:
