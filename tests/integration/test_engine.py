@@ -458,6 +458,19 @@ def down_without_section(t: Env):
 
 
 @case
+def host_list_url_falls_through_to_a_live_host(t: Env):
+    # a host list takes libpq's own blocking connect (it moves to the next
+    # host there): the first host refuses, the second is the server
+    t.write("migrations/1_a.sql", "-- migrate:up\ncreate table a(id int);\n")
+    dead = pgserver.free_port()
+    url = t.url.replace("127.0.0.1:%d" % t.pg["port"], "127.0.0.1:%d,127.0.0.1:%d" % (dead, t.pg["port"]))
+    assert url != t.url
+    r = t.run("up", env={"DATABASE_URL": url})
+    t.expect(r, 0)
+    assert t.sql("select to_regclass('a') is not null") == "t"
+
+
+@case
 def password_never_leaks_on_failure_paths(t: Env):
     t.write("migrations/1_a.sql", "-- migrate:up\nselect 1/0;\n")
     t.expect(t.run("up"), 11)
