@@ -471,6 +471,47 @@ def host_list_url_falls_through_to_a_live_host(t: Env):
 
 
 @case
+def tls_database_connection(t: Env):
+    # a server with TLS on: sslmode=verify-full against its certificate works
+    # (SCRAM with channel binding over TLS), a different CA is refused
+    import pwd
+    import shutil
+    import tempfile
+    if not shutil.which("openssl"):
+        print("SKIP tls_database_connection: the openssl command is not installed")
+        return
+    certdir = tempfile.mkdtemp(prefix="predeploy-tls-")
+    try:
+        os.chmod(certdir, 0o755)
+        key, crt = os.path.join(certdir, "server.key"), os.path.join(certdir, "server.crt")
+        for k, c in ((key, crt), (t.path("other.key"), t.path("other.crt"))):
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                            "-keyout", k, "-out", c, "-subj", "/CN=127.0.0.1",
+                            "-addext", "subjectAltName=IP:127.0.0.1"],
+                           check=True, capture_output=True, timeout=60)
+        os.chmod(key, 0o600)
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            os.chown(key, pw.pw_uid, pw.pw_gid)
+            os.chown(crt, pw.pw_uid, pw.pw_gid)
+        info = pgserver.start(extra_conf=["ssl = on", "ssl_cert_file = '%s'" % crt, "ssl_key_file = '%s'" % key])
+        try:
+            t.write("migrations/1_a.sql", "-- migrate:up\ncreate table a(id int);\n")
+            url = pgserver.url(info, "postgres")
+            r = t.run("up", env={"DATABASE_URL": url + "?sslmode=verify-full&sslrootcert=" + crt})
+            t.expect(r, 0)
+            assert pgserver.psql(info, "postgres", "select to_regclass('a') is not null").strip() == "t"
+            r = t.run("status", env={"DATABASE_URL": url + "?sslmode=verify-full&sslrootcert=" + t.path("other.crt")})
+            assert r.code != 0 and "certificate" in r.err, r
+            r = t.run("status", env={"DATABASE_URL": url + "?sslmode=require"})
+            t.expect(r, 0)
+        finally:
+            pgserver.stop(info)
+    finally:
+        shutil.rmtree(certdir, ignore_errors=True)
+
+
+@case
 def password_never_leaks_on_failure_paths(t: Env):
     t.write("migrations/1_a.sql", "-- migrate:up\nselect 1/0;\n")
     t.expect(t.run("up"), 11)
