@@ -119,6 +119,25 @@ class Env:
             time.sleep(0.02)
         raise AssertionError("no predeploy backend ran %r within %.0fs" % (fragment, timeout))
 
+    def hold_lock(self, table, seconds, timeout=20.0):
+        """Another session (psql as the superuser) locks `table` in ACCESS
+        SHARE mode and keeps the lock for `seconds`; returns that process
+        once the lock is granted. The caller waits for or kills it."""
+        holder = subprocess.Popen(
+            [os.path.join(self.pg["bindir"], "psql"), "-X", "-h", self.pg["sockdir"], "-p", str(self.pg["port"]),
+             "-U", "postgres", "-d", self.db, "-c",
+             "begin; lock table %s in access share mode; select pg_sleep(%s);" % (table, seconds)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.sql("select count(*) from pg_locks l join pg_class c on c.oid = l.relation "
+                        "where c.relname = '%s' and l.granted" % table) != "0":
+                return holder
+            time.sleep(0.05)
+        holder.kill()
+        holder.wait()
+        raise AssertionError("the lock holder never got its lock on %s" % table)
+
     def expect(self, r, code):
         if r.code != code:
             raise AssertionError("expected exit %d, got %r" % (code, r))

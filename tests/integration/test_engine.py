@@ -171,18 +171,8 @@ def lock_retry_mid_run_keeps_progress(t: Env):
         if v == 5:
             body += "alter table hot add column x int;\n"
         t.write("migrations/%d_m.sql" % v, "-- migrate:up\n" + body)
-    holder = subprocess.Popen(
-        [os.path.join(t.pg["bindir"], "psql"), "-X", "-h", t.pg["sockdir"], "-p", str(t.pg["port"]),
-         "-U", "postgres", "-d", t.db, "-c", "begin; lock table hot in access share mode; select pg_sleep(1.5);"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    holder = t.hold_lock("hot", 1.5)
     try:
-        for _ in range(400):
-            if t.sql("select count(*) from pg_locks l join pg_class c on c.oid = l.relation "
-                     "where c.relname = 'hot' and l.granted") != "0":
-                break
-            time.sleep(0.05)
-        else:
-            raise AssertionError("the lock holder never got its lock")
         r = t.run("up", "--lock-timeout", "200ms", "--lock-retries", "10")
         t.expect(r, 0)
         assert "5: " in r.err and "retrying" in r.err, r
@@ -231,19 +221,8 @@ def lock_timeout_retries_then_75(t: Env):
     t.write("migrations/1_a.sql", "-- migrate:up\ncreate table hot(id int);\n")
     t.expect(t.run("up"), 0)
     t.write("migrations/2_b.sql", "-- migrate:up\ncreate table side(id int);\nalter table hot add column x int;\n")
-    holder = subprocess.Popen(
-        [os.path.join(t.pg["bindir"], "psql"), "-X", "-h", t.pg["sockdir"], "-p", str(t.pg["port"]),
-         "-U", "postgres", "-d", t.db, "-c",
-         "begin; lock table hot in access share mode; select pg_sleep(60);"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    holder = t.hold_lock("hot", 60)
     try:
-        for _ in range(400):
-            if t.sql("select count(*) from pg_locks l join pg_class c on c.oid = l.relation "
-                     "where c.relname = 'hot' and l.granted") != "0":
-                break
-            time.sleep(0.05)
-        else:
-            raise AssertionError("the lock holder never got its lock")
         r = t.run("up", "--lock-timeout", "200ms", "--lock-retries", "2")
         t.expect(r, 75)
         assert r.err.count("retrying") == 2, r

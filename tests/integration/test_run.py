@@ -149,7 +149,7 @@ def bad_late_file_touches_nothing(t: Env):
     r = t.run("run", "--", "true")
     t.expect(r, 65)
     assert "300_bad.sql" in r.err
-    assert t.sql("select to_regclass('schema_migrations') is null") == "t"
+    assert t.sql("select to_regclass('predeploy_migrations') is null") == "t"
     assert t.sql("select to_regclass('t1') is null") == "t"
 
 
