@@ -1,5 +1,6 @@
 /* Unit tests of src/migration.c and src/sqlsplit.c. */
-// cases: split_basic split_quotes split_dollar split_atomic split_unterminated split_comments_only version_order dbmate_sections pair_files bad_files
+// cases: split_basic split_quotes split_dollar split_atomic split_unterminated split_comments_only version_order dbmate_sections pair_files bad_files loader_steps
+#include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -103,8 +104,34 @@ static void mk(const char *name, const char *content)
 	free(p);
 }
 
+/* Remove the current temporary directory and its files. */
+static void rm_tmp(void)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (!dir[0] || !(d = opendir(dir)))
+		return;
+	while ((de = readdir(d))) {
+		char *p;
+		if (de->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		unlink(p);
+		free(p);
+	}
+	closedir(d);
+	rmdir(dir);
+	dir[0] = '\0';
+}
+
 static void mkdir_tmp(void)
 {
+	static int registered;
+
+	rm_tmp();
+	if (!registered++)
+		atexit(rm_tmp);
 	snprintf(dir, sizeof(dir), "/tmp/predeploy-mig-XXXXXX");
 	CHECK(mkdtemp(dir) != NULL);
 }
@@ -182,6 +209,58 @@ static void bad_files(void)
 	CHECK_INT(e.line, 2);
 }
 
+/* The incremental loader: one file per step, then sorted; an error
+ * releases what was loaded. */
+static void loader_steps(void)
+{
+	struct migration_loader l;
+	struct migration_set set = MIGRATION_SET_INIT;
+	struct err e = ERR_INIT;
+	int steps = 0, rc;
+
+	mkdir_tmp();
+	mk("3_c.sql", "-- migrate:up\nselect 3;\n");
+	mk("1_a.sql", "-- migrate:up\nselect 1;\n");
+	mk("2_b.sql", "-- migrate:up\nselect 2;\n");
+	mk("notes.txt", "not a migration");
+	CHECK(migration_loader_open(&l, dir, &e) == 0);
+	CHECK(migration_loader_step(&l, &e) == 1);
+	steps = 1;
+	while ((rc = migration_loader_step(&l, &e)) > 0)
+		steps++;
+	CHECK_INT(rc, 0);
+	CHECK_INT(steps, 3);
+	CHECK(migration_loader_step(&l, &e) == 0);
+	CHECK(migration_loader_finish(&l, &set, &e) == 0);
+	migration_loader_release(&l);
+	CHECK_INT(set.n, 3);
+	CHECK_STR(set.v[0].version, "1");
+	CHECK_STR(set.v[2].version, "3");
+	migration_set_release(&set);
+
+	/* finish loads whatever steps did not */
+	CHECK(migration_loader_open(&l, dir, &e) == 0);
+	CHECK(migration_loader_finish(&l, &set, &e) == 0);
+	migration_loader_release(&l);
+	CHECK_INT(set.n, 3);
+	migration_set_release(&set);
+
+	/* a bad file: step fails with file and line, and the loader is empty */
+	mk("4_d.sql", "-- migrate:up\nselect '\xff';\n");
+	CHECK(migration_loader_open(&l, dir, &e) == 0);
+	while ((rc = migration_loader_step(&l, &e)) > 0)
+		;
+	CHECK_INT(rc, -1);
+	CHECK_INT(e.code, EXIT_DATAERR);
+	CHECK(strstr(e.file, "4_d.sql") != NULL);
+	CHECK_INT(l.n, 0);
+	migration_loader_release(&l);
+
+	/* no directory: EXIT_CONFIG before anything */
+	CHECK(migration_loader_open(&l, "/nonexistent/predeploy-migrations", &e) < 0);
+	CHECK_INT(e.code, EXIT_CONFIG);
+}
+
 UNIT_CASES(UNIT(split_basic), UNIT(split_quotes), UNIT(split_dollar), UNIT(split_atomic),
 	   UNIT(split_unterminated), UNIT(split_comments_only), UNIT(version_order),
-	   UNIT(dbmate_sections), UNIT(pair_files), UNIT(bad_files))
+	   UNIT(dbmate_sections), UNIT(pair_files), UNIT(bad_files), UNIT(loader_steps))
