@@ -109,8 +109,9 @@ static int several_hosts(PGconn *conn)
 /* Drive a PQconnectStart connection to the end.  While the socket is not
  * ready (the server is forking a backend, authenticating, sending its
  * parameters) the idle work runs, a step at a time.  Returns 0 when the
- * attempt ended (check PQstatus), -1 with e filled when the idle work failed
- * or a stop signal came. */
+ * attempt ended (check PQstatus), 1 when timeout_s passed without the
+ * server answering, -1 with e filled when the idle work failed or a stop
+ * signal came. */
 static int drive_connect(PGconn *conn, int timeout_s, struct db_idle *idle, struct err *e)
 {
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
@@ -149,10 +150,10 @@ static int drive_connect(PGconn *conn, int timeout_s, struct db_idle *idle, stru
 			if (left <= 0)
 				return 1;
 			rc = poll(&p, 1, left > 1000 ? 1000 : (int)left);
-			if (rc > 0)
+			/* ready, or poll itself failed: PQconnectPoll reports the
+			 * socket's state (a timeout is only a timeout) */
+			if (rc > 0 || (rc < 0 && errno != EINTR))
 				break;
-			if (rc < 0 && errno != EINTR)
-				return 1;
 			if (proc_stop_signal())
 				return err_set(e, 128 + proc_stop_signal(),
 					       "stopped by signal %d while connecting to the database",
