@@ -135,16 +135,20 @@ def failing_migration_rolls_back(t: Env):
     assert line["sqlstate"] == "42P01" and line["line"] == 5 and line["exit_code"] == 11
 
 
+def logged_migrations(t: Env, n, each, extra):
+    """Migrations 1..n, each inserting its number into table log, then
+    `each` ({v} is the number), then extra.get(v)."""
+    for v in range(1, n + 1):
+        body = "insert into log values (%d);\n" % v + each.replace("{v}", str(v)) + extra.get(v, "")
+        t.write("migrations/%d_m.sql" % v, "-- migrate:up\n" + body)
+
+
 @case
 def pipelined_run_stops_at_failure(t: Env):
     # 30 migrations go out as one pipeline, each in its own transaction: the
     # 12th fails; 1-11 are committed with their rows, 13-30 never run
     t.sql("create table log(v int)")
-    for v in range(1, 31):
-        body = "insert into log values (%d);\ncreate table t%d(id int);\n" % (v, v)
-        if v == 12:
-            body += "select 1/0;\n"
-        t.write("migrations/%d_m.sql" % v, "-- migrate:up\n" + body)
+    logged_migrations(t, 30, "create table t{v}(id int);\n", {12: "select 1/0;\n"})
     r = t.run("up")
     t.expect(r, 11)
     assert "12_m.sql:4:" in r.err and "22012" in r.err, r
@@ -166,11 +170,7 @@ def lock_retry_mid_run_keeps_progress(t: Env):
     # migration 5 of 8 waits for a lock held by another session for ~1.5 s:
     # 1-4 commit once, 5 is retried, then 5-8 apply; nothing runs twice
     t.sql("create table hot(id int); create table log(v int)")
-    for v in range(1, 9):
-        body = "insert into log values (%d);\n" % v
-        if v == 5:
-            body += "alter table hot add column x int;\n"
-        t.write("migrations/%d_m.sql" % v, "-- migrate:up\n" + body)
+    logged_migrations(t, 8, "", {5: "alter table hot add column x int;\n"})
     holder = t.hold_lock("hot", 1.5)
     try:
         r = t.run("up", "--lock-timeout", "200ms", "--lock-retries", "10")
@@ -188,11 +188,7 @@ def sigterm_mid_run_stops_the_pipeline(t: Env):
     # 2 quick migrations, a slow one, then 40 quick ones queued behind it:
     # SIGTERM cancels the slow one and none of the 40 run
     t.sql("create table log(v int)")
-    for v in range(1, 44):
-        body = "insert into log values (%d);\n" % v
-        if v == 3:
-            body += "select pg_sleep(30);\n"
-        t.write("migrations/%d_m.sql" % v, "-- migrate:up\n" + body)
+    logged_migrations(t, 43, "", {3: "select pg_sleep(30);\n"})
     p = t.spawn("up")
     t.wait_for_backend("pg_sleep(30)")
     p.send_signal(signal.SIGTERM)
