@@ -32,41 +32,6 @@ const struct cmd_opt opts_restore[] = {
 	{ NULL, 0, NULL },
 };
 
-static void add_kv(struct strbuf *sb, const char *k, const char *v)
-{
-	sb_addf(sb, "%s%s='", sb->len ? " " : "", k);
-	for (; *v; v++) {
-		if (*v == '\'' || *v == '\\')
-			sb_addc(sb, '\\');
-		sb_addc(sb, *v);
-	}
-	sb_addc(sb, '\'');
-}
-
-/* Connect to `dbname` with the same parameters (and password) as `db`. */
-static int connect_other(const struct config *cfg, struct db *db, const char *dbname, struct db *out,
-			 struct err *e)
-{
-	struct config c = *cfg;
-	struct strbuf sb = STRBUF_INIT;
-	char *ci = db_child_conninfo(db, dbname), *pw = db_password(db);
-	int r;
-
-	sb_adds(&sb, ci);
-	if (pw)
-		add_kv(&sb, "password", pw);
-	c.database_url = sb.buf;
-	r = db_connect(&c, out, e);
-	memset(sb.buf, 0, sb.len);
-	sb_release(&sb);
-	free(ci);
-	if (pw) {
-		memset(pw, 0, strlen(pw));
-		free(pw);
-	}
-	return r;
-}
-
 static int confirm(const char *target, const struct db *db, const char *path, const struct backup_entry *b)
 {
 	char answer[64];
@@ -179,7 +144,7 @@ CMD(restore)
 			}
 			log_info("created database \"%s\"", into);
 		}
-		if (connect_other(cfg, &db, into, &tdb, &e) < 0) {
+		if (db_connect_other(cfg, &db, into, &tdb, &e) < 0) {
 			rc = report_err(&e);
 			goto out;
 		}

@@ -413,6 +413,29 @@ char *db_child_conninfo(const struct db *db, const char *dbname_override)
 	return sb_detach(&sb, NULL);
 }
 
+int db_connect_other(const struct config *cfg, const struct db *db, const char *dbname, struct db *out,
+		     struct err *e)
+{
+	struct config c = *cfg;
+	struct strbuf sb = STRBUF_INIT;
+	char *ci = db_child_conninfo(db, dbname), *pw = db_password(db);
+	int r;
+
+	sb_adds(&sb, ci);
+	if (pw)
+		add_kv(&sb, "password", pw);
+	c.database_url = sb.buf;
+	r = db_connect(&c, out, e);
+	memset(sb.buf, 0, sb.len);
+	sb_release(&sb);
+	free(ci);
+	if (pw) {
+		memset(pw, 0, strlen(pw));
+		free(pw);
+	}
+	return r;
+}
+
 char *db_password(const struct db *db)
 {
 	PQconninfoOption *opts = PQconninfo(db->conn), *o;
