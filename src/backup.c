@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +18,6 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
 
 #include "gzstream.h"
 #include "log.h"
@@ -31,27 +29,21 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-extern char **environ;
 
 #define BACKUP_LEVEL 1              /* see docs/BENCHMARKS.md "Backup and restore" */
 #define PIPE_CHUNK (256 * 1024)
-#define STDERR_CAP 4096
 #define SIDECAR_CAP (64 * 1024)
 #define COMPLETE_LINE "-- PostgreSQL database dump complete"
 /* Free space needed: half the database size plus 4 MiB (docs/backups.md). */
 #define ESTIMATE_RATIO_DEN 2
 #define ESTIMATE_MARGIN (4LL * 1024 * 1024)
 
-static volatile pid_t abort_pid;
 static volatile sig_atomic_t abort_has_partial;
 static char abort_partial[4096];
 
 void backup_abort(void)
 {
-	pid_t p = abort_pid;
-
-	if (p > 0)
-		kill(p, SIGKILL);
+	proc_kill_child(SIGKILL);
 	if (abort_has_partial)
 		unlink(abort_partial);
 }
@@ -65,148 +57,29 @@ int backup_wanted(const struct config *cfg, int npending)
 	return npending > 0;
 }
 
-/* ---- child processes ---- */
+/* ---- pg_dump as a child (proc_spawn) ---- */
 
-struct child {
-	pid_t pid;
-	int out;                    /* its stdout, or -1 */
-	int errfd;                  /* its stderr, or -1 */
+/* "not found" gets the hint that says where pg_dump comes from. */
+static void pgdump_start_hint(const struct proc_result *r, struct err *e)
+{
+	if (r->exec_errno == ENOENT)
+		err_hint(e, "install the PostgreSQL client tools (pg_dump) matching the server's "
+			 "major version, or point --pg-dump / PREDEPLOY_PG_DUMP at one");
+}
+
+struct capture {
+	struct strbuf *sb;
+	size_t cap;
 };
 
-/* Environment for the child: ours, with PGPASSWORD replaced by `pw` (or
- * removed).  The array and its one new string are freed by env_free. */
-static char **env_build(const char *pw)
+static int capture_out(void *arg, const void *buf, size_t n, struct err *e)
 {
-	size_t n = 0, i, j = 0;
-	char **env;
+	struct capture *c = arg;
 
-	while (environ[n])
-		n++;
-	env = xcalloc(n + 2, sizeof(*env));
-	for (i = 0; i < n; i++)
-		if (strncmp(environ[i], "PGPASSWORD=", 11))
-			env[j++] = environ[i];
-	if (pw)
-		env[j++] = xasprintf("PGPASSWORD=%s", pw);
-	env[j] = NULL;
-	return env;
-}
-
-static void env_free(char **env, int has_pw)
-{
-	size_t n = 0;
-
-	if (!env)
-		return;
-	while (env[n])
-		n++;
-	if (has_pw && n) {
-		/* Wipe the password copy before freeing it. */
-		memset(env[n - 1], 0, strlen(env[n - 1]));
-		free(env[n - 1]);
-	}
-	free(env);
-}
-
-static int cloexec_pipe(int p[2])
-{
-	if (pipe(p) < 0)
-		return -1;
-	fcntl(p[0], F_SETFD, FD_CLOEXEC);
-	fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	(void)e;
+	if (c->sb->len < c->cap)
+		sb_add(c->sb, buf, n > c->cap - c->sb->len ? c->cap - c->sb->len : n);
 	return 0;
-}
-
-/* fork + execvp with the given environment; stdout and stderr become pipes.
- * Exec failures come back through a close-on-exec pipe, so "not found" is
- * reported as such (EXIT_BACKUP), not as a child exiting 127. */
-static int spawn(const char *const argv[], char **env, struct child *c, struct err *e)
-{
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, st[2] = { -1, -1 };
-	int child_errno = 0, ret = -1;
-	ssize_t n;
-
-	c->pid = -1;
-	c->out = c->errfd = -1;
-	if (cloexec_pipe(outp) < 0 || cloexec_pipe(errp) < 0 || cloexec_pipe(st) < 0) {
-		err_sys(e, EXIT_BACKUP, errno, "could not create a pipe for \"%s\"", argv[0]);
-		goto out;
-	}
-	c->pid = fork();
-	if (c->pid < 0) {
-		err_sys(e, EXIT_BACKUP, errno, "could not start \"%s\"", argv[0]);
-		goto out;
-	}
-	if (c->pid == 0) {
-		int en;
-
-		dup2(outp[1], 1);
-		dup2(errp[1], 2);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		environ = env;
-		execvp(argv[0], (char *const *)argv);
-		en = errno;
-		if (write(st[1], &en, sizeof(en)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(st[1]);
-	st[1] = -1;
-	do
-		n = read(st[0], &child_errno, sizeof(child_errno));
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof(child_errno)) {
-		waitpid(c->pid, NULL, 0);
-		c->pid = -1;
-		if (child_errno == ENOENT) {
-			err_set(e, EXIT_BACKUP, "could not run \"%s\": not found", argv[0]);
-			err_hint(e, "install the PostgreSQL client tools (pg_dump) matching the server's "
-				 "major version, or point --pg-dump / PREDEPLOY_PG_DUMP at one");
-		} else {
-			err_sys(e, EXIT_BACKUP, child_errno, "could not run \"%s\"", argv[0]);
-		}
-		goto out;
-	}
-	c->out = outp[0];
-	outp[0] = -1;
-	c->errfd = errp[0];
-	errp[0] = -1;
-	ret = 0;
-out:
-	if (outp[0] >= 0) close(outp[0]);
-	if (outp[1] >= 0) close(outp[1]);
-	if (errp[0] >= 0) close(errp[0]);
-	if (errp[1] >= 0) close(errp[1]);
-	if (st[0] >= 0) close(st[0]);
-	if (st[1] >= 0) close(st[1]);
-	return ret;
-}
-
-/* Kill (when still running) and reap; returns the wait status. */
-static int child_finish(struct child *c, int kill_it)
-{
-	int status = 0;
-
-	if (c->out >= 0) close(c->out);
-	if (c->errfd >= 0) close(c->errfd);
-	c->out = c->errfd = -1;
-	if (c->pid > 0) {
-		if (kill_it)
-			kill(c->pid, SIGKILL);
-		while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	c->pid = -1;
-	return status;
-}
-
-static void add_capped(struct strbuf *sb, const char *p, size_t n, size_t cap)
-{
-	if (sb->len < cap)
-		sb_add(sb, p, n > cap - sb->len ? cap - sb->len : n);
 }
 
 /* First line of text, trimmed, into out. */
@@ -259,25 +132,25 @@ static int pgdump_check_version(const char *pg_dump, const struct db *db, struct
 				struct err *e)
 {
 	const char *argv[] = { pg_dump, "--version", NULL };
-	char **env = env_build(NULL);
-	struct child c;
+	const char *env[] = { "PGPASSWORD", NULL };
+	struct proc_spawn_opts o = PROC_SPAWN_OPTS_INIT;
+	struct proc_result r = PROC_RESULT_INIT;
 	struct strbuf out = STRBUF_INIT;
+	struct capture cap = { &out, 4096 };
 	char buf[512], have[32], need[32];
-	int status, server_major, ret = -1;
-	ssize_t n;
+	int server_major, ret = -1;
 
-	if (spawn(argv, env, &c, e) < 0)
+	o.argv = argv;
+	o.env = env;
+	o.fail_code = EXIT_BACKUP;
+	o.on_stdout = capture_out;
+	o.arg = &cap;
+	if (proc_spawn(&o, &r, e) < 0) {
+		pgdump_start_hint(&r, e);
 		goto out;
-	while ((n = read(c.out, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		add_capped(&out, buf, (size_t)n, 4096);
 	}
-	status = child_finish(&c, 0);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || parse_pg_version(out.buf, v) < 0) {
-		first_line(out.buf, buf, sizeof(buf));
+	if (!r.exited || r.exit_status != 0 || parse_pg_version(out.buf, v) < 0) {
+		first_line(out.len ? out.buf : r.tail.buf, buf, sizeof(buf));
 		err_set(e, EXIT_BACKUP, "could not determine the version of \"%s\": unexpected output \"%s\"",
 			pg_dump, buf);
 		goto out;
@@ -300,7 +173,7 @@ static int pgdump_check_version(const char *pg_dump, const struct db *db, struct
 	ret = 0;
 out:
 	sb_release(&out);
-	env_free(env, 0);
+	proc_result_release(&r);
 	return ret;
 }
 
@@ -784,66 +657,31 @@ static int stopped(struct err *e)
 	return 1;
 }
 
-/* Copy pg_dump's stdout into the compressor until EOF; collect stderr. */
-static int pump(struct child *c, struct gzw *w, struct strbuf *errtext, int progress, int64_t estimate,
-		int64_t t0, struct err *e)
+/* pg_dump's stdout goes into the compressor; the tick draws progress. */
+struct dump_pump {
+	struct gzw *w;
+	int progress;
+	int64_t estimate, t0, last;
+};
+
+static int dump_out(void *arg, const void *buf, size_t n, struct err *e)
 {
-	unsigned char *buf = xmalloc(PIPE_CHUNK);
-	char ebuf[1024];
-	int64_t last = 0;
-	int ret = -1, out_open = 1, err_open = 1;
+	struct dump_pump *d = arg;
 
-	while (out_open || err_open) {
-		struct pollfd p[2];
-		int np = 0, oi = -1, ei = -1, rc;
+	return gzw_write(d->w, buf, n, e);
+}
 
-		if (stopped(e))
-			goto out;
-		if (out_open) {
-			p[np].fd = c->out;
-			p[np].events = POLLIN;
-			oi = np++;
-		}
-		if (err_open) {
-			p[np].fd = c->errfd;
-			p[np].events = POLLIN;
-			ei = np++;
-		}
-		rc = poll(p, (nfds_t)np, 250);
-		if (rc < 0 && errno != EINTR) {
-			err_sys(e, EXIT_BACKUP, errno, "could not wait for pg_dump");
-			goto out;
-		}
-		if (rc > 0 && oi >= 0 && p[oi].revents) {
-			ssize_t n = read(c->out, buf, PIPE_CHUNK);
+static int dump_tick(void *arg, struct err *e)
+{
+	struct dump_pump *d = arg;
 
-			if (n < 0 && errno != EINTR && errno != EAGAIN) {
-				err_sys(e, EXIT_BACKUP, errno, "could not read pg_dump's output");
-				goto out;
-			}
-			if (n == 0)
-				out_open = 0;
-			if (n > 0 && gzw_write(w, buf, (size_t)n, e) < 0)
-				goto out;
-		}
-		if (rc > 0 && ei >= 0 && p[ei].revents) {
-			ssize_t n = read(c->errfd, ebuf, sizeof(ebuf));
-
-			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
-				err_open = 0;
-			if (n > 0)
-				add_capped(errtext, ebuf, (size_t)n, STDERR_CAP);
-		}
-		if (progress && now_ms() - last >= 250) {
-			last = now_ms();
-			progress_draw((int64_t)gzw_counts(w)->raw, (int64_t)gzw_counts(w)->packed,
-				      last - t0, estimate, 0);
-		}
+	(void)e;
+	if (d->progress && now_ms() - d->last >= 250) {
+		d->last = now_ms();
+		progress_draw((int64_t)gzw_counts(d->w)->raw, (int64_t)gzw_counts(d->w)->packed,
+			      d->last - d->t0, d->estimate, 0);
 	}
-	ret = 0;
-out:
-	free(buf);
-	return ret;
+	return 0;
 }
 
 static int take(const struct config *cfg, struct db *db, const char *schema_version,
@@ -852,12 +690,13 @@ static int take(const struct config *cfg, struct db *db, const char *schema_vers
 	const char *pg_dump = cfg->pg_dump && *cfg->pg_dump ? cfg->pg_dump : "pg_dump";
 	const char *version = schema_version && *schema_version ? schema_version : "0";
 	struct pgdump_version pv;
-	struct child c = { -1, -1, -1 };
-	struct strbuf errtext = STRBUF_INIT;
+	struct proc_spawn_opts po = PROC_SPAWN_OPTS_INIT;
+	struct proc_result pr = PROC_RESULT_INIT;
+	struct dump_pump dp;
 	struct gzw *w = NULL;
 	char dbpart[256], verpart[128], stamp[32], *file = NULL, *path = NULL, *partial = NULL;
-	char *conninfo = NULL, *dbarg = NULL, *pw = NULL, **env = NULL;
-	int fd = -1, renamed = 0, status, ret = -1;
+	char *conninfo = NULL, *dbarg = NULL, *pw = NULL, *pwenv = NULL;
+	int fd = -1, renamed = 0, ret = -1;
 	int64_t dbsize = 0, t0 = now_ms();
 	time_t started;
 
@@ -906,35 +745,44 @@ static int take(const struct config *cfg, struct db *db, const char *schema_vers
 	conninfo = db_child_conninfo(db, NULL);
 	dbarg = xasprintf("--dbname=%s", conninfo);
 	pw = db_password(db);
-	env = env_build(pw);
+	pwenv = pw ? xasprintf("PGPASSWORD=%s", pw) : xstrdup("PGPASSWORD");
 	{
 		const char *argv[] = { pg_dump, "--format=plain", "--clean", "--if-exists",
 				       "--no-password", dbarg, NULL };
+		const char *env[] = { pwenv, NULL };
 
+		memset(&dp, 0, sizeof(dp));
+		dp.w = w;
+		dp.progress = progress;
+		dp.estimate = dbsize;
+		dp.t0 = t0;
+		po.argv = argv;
+		po.env = env;
+		po.fail_code = EXIT_BACKUP;
+		po.on_stdout = dump_out;
+		po.on_tick = dump_tick;
+		po.arg = &dp;
 		log_info("backing up database \"%s\" with pg_dump %s to \"%s\"", db->dbname, pv.text, path);
-		if (spawn(argv, env, &c, e) < 0)
+		if (proc_spawn(&po, &pr, e) < 0) {
+			pgdump_start_hint(&pr, e);
+			if (e->code > 128)
+				err_set(e, e->code, "backup stopped by signal %d", e->code - 128);
 			goto out;
+		}
 	}
-	abort_pid = c.pid;
-	proc_watch_child(c.pid);
-	if (pump(&c, w, &errtext, progress, dbsize, t0, e) < 0)
-		goto out;
-	status = child_finish(&c, 0);
-	proc_watch_child(0);
-	abort_pid = 0;
 	if (stopped(e))
 		goto out;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (!pr.exited || pr.exit_status != 0) {
 		char line[512];
 
-		first_line(errtext.buf, line, sizeof(line));
-		if (WIFSIGNALED(status))
-			err_set(e, EXIT_BACKUP, "pg_dump was killed by signal %d", WTERMSIG(status));
+		first_line(pr.tail.buf, line, sizeof(line));
+		if (pr.termsig)
+			err_set(e, EXIT_BACKUP, "pg_dump was killed by signal %d", pr.termsig);
 		else
-			err_set(e, EXIT_BACKUP, "pg_dump failed (exit status %d): %s", WEXITSTATUS(status),
+			err_set(e, EXIT_BACKUP, "pg_dump failed (exit status %d): %s", pr.exit_status,
 				*line ? line : "no message");
-		if (errtext.len)
-			err_detail(e, "%s", errtext.buf);
+		if (pr.tail.len)
+			err_detail(e, "%s", pr.tail.buf);
 		goto out;
 	}
 	if (gzw_finish(w, e) < 0)
@@ -964,11 +812,6 @@ static int take(const struct config *cfg, struct db *db, const char *schema_vers
 		goto out;
 	ret = 0;
 out:
-	if (c.pid > 0) {
-		child_finish(&c, 1);
-		proc_watch_child(0);
-	}
-	abort_pid = 0;
 	gzw_free(w);
 	if (fd >= 0)
 		close(fd);
@@ -983,13 +826,16 @@ out:
 		memset(pw, 0, strlen(pw));
 		free(pw);
 	}
-	env_free(env, pw != NULL);
+	if (pwenv) {
+		memset(pwenv, 0, strlen(pwenv));
+		free(pwenv);
+	}
+	proc_result_release(&pr);
 	free(conninfo);
 	free(dbarg);
 	free(file);
 	free(path);
 	free(partial);
-	sb_release(&errtext);
 	return ret;
 }
 
