@@ -89,22 +89,17 @@ void catalog_stats_release(struct catalog_stats *s)
 	s->n = 0;
 }
 
-void catalog_apply_to_report(struct db *db, struct lint_opts *o, struct lint_report *r)
+void catalog_apply_to_report(struct db *db, const struct lint_opts *o, struct lint_report *r)
 {
 	struct strlist names = { 0 };
 	struct catalog_stats st = CATALOG_STATS_INIT;
 	struct err e = ERR_INIT;
 
 	lint_report_tables(r, &names);
-	if (names.n && catalog_table_stats(db, &names, &st, &e) == 0) {
-		o->stats = st.v;
-		o->nstats = st.n;
-		lint_report_apply_stats(r, o);
-		o->stats = NULL;
-		o->nstats = 0;
-	} else if (names.n) {
+	if (names.n && catalog_table_stats(db, &names, &st, &e) == 0)
+		lint_report_apply_stats(r, o, st.v, st.n);
+	else if (names.n)
 		log_warn("table sizes unavailable for lint: %s", e.msg);
-	}
 	catalog_stats_release(&st);
 	strlist_clear(&names);
 }

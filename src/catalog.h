@@ -4,7 +4,7 @@
  *
  *   struct catalog_stats st = CATALOG_STATS_INIT;
  *   if (catalog_table_stats(&db, &names, &st, &err) < 0) ...
- *   o.stats = st.v; o.nstats = st.n; lint_report_apply_stats(&report, &o);
+ *   lint_report_apply_stats(&report, &o, st.v, st.n);
  *   catalog_stats_release(&st);              // safe twice
  *
  * Names are resolved as the migration would resolve them (to_regclass with
@@ -33,6 +33,6 @@ void catalog_stats_release(struct catalog_stats *s);
 /* Fetch the numbers of every table r's findings name and apply them
  * (lint_report_apply_stats with o).  A failure is only a warning in the
  * log: lint works without the catalog. */
-void catalog_apply_to_report(struct db *db, struct lint_opts *o, struct lint_report *r);
+void catalog_apply_to_report(struct db *db, const struct lint_opts *o, struct lint_report *r);
 
 #endif

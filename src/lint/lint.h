@@ -4,16 +4,14 @@
  * rows and size of the tables a finding names) come from the caller, see
  * src/catalog.h.
  *
- *   struct lint_opts o = { .allow = &cfg->allow, .protect = &cfg->protect,
- *                          .force = cfg->force, .fail_on_warning = ...,
- *                          .large_table = cfg->large_table };
+ *   struct lint_opts o;
  *   struct lint_report r = LINT_REPORT_INIT;
- *   for each pending migration m:
- *       if (lint_migration(m, &o, &r, &err) < 0) ...   // internal failure only
- *   // or all at once (one worker thread): lint_migrations(pending, n, &o, &r, &err)
- *   // optional, when a database is at hand:
+ *   lint_opts_from_config(&o, cfg);
+ *   if (lint_migrations(pending, n, &o, &r, &err) < 0) ...  // internal failure only
+ *   // (or lint_migration(m, ...) per migration, lint_sql(text, ...))
+ *   // optional, when a database is at hand (src/catalog.h does both steps):
  *   //   lint_report_tables(&r, &names); catalog_table_stats(db, &names, &st, &err);
- *   //   lint_report_apply_stats(&r, st.v, st.n, cfg->large_table);
+ *   //   lint_report_apply_stats(&r, &o, st.v, st.n);
  *   if (lint_report_blocked(&r)) -> exit 10, print lint_report_text(&r, &sb)
  *   lint_report_json(&r, &sb);          // webhook / --format json
  *   lint_report_release(&r);            // safe twice
@@ -60,8 +58,6 @@ struct lint_opts {
 	int force;                       /* pass destructive operations on protected tables */
 	int fail_on_warning;             /* warnings block too */
 	int64_t large_table;             /* rows; 0 = off: lock warnings above it become errors */
-	const struct lint_table_stats *stats;   /* optional; see lint_report_apply_stats */
-	int nstats;
 	int server_judges_syntax;        /* gate mode: syntax_error never blocks */
 };
 
@@ -118,10 +114,12 @@ int lint_report_blocked(const struct lint_report *r);
 int lint_report_forced(const struct lint_report *r);
 /* Distinct table names named by findings, for catalog_table_stats(). */
 void lint_report_tables(const struct lint_report *r, struct strlist *out);
-/* Attach catalog numbers to findings and, when large_table > 0, turn
- * lock-risk warnings on tables with more rows into errors; recomputes
- * `blocking` using the same opts as lint_migration (pass them again). */
-void lint_report_apply_stats(struct lint_report *r, const struct lint_opts *o);
+/* Attach the catalog numbers stats[0..n) to findings and, when
+ * o->large_table > 0, turn lock-risk warnings on tables with more rows into
+ * errors; recomputes `blocking` using the same opts as lint_migrations
+ * (pass them again). */
+void lint_report_apply_stats(struct lint_report *r, const struct lint_opts *o,
+			     const struct lint_table_stats *stats, int nstats);
 
 /* file:line:col  severity  rule  message, then "  help: ..." (and
  * "  table: ~N rows, SIZE" when known).  Empty when no findings. */

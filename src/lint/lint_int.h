@@ -1,11 +1,19 @@
 /*
- * lint_int: what the rule families share (not part of the public API).
+ * lint_int: what the parts of src/lint share (not part of the public API).
  *
- * lint.c walks a section statement by statement and hands each parsed
- * statement to every rule family's check function (rules_*.c).  A family
- * reports through lint_emit(ctx, RULE_ID, table, object); the rule's data
- * (severity, message, help, flags) lives in rules.c, so the families only
- * decide *whether* a rule fires, never how it reads.
+ * Layers, each calling only the ones below it:
+ *
+ *   driver.c          lint_migrations/lint_sql: split, parse, call the families
+ *     annotate.c      -- predeploy:allow comments between statements
+ *     depth.c         nesting estimate before parsing
+ *   rules_*.c         one family of rules each; decide *whether* a rule fires
+ *   fk.c memory.c     foreign-key index coverage; column types across migrations
+ *   findings.c        lint_emit*, finding_drop, blocking; report-level API
+ *   rules.c names.c   rule data (severity, message, help, flags); name helpers
+ *
+ * A family reports through lint_emit(ctx, RULE_ID, table, object); the
+ * rule's data lives in rules.c, so the families never decide how a finding
+ * reads or whether it blocks.
  */
 #ifndef PREDEPLOY_LINT_INT_H
 #define PREDEPLOY_LINT_INT_H
@@ -14,7 +22,11 @@
 
 #include "lint/lint.h"
 
-/* Rule flags. */
+/* Estimated parse-tree depth above which a statement is not parsed. */
+#define LINT_MAX_DEPTH 1000
+
+/* ---- rules.c ---- */
+
 #define LR_LOCK        1u   /* lock or rewrite risk: --large-table escalates it */
 #define LR_DESTRUCTIVE 2u   /* data loss: blocked on protected tables */
 #define LR_NOACK       4u   /* cannot be acknowledged (syntax errors) */
@@ -29,16 +41,39 @@ struct lint_rule {
 
 const struct lint_rule *lint_rule_find(const char *id);
 
-/* A name seen in this migration: tables ("schema.t" or "t"), indexes,
- * constraints ("t/conname"), columns ("t.col"). */
+/* ---- names.c ---- */
+
+/* A set of names seen in this migration: tables ("schema.t" or "t"),
+ * indexes, constraints ("t/conname"), columns ("t.col").  Compared
+ * case-insensitively; nameset_clear frees. */
 struct nameset {
 	char **v;
 	int n, alloc;
 };
 
-/* What lint remembers across the migrations of one report (column types,
- * for binary-compatible type changes), owned by lint_report.priv. */
-struct lint_memory;
+void nameset_add(struct nameset *s, const char *name);
+int nameset_has(const struct nameset *s, const char *name);
+void nameset_del(struct nameset *s, const char *name);
+void nameset_clear(struct nameset *s);
+/* Does the set hold table `table` (by table_match)? */
+int nameset_has_table(const struct nameset *s, const char *table);
+/* "users" matches "public.users" and "users"; "a.users" does not match
+ * "b.users". */
+int table_match(const char *a, const char *b);
+/* "t" of "s.t". */
+const char *name_unqualified(const char *name);
+/* "schema.rel" or "rel" (lower-cased as the parser already folded it);
+ * caller frees. */
+char *rv_name(const PgQuery__RangeVar *rv);
+/* Last element of a qualified name list (List of String), or "". */
+const char *names_last(PgQuery__Node **v, size_t n);
+/* "a.b.c" from a List of String; caller frees. */
+char *names_join(PgQuery__Node **v, size_t n);
+/* Canonical type text: "varchar(20)", "text", "int4", "numeric(10,2)",
+ * "int4[]"; caller frees. */
+char *type_canon(const PgQuery__TypeName *t);
+
+/* ---- the state of one section (owned by driver.c) ---- */
 
 struct lint_ctx {
 	const struct lint_opts *o;
@@ -55,8 +90,8 @@ struct lint_ctx {
 	struct nameset not_valid;   /* constraints added NOT VALID here */
 	struct nameset fk_indexed;  /* "t(col,...)" index leading columns here */
 
-	/* fk_without_index findings, dropped at the end of the section when a
-	 * later index covers them */
+	/* fk_without_index findings (index into r->v), dropped at the end of
+	 * the section when a later index covers them */
 	struct { int finding; char *key; } *fk;
 	int nfk, fk_alloc;
 
@@ -69,52 +104,60 @@ struct lint_ctx {
 	struct strlist section_allow;
 };
 
-/* Report a rule for the current statement.  table: the table it is about
- * (NULL if none); object: what "{}" in the message names (defaults to
- * table). */
-void lint_emit(struct lint_ctx *c, const char *rule, const char *table, const char *object);
-/* Same with an explicit message (syntax errors). */
-void lint_emit_msg(struct lint_ctx *c, const char *rule, const char *table, const char *msg);
-
-void nameset_add(struct nameset *s, const char *name);
-int nameset_has(const struct nameset *s, const char *name);
-void nameset_clear(struct nameset *s);
-
-/* "schema.rel" or "rel" (lower-cased as the parser already folded it);
- * caller frees. */
-char *rv_name(const PgQuery__RangeVar *rv);
 /* Was the table created earlier in this migration? */
 int ctx_table_is_new(const struct lint_ctx *c, const char *table);
-/* Last element of a qualified name list (List of String), or "". */
-const char *names_last(PgQuery__Node **v, size_t n);
-/* "a.b.c" from a List of String; caller frees. */
-char *names_join(PgQuery__Node **v, size_t n);
+
+/* ---- findings.c ---- */
+
+/* Report a rule at the current statement; returns the finding's index in
+ * c->r.  table: the table it is about (NULL if none); object: what "{}" in
+ * the message names (defaults to table). */
+int lint_emit(struct lint_ctx *c, const char *rule, const char *table, const char *object);
+/* Same with an explicit message (syntax errors). */
+int lint_emit_msg(struct lint_ctx *c, const char *rule, const char *table, const char *msg);
+/* Same at an explicit position; msg NULL: the rule's message. */
+int lint_emit_at(struct lint_ctx *c, int line, int col, const char *rule, const char *table,
+		 const char *object, const char *msg);
+/* Remove finding k from r (later findings move down by one). */
+void finding_drop(struct lint_report *r, int k);
+
+/* ---- fk.c ---- */
 
 /* Foreign key on table(cols): report fk_without_index unless an index of
  * this migration covers it (checked again at the end of the section). */
 void lint_check_fk(struct lint_ctx *c, const char *table, PgQuery__Node **cols, size_t ncols,
 		   const char *object);
+void lint_check_fk_col(struct lint_ctx *c, const char *table, const char *col, const char *object);
 /* Record that an index on table(cols) exists (every leading prefix). */
 void lint_index_cols(struct lint_ctx *c, const char *table, PgQuery__Node **cols, size_t ncols);
+void lint_index_col(struct lint_ctx *c, const char *table, const char *col);
+/* End of section: drop fk_without_index findings a later index covers. */
 void lint_fk_finish(struct lint_ctx *c);
 
-/* Rule families: each looks at one top-level statement. */
-void rules_destructive(struct lint_ctx *c, const PgQuery__Node *stmt);
-void rules_alter(struct lint_ctx *c, const PgQuery__Node *stmt);
-void rules_index(struct lint_ctx *c, const PgQuery__Node *stmt);
-void rules_types(struct lint_ctx *c, const PgQuery__Node *stmt);
-void rules_tx(struct lint_ctx *c, const PgQuery__Node *stmt);
-/* Called before the families: record what the statement creates. */
-void rules_track(struct lint_ctx *c, const PgQuery__Node *stmt);
+/* ---- memory.c: column types across the migrations of one report ---- */
 
-/* Column type memory (report-wide). */
 void lint_memory_set_type(struct lint_report *r, const char *table, const char *col,
 			  const PgQuery__TypeName *t);
 /* Canonical "name(typmods)" of the column's last known type, or NULL. */
 const char *lint_memory_get_type(const struct lint_report *r, const char *table, const char *col);
 void lint_memory_free(struct lint_memory *m);
-/* Canonical type text: "varchar(20)", "text", "int4", "numeric(10,2)",
- * "int4[]"; caller frees. */
-char *type_canon(const PgQuery__TypeName *t);
+
+/* ---- rule families: each looks at one top-level statement ---- */
+
+void rules_destructive(struct lint_ctx *c, const PgQuery__Node *stmt);
+void rules_alter(struct lint_ctx *c, const PgQuery__Node *stmt);
+void rules_index(struct lint_ctx *c, const PgQuery__Node *stmt);
+void rules_types(struct lint_ctx *c, const PgQuery__Node *stmt);
+void rules_tx(struct lint_ctx *c, const PgQuery__Node *stmt);
+/* Called after the families: record what the statement creates. */
+void rules_track(struct lint_ctx *c, const PgQuery__Node *stmt);
+
+/* ---- annotate.c, depth.c (used by the driver) ---- */
+
+/* Parse every "-- predeploy:allow RULES [reason]" line in gap[0..n), which
+ * starts at line gap_line; top: the gap before the first statement. */
+void lint_annotations(struct lint_ctx *c, const char *gap, size_t n, int gap_line, int top);
+/* Estimated parse-tree depth of s[0..n); stops counting past LINT_MAX_DEPTH. */
+int lint_depth_estimate(const char *s, size_t n);
 
 #endif

@@ -132,20 +132,11 @@ static void add_column(struct lint_ctx *c, const char *table, int isnew, const P
 			if (!isnew)
 				lint_emit(c, "add_check_validating", table, k->conname && k->conname[0] ? k->conname : obj);
 			break;
-		case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN: {
-			PgQuery__Node *colnode = NULL;
-			PgQuery__String s = PG_QUERY__STRING__INIT;
-			PgQuery__Node sn = PG_QUERY__NODE__INIT;
-
+		case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
 			if (!isnew)
 				lint_emit(c, "add_foreign_key_validating", table, k->conname && k->conname[0] ? k->conname : obj);
-			s.sval = cd->colname;
-			sn.node_case = PG_QUERY__NODE__NODE_STRING;
-			sn.string = &s;
-			colnode = &sn;
-			lint_check_fk(c, table, &colnode, 1, k->conname && k->conname[0] ? k->conname : obj);
+			lint_check_fk_col(c, table, cd->colname, k->conname && k->conname[0] ? k->conname : obj);
 			break;
-		}
 		default:
 			break;
 		}

@@ -1,8 +1,10 @@
 /*
  * rules_track: what a migration creates, so later statements on those
  * objects are exempt (a table created in this migration is empty and
- * invisible to running code until it commits), and foreign-key index
- * coverage for fk_without_index.
+ * invisible to running code until it commits); the indexes and foreign
+ * keys of new tables for fk_without_index (fk.c); column types for the
+ * report's memory (memory.c).  Runs after the other families, so a
+ * statement is judged by what existed before it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,90 +13,6 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
-
-static char *cols_key(const char *table, PgQuery__Node **cols, size_t n)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const char *ut = strrchr(table, '.');
-	size_t i;
-
-	sb_addf(&sb, "%s(", ut ? ut + 1 : table);
-	for (i = 0; i < n; i++) {
-		const PgQuery__Node *c = cols[i];
-		const char *name = "";
-
-		if (c && c->node_case == PG_QUERY__NODE__NODE_STRING)
-			name = c->string->sval;
-		else if (c && c->node_case == PG_QUERY__NODE__NODE_INDEX_ELEM && c->index_elem->name)
-			name = c->index_elem->name;
-		else
-			name = "?";     /* expression: covers nothing after it */
-		sb_addf(&sb, "%s%s", i ? "," : "", name);
-	}
-	sb_addc(&sb, ')');
-	return sb_detach(&sb, NULL);
-}
-
-void lint_index_cols(struct lint_ctx *c, const char *table, PgQuery__Node **cols, size_t ncols)
-{
-	size_t k;
-
-	for (k = 1; k <= ncols; k++) {
-		char *key = cols_key(table, cols, k);
-
-		nameset_add(&c->fk_indexed, key);
-		free(key);
-	}
-}
-
-void lint_check_fk(struct lint_ctx *c, const char *table, PgQuery__Node **cols, size_t ncols,
-		   const char *object)
-{
-	char *key;
-
-	if (!ncols)
-		return;
-	key = cols_key(table, cols, ncols);
-	if (nameset_has(&c->fk_indexed, key)) {
-		free(key);
-		return;
-	}
-	lint_emit(c, "fk_without_index", table, object);
-	if (c->nfk == c->fk_alloc) {
-		c->fk_alloc = c->fk_alloc ? c->fk_alloc * 2 : 8;
-		c->fk = xrealloc(c->fk, sizeof(*c->fk) * (size_t)c->fk_alloc);
-	}
-	c->fk[c->nfk].finding = c->r->n - 1;
-	c->fk[c->nfk].key = key;
-	c->nfk++;
-}
-
-/* Drop fk_without_index findings that an index later in the migration
- * covers. */
-void lint_fk_finish(struct lint_ctx *c)
-{
-	int i;
-
-	for (i = c->nfk - 1; i >= 0; i--) {
-		int k = c->fk[i].finding;
-		struct lint_finding *f = &c->r->v[k];
-
-		if (nameset_has(&c->fk_indexed, c->fk[i].key)) {
-			free(f->rule);
-			free(f->file);
-			free(f->version);
-			free(f->message);
-			free(f->help);
-			free(f->table);
-			memmove(f, f + 1, sizeof(*f) * (size_t)(c->r->n - k - 1));
-			c->r->n--;
-		}
-		free(c->fk[i].key);
-	}
-	free(c->fk);
-	c->fk = NULL;
-	c->nfk = c->fk_alloc = 0;
-}
 
 static void track_constraint(struct lint_ctx *c, const char *table, const PgQuery__Constraint *k,
 			     int added_later)
@@ -133,13 +51,7 @@ static void track_column(struct lint_ctx *c, const char *table, const PgQuery__C
 			continue;
 		if (n->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY ||
 		    n->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE) {
-			PgQuery__String s = PG_QUERY__STRING__INIT;
-			PgQuery__Node sn = PG_QUERY__NODE__INIT, *p = &sn;
-
-			s.sval = cd->colname;
-			sn.node_case = PG_QUERY__NODE__NODE_STRING;
-			sn.string = &s;
-			lint_index_cols(c, table, &p, 1);
+			lint_index_col(c, table, cd->colname);
 		}
 		if (n->constraint->conname && n->constraint->conname[0]) {
 			char *key = xasprintf("%s/%s", table, n->constraint->conname);
@@ -190,18 +102,13 @@ static void create_fks(struct lint_ctx *c, const PgQuery__CreateStmt *cs)
 
 			for (k = 0; k < cd->n_constraints; k++) {
 				const PgQuery__Node *cn = cd->constraints[k];
-				PgQuery__String s = PG_QUERY__STRING__INIT;
-				PgQuery__Node sn = PG_QUERY__NODE__INIT, *p = &sn;
 				char *obj;
 
 				if (!cn || cn->node_case != PG_QUERY__NODE__NODE_CONSTRAINT ||
 				    cn->constraint->contype != PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN)
 					continue;
-				s.sval = cd->colname;
-				sn.node_case = PG_QUERY__NODE__NODE_STRING;
-				sn.string = &s;
 				obj = xasprintf("%s.%s", table, cd->colname ? cd->colname : "");
-				lint_check_fk(c, table, &p, 1, obj);
+				lint_check_fk_col(c, table, cd->colname, obj);
 				free(obj);
 			}
 		}

@@ -2,109 +2,15 @@
  * rules_types: column type advice, for new and added columns and type
  * changes: json_column, prefer_bigint (key columns only: serial, identity
  * and primary key columns), prefer_text_over_varchar, prefer_timestamptz,
- * prefer_identity.  Also the report-wide memory of column types that
- * change_column_type uses to recognise binary-compatible changes.
+ * prefer_identity.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "lint/lint_int.h"
-#include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
-
-struct lint_memory {
-	char **key;     /* "table.col" */
-	char **type;
-	int n, alloc;
-};
-
-char *type_canon(const PgQuery__TypeName *t)
-{
-	struct strbuf sb = STRBUF_INIT;
-	size_t i;
-
-	sb_adds(&sb, names_last(t->names, t->n_names));
-	if (t->n_typmods) {
-		sb_addc(&sb, '(');
-		for (i = 0; i < t->n_typmods; i++) {
-			const PgQuery__Node *m = t->typmods[i];
-
-			if (i)
-				sb_addc(&sb, ',');
-			if (m && m->node_case == PG_QUERY__NODE__NODE_A_CONST &&
-			    m->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL && m->a_const->ival)
-				sb_addf(&sb, "%d", (int)m->a_const->ival->ival);
-			else
-				sb_addc(&sb, '?');
-		}
-		sb_addc(&sb, ')');
-	}
-	for (i = 0; i < t->n_array_bounds; i++)
-		sb_adds(&sb, "[]");
-	return sb_detach(&sb, NULL);
-}
-
-void lint_memory_set_type(struct lint_report *r, const char *table, const char *col,
-			  const PgQuery__TypeName *t)
-{
-	struct lint_memory *m;
-	const char *ut = strrchr(table, '.');
-	char *key = xasprintf("%s.%s", ut ? ut + 1 : table, col);
-	int i;
-
-	if (!r->mem)
-		r->mem = xcalloc(1, sizeof(*r->mem));
-	m = r->mem;
-	for (i = 0; i < m->n; i++)
-		if (!strcasecmp(m->key[i], key)) {
-			free(m->type[i]);
-			m->type[i] = type_canon(t);
-			free(key);
-			return;
-		}
-	if (m->n == m->alloc) {
-		m->alloc = m->alloc ? m->alloc * 2 : 32;
-		m->key = xrealloc(m->key, sizeof(*m->key) * (size_t)m->alloc);
-		m->type = xrealloc(m->type, sizeof(*m->type) * (size_t)m->alloc);
-	}
-	m->key[m->n] = key;
-	m->type[m->n] = type_canon(t);
-	m->n++;
-}
-
-const char *lint_memory_get_type(const struct lint_report *r, const char *table, const char *col)
-{
-	const char *ut = strrchr(table, '.');
-	char *key;
-	const char *found = NULL;
-	int i;
-
-	if (!r->mem)
-		return NULL;
-	key = xasprintf("%s.%s", ut ? ut + 1 : table, col);
-	for (i = r->mem->n - 1; i >= 0 && !found; i--)
-		if (!strcasecmp(r->mem->key[i], key))
-			found = r->mem->type[i];
-	free(key);
-	return found;
-}
-
-void lint_memory_free(struct lint_memory *m)
-{
-	int i;
-
-	if (!m)
-		return;
-	for (i = 0; i < m->n; i++) {
-		free(m->key[i]);
-		free(m->type[i]);
-	}
-	free(m->key);
-	free(m->type);
-	free(m);
-}
 
 static int is_small_int(const char *n)
 {

@@ -80,9 +80,7 @@ static void stats_escalate(void)
 	strlist_clear(&names);
 	CHECK_INT(lint_report_blocked(&r), 0);
 	o.large_table = 1000000;
-	o.stats = st;
-	o.nstats = 1;
-	lint_report_apply_stats(&r, &o);
+	lint_report_apply_stats(&r, &o, st, 1);
 	CHECK_INT(r.v[0].severity, LINT_ERROR);
 	CHECK(r.v[0].escalated && r.v[0].blocking);
 	CHECK_INT(r.v[0].rows, 5000000);
