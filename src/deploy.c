@@ -48,7 +48,7 @@ static int lint_gate(struct session *s, const struct migration **pending, int n,
 	catalog_apply_to_report(&s->db, &lo, &rep);
 	sb_reset(&r->lint_json);
 	lint_report_json(&rep, &r->lint_json);
-	lint_report_text(&rep, &r->lint_text);
+	lint_report_text_view(&rep, lint_text_view(&rep, cfg->verbose, cfg->quiet), &r->lint_text);
 	r->forced = lint_report_forced(&rep) > 0;
 	blocked = lint_report_blocked(&rep);
 	if (r->lint_text.len)

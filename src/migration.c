@@ -328,14 +328,14 @@ static int parse_name(const char *base, char **version, char **name, int *kind)
 	return 0;
 }
 
-static int read_checked(const char *path, struct strbuf *sb, struct err *e)
+static int read_capped(const char *path, struct strbuf *sb, struct err *e)
 {
 	if (fs_read_file(path, MIGRATION_MAX_BYTES, sb, EXIT_DATAERR, e) < 0) {
 		if (e->code == EXIT_DATAERR && !e->file[0])
 			err_where(e, path, 0);
 		return -1;
 	}
-	return check_text(path, sb->buf, sb->len, e);
+	return 0;
 }
 
 static void finish_checksum(struct migration *m)
@@ -346,22 +346,33 @@ static void finish_checksum(struct migration *m)
 int migration_load_file(const char *path, struct migration *m, struct err *e)
 {
 	struct strbuf sb = STRBUF_INIT;
+	int ret = -1;
+
+	memset(m, 0, sizeof(*m));
+	if (read_capped(path, &sb, e) == 0)
+		ret = migration_parse(path, sb.buf, sb.len, m, e);
+	sb_release(&sb);
+	return ret;
+}
+
+int migration_parse(const char *path, const char *buf, size_t len, struct migration *m, struct err *e)
+{
 	char *version = NULL, *name = NULL;
 	int kind = 0, ret = -1;
 
 	memset(m, 0, sizeof(*m));
-	if (read_checked(path, &sb, e) < 0)
+	if (check_text(path, buf, len, e) < 0)
 		goto out;
 	if (parse_name(fs_basename(path), &version, &name, &kind) < 0) {
 		m->format = MIGRATION_PLAIN;
 		m->version = xstrdup("");
 		m->name = xstrdup(fs_basename(path));
-		if (has_markers(sb.buf, sb.len)) {
-			if (parse_dbmate(path, sb.buf, sb.len, m, e) < 0)
+		if (has_markers(buf, len)) {
+			if (parse_dbmate(path, buf, len, m, e) < 0)
 				goto out;
 		} else {
-			set_section(&m->up, path, sb.buf, sb.len, 1);
-			m->up.no_transaction = first_line_no_tx(sb.buf, sb.len);
+			set_section(&m->up, path, buf, len, 1);
+			m->up.no_transaction = first_line_no_tx(buf, len);
 		}
 	} else {
 		m->version = version;
@@ -369,13 +380,13 @@ int migration_load_file(const char *path, struct migration *m, struct err *e)
 		version = name = NULL;
 		if (kind == 0) {
 			m->format = MIGRATION_DBMATE;
-			if (parse_dbmate(path, sb.buf, sb.len, m, e) < 0)
+			if (parse_dbmate(path, buf, len, m, e) < 0)
 				goto out;
 		} else {
 			struct section *s = kind == 1 ? &m->up : &m->down;
 			m->format = MIGRATION_PAIR;
-			set_section(s, path, sb.buf, sb.len, 1);
-			s->no_transaction = first_line_no_tx(sb.buf, sb.len);
+			set_section(s, path, buf, len, 1);
+			s->no_transaction = first_line_no_tx(buf, len);
 		}
 	}
 	finish_checksum(m);
@@ -385,7 +396,6 @@ out:
 		migration_release(m);
 	free(version);
 	free(name);
-	sb_release(&sb);
 	return ret;
 }
 

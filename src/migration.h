@@ -89,6 +89,9 @@ void migration_loader_release(struct migration_loader *l);
  * plain .sql for `lint`) becomes MIGRATION_PLAIN with the whole file as its
  * up section, unless it has "-- migrate:" markers. */
 int migration_load_file(const char *path, struct migration *m, struct err *e);
+/* The same for text already read (standard input for `lint -`); path names
+ * it and decides the format. */
+int migration_parse(const char *path, const char *buf, size_t len, struct migration *m, struct err *e);
 void migration_release(struct migration *m);
 void migration_set_release(struct migration_set *set);
 

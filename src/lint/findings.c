@@ -168,6 +168,21 @@ int lint_report_forced(const struct lint_report *r)
 	return n;
 }
 
+void lint_report_count(const struct lint_report *r, int *errors, int *warnings, int *acknowledged)
+{
+	int i;
+
+	*errors = *warnings = *acknowledged = 0;
+	for (i = 0; i < r->n; i++) {
+		if (r->v[i].acknowledged || r->v[i].forced)
+			++*acknowledged;
+		else if (r->v[i].severity == LINT_ERROR)
+			++*errors;
+		else
+			++*warnings;
+	}
+}
+
 void lint_report_tables(const struct lint_report *r, struct strlist *out)
 {
 	int i;

@@ -124,6 +124,17 @@ void lint_report_apply_stats(struct lint_report *r, const struct lint_opts *o,
 /* file:line:col  severity  rule  message, then "  help: ..." (and
  * "  table: ~N rows, SIZE" when known).  Empty when no findings. */
 void lint_report_text(const struct lint_report *r, struct strbuf *out);
+/* Which findings the text shows: every one; the blocking ones only
+ * (--quiet); or the blocking ones and, for the rest, one summary line per
+ * rule: "  RULE  N warnings  first: FILE:LINE:COL" (more than
+ * LINT_SUMMARY_AFTER non-blocking findings, unless --verbose). */
+enum lint_view { LINT_VIEW_ALL, LINT_VIEW_BLOCKING, LINT_VIEW_SUMMARY };
+#define LINT_SUMMARY_AFTER 20
+enum lint_view lint_text_view(const struct lint_report *r, int verbose, int quiet);
+void lint_report_text_view(const struct lint_report *r, enum lint_view view, struct strbuf *out);
+/* Counts for a closing log line: errors and warnings not acknowledged or
+ * forced, and the acknowledged or forced ones. */
+void lint_report_count(const struct lint_report *r, int *errors, int *warnings, int *acknowledged);
 /* A JSON array of objects: rule, severity, file, version, line, column,
  * message, help, table, rows, bytes, acknowledged, protected, forced,
  * escalated, blocking, docs.  Used by --format json and the webhook. */

@@ -15,13 +15,21 @@
 
 int fs_read_file(const char *path, size_t cap, struct strbuf *sb, int err_code, struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return err_sys(e, err_code, errno, "could not open \"%s\"", path);
+	ret = fs_read_fd(fd, path, cap, sb, err_code, e);
+	close(fd);
+	return ret;
+}
+
+int fs_read_fd(int fd, const char *path, size_t cap, struct strbuf *sb, int err_code, struct err *e)
+{
 	struct stat st;
 	size_t start = sb->len;
 	int ret = -1;
 
-	if (fd < 0)
-		return err_sys(e, err_code, errno, "could not open \"%s\"", path);
 	if (fstat(fd, &st) < 0) {
 		err_sys(e, err_code, errno, "could not stat \"%s\"", path);
 		goto out;
@@ -30,7 +38,7 @@ int fs_read_file(const char *path, size_t cap, struct strbuf *sb, int err_code, 
 		err_set(e, err_code, "could not read \"%s\": is a directory", path);
 		goto out;
 	}
-	if ((size_t)st.st_size > cap) {
+	if (S_ISREG(st.st_mode) && (size_t)st.st_size > cap) {
 		err_set(e, EXIT_DATAERR, "file \"%s\" is too large (%lld bytes, the limit is %zu)",
 			path, (long long)st.st_size, cap);
 		goto out;
@@ -64,7 +72,6 @@ int fs_read_file(const char *path, size_t cap, struct strbuf *sb, int err_code, 
 out:
 	if (ret < 0 && sb->alloc)
 		sb_setlen(sb, start);
-	close(fd);
 	return ret;
 }
 

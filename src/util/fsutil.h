@@ -18,6 +18,9 @@
 /* Read `path` into sb (appending). Fails with EXIT_DATAERR naming the file if
  * it is larger than cap, err_code on I/O errors. */
 int fs_read_file(const char *path, size_t cap, struct strbuf *sb, int err_code, struct err *e);
+/* The same from an open descriptor (a pipe, standard input) up to EOF;
+ * `path` names it in errors.  Does not close fd. */
+int fs_read_fd(int fd, const char *path, size_t cap, struct strbuf *sb, int err_code, struct err *e);
 /* Finish a file written as `partial` through *fd: fsync, close (*fd becomes
  * -1 whatever happens), rename to `path`, fsync the directory.  *renamed is
  * set once the rename is done, so the caller knows which name to clean up.

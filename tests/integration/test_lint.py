@@ -165,6 +165,51 @@ def pending_only_with_a_database(t: Env):
 
 
 @case
+def standard_input(t: Env):
+    r = t.run("lint", "-", env=nodb(), input="-- migrate:up\nalter table users drop column email;\n")
+    t.expect(r, 10)
+    assert r.out.startswith("<stdin>:2:1  error  drop_column"), r
+    # plain SQL (no markers): the whole text, lock_timeout advice included
+    r = t.run("lint", "--format", "json", "-", env=nodb(), input="create index i on users (name);\n")
+    t.expect(r, 0)
+    assert [(x["file"], x["line"], x["rule"]) for x in json.loads(r.out)] == [
+        ("<stdin>", 1, "missing_lock_timeout"), ("<stdin>", 1, "create_index_nonconcurrent")], r
+    t.expect(t.run("lint", "-", env=nodb(), input=""), 0)
+    r = t.run("lint", "-", env=nodb(), input="select 1;\n\x00")
+    t.expect(r, 65)
+    assert "<stdin>:2" in r.err and "NUL" in r.err, r
+
+
+@case
+def large_batches_summarised(t: Env):
+    body = "".join("create index i%d on users (c%d);\n" % (i, i) for i in range(25))
+    t.write("s/001_many.sql", "-- migrate:up\n" + body)
+    t.write("s/002_drop.sql", "-- migrate:up\n" + "alter table users add column j json;\n" * 3 +
+            "drop table orders;\n")
+    r = t.run("lint", "s", env=nodb())
+    t.expect(r, 10)
+    lines = r.out.splitlines()
+    # blocking findings in full, then one line per rule for the rest
+    assert lines[0].startswith("s/002_drop.sql:5:1  error  drop_table  "), r
+    assert "28 non-blocking findings, one line per rule (--verbose prints each):" in lines, r
+    assert "  create_index_nonconcurrent  25 warnings  first: s/001_many.sql:2:1" in lines, r
+    assert "  json_column  3 warnings  first: s/002_drop.sql:2:1" in lines, r
+    assert r.out.count("help: ") == 1, r
+    r = t.run("lint", "--verbose", "s", env=nodb())
+    t.expect(r, 10)
+    assert r.out.count("help: ") == 29 and "non-blocking findings" not in r.out, r
+    r = t.run("lint", "--quiet", "s", env=nodb())
+    t.expect(r, 10)
+    assert r.out.count("help: ") == 1 and "warning" not in r.out, r
+    # json is always complete
+    assert len(json.loads(t.run("lint", "--format", "json", "s", env=nodb()).out)) == 29
+    # up to 20 non-blocking findings: each in full
+    t.write("few/001.sql", "-- migrate:up\n" + body.split("\n", 5)[5])
+    r = t.run("lint", "few", env=nodb())
+    assert r.out.count("help: ") == 20 and "non-blocking" not in r.out, r
+
+
+@case
 def hostile_input(t: Env):
     # 5000 nested parentheses and a 100k-term expression: a finding, no crash
     f = t.write("h/deep.sql", "select " + "(" * 5000 + "1" + ")" * 5000 + ";\n")
