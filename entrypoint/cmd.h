@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "progress.h"
 #include "util/err.h"
 
 struct cmd_opt {
@@ -47,6 +48,9 @@ int report_err(const struct err *e);
 /* Connect once (or wait with backoff when wait_ms > 0); logs and returns
  * the exit code on failure, 0 on success. */
 int connect_db(const struct config *cfg, struct db *db, int64_t wait_ms);
+
+/* Progress drawn on stderr when it is a terminal, else NULL. */
+const struct progress *progress_stderr(void);
 
 /* execvp the app (after "--"): returns 127/126 when it cannot. */
 int run_exec(char **argv);

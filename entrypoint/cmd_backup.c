@@ -11,6 +11,7 @@
 #include "proc.h"
 #include "session.h"
 #include "util/exitcode.h"
+#include "util/json.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
 
@@ -25,19 +26,24 @@ CMD(backup)
 		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
 	proc_install();
 	if (session_open(&s, cfg, SESSION_LOCK | SESSION_NO_FILES, &e) < 0 ||
-	    backup_take(cfg, &s.db, s.plan.current, NULL, isatty(2), &bi, &e) < 0) {
+	    backup_take(cfg, &s.db, s.plan.current, NULL, progress_stderr(), &bi, &e) < 0) {
 		rc = report_err(&e);
 		goto out;
 	}
 	if (cfg->format == OUT_JSON) {
 		struct strbuf sb = STRBUF_INIT;
+		struct json_w j;
 
-		sb_adds(&sb, "{\"path\":");
-		sb_add_json_str(&sb, bi.path);
-		sb_adds(&sb, ",\"sha256\":");
-		sb_add_json_str(&sb, bi.sha256);
-		sb_addf(&sb, ",\"size\":%lld,\"raw_size\":%lld,\"duration_ms\":%lld,\"removed\":%d}\n",
-			(long long)bi.size, (long long)bi.raw_size, (long long)bi.duration_ms, bi.removed);
+		jw_init(&j, &sb, 0);
+		jw_obj(&j, NULL);
+		jw_str(&j, "path", bi.path);
+		jw_str(&j, "sha256", bi.sha256);
+		jw_int(&j, "size", (long long)bi.size);
+		jw_int(&j, "raw_size", (long long)bi.raw_size);
+		jw_int(&j, "duration_ms", (long long)bi.duration_ms);
+		jw_int(&j, "removed", bi.removed);
+		jw_end(&j);
+		sb_addc(&sb, '\n');
 		fwrite(sb.buf, 1, sb.len, stdout);
 		sb_release(&sb);
 	} else {

@@ -7,32 +7,34 @@
 #include "cmd.h"
 #include "log.h"
 #include "util/exitcode.h"
+#include "util/json.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
 
 static void print_json(const struct backup_list *l)
 {
 	struct strbuf sb = STRBUF_INIT;
+	struct json_w j;
 	int i;
 
-	sb_adds(&sb, "[");
+	jw_init(&j, &sb, 0);
+	jw_arr(&j, NULL);
 	for (i = 0; i < l->n; i++) {
 		const struct backup_entry *b = &l->v[i];
 
-		sb_addf(&sb, "%s{\"index\":%d,\"time\":", i ? "," : "", i);
-		sb_add_json_str(&sb, b->when);
-		sb_adds(&sb, ",\"database\":");
-		sb_add_json_str(&sb, b->database);
-		sb_adds(&sb, ",\"schema_version\":");
-		sb_add_json_str(&sb, b->version);
-		sb_addf(&sb, ",\"size\":%lld,\"verified\":%s,\"sha256\":", (long long)b->size,
-			b->verified ? "true" : "false");
-		sb_add_json_str(&sb, b->sha256);
-		sb_adds(&sb, ",\"path\":");
-		sb_add_json_str(&sb, b->path);
-		sb_adds(&sb, "}");
+		jw_obj(&j, NULL);
+		jw_int(&j, "index", i);
+		jw_str(&j, "time", b->when);
+		jw_str(&j, "database", b->database);
+		jw_str(&j, "schema_version", b->version);
+		jw_int(&j, "size", (long long)b->size);
+		jw_bool(&j, "verified", b->verified);
+		jw_str(&j, "sha256", b->sha256);
+		jw_str(&j, "path", b->path);
+		jw_end(&j);
 	}
-	sb_adds(&sb, "]\n");
+	jw_end(&j);
+	sb_addc(&sb, '\n');
 	fwrite(sb.buf, 1, sb.len, stdout);
 	sb_release(&sb);
 }
@@ -40,17 +42,22 @@ static void print_json(const struct backup_list *l)
 CMD(backups)
 {
 	struct backup_list l = BACKUP_LIST_INIT;
+	struct storage *st;
 	struct err e = ERR_INIT;
-	int i;
+	int i, rc;
 
 	if (args->pos.n)
 		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
-	if (backup_list(cfg->backup_dir, NULL, &l, &e) < 0)
+	st = backup_store_open(cfg, &e);
+	rc = st ? backup_list(st, NULL, &l, &e) : -1;
+	if (rc < 0) {
+		storage_free(st);
 		return report_err(&e);
+	}
 	if (cfg->format == OUT_JSON) {
 		print_json(&l);
 	} else if (!l.n) {
-		log_info("no backups in \"%s\"", cfg->backup_dir);
+		log_info("no backups in \"%s\"", storage_where(st));
 	} else {
 		printf("%-5s %-20s %10s %-16s %-8s %s\n", "INDEX", "TIME", "SIZE", "VERSION", "VERIFIED", "PATH");
 		for (i = 0; i < l.n; i++) {
@@ -66,5 +73,6 @@ CMD(backups)
 		}
 	}
 	backup_list_release(&l);
+	storage_free(st);
 	return 0;
 }

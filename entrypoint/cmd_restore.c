@@ -54,6 +54,7 @@ CMD(restore)
 	const char *into = args_get(args, "into"), *reset_to = args_get(args, "reset-to");
 	struct backup_list list = BACKUP_LIST_INIT;
 	struct backup_entry *entry = NULL;
+	struct storage *store = NULL;
 	struct migration_set files = MIGRATION_SET_INIT;
 	struct db db = DB_INIT, tdb = DB_INIT, *target = &db;
 	struct ledger l = LEDGER_INIT;
@@ -84,12 +85,13 @@ CMD(restore)
 		if (nstr && (*end || end == nstr || n < 0))
 			return log_error("--backup needs a backup number (see `predeploy backups`), not \"%s\"", nstr),
 			       EXIT_USAGE;
-		if (backup_list(cfg->backup_dir, NULL, &list, &e) < 0) {
+		store = backup_store_open(cfg, &e);
+		if (!store || backup_list(store, NULL, &list, &e) < 0) {
 			rc = report_err(&e);
 			goto out;
 		}
 		if (n >= list.n) {
-			log_error("there is no backup number %ld in \"%s\" (%d found)", n, cfg->backup_dir, list.n);
+			log_error("there is no backup number %ld in \"%s\" (%d found)", n, storage_where(store), list.n);
 			rc = EXIT_USAGE;
 			goto out;
 		}
@@ -158,7 +160,7 @@ CMD(restore)
 	}
 	if (!cfg->no_backup && exists) {
 		if (ledger_current_version(&l, target, cur, sizeof(cur), &e) < 0 ||
-		    backup_take(cfg, target, cur, NULL, isatty(2), &pre, &e) < 0) {
+		    backup_take(cfg, target, cur, NULL, progress_stderr(), &pre, &e) < 0) {
 			rc = report_err(&e);
 			goto out;
 		}
@@ -176,7 +178,7 @@ CMD(restore)
 	o.pre_backup_file = pre.path[0] ? pre.path : NULL;
 	o.pre_backup_sha256 = pre.path[0] ? pre.sha256 : NULL;
 	o.forced = cfg->force;
-	o.progress = isatty(2);
+	o.progress = progress_stderr();
 	o.file_size = (int64_t)st.st_size;
 	log_info("restoring \"%s\" into database \"%s\"", path, target->dbname);
 	if (restore_run(target, &o, &res, &e) < 0) {
@@ -195,6 +197,7 @@ out:
 	ledger_release(&l);
 	migration_set_release(&files);
 	backup_list_release(&list);
+	storage_free(store);
 	db_close(&tdb);
 	db_close(&db);
 	return rc;

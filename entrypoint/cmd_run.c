@@ -113,6 +113,7 @@ CMD(run)
 	if (cfg->webhooks.n && cfg->webhook_events_all && (rc = notify_start(cfg)) != 0)
 		return rc;
 	deploy_result_init(&r);
+	o.progress = progress_stderr();
 	if (session_open(&s, cfg, SESSION_WAIT | SESSION_LOCK | SESSION_ENSURE, &e) < 0 ||
 	    deploy_up(&s, &o, &r, &e) < 0) {
 		if (proc_stop_signal() && e.code < 128)

@@ -29,6 +29,7 @@ CMD(up)
 	if (args->pos.n)
 		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
 	o.target = args_get(args, "target");
+	o.progress = progress_stderr();
 	if (args_has(args, "sql"))
 		o.sql_out = &sql;
 	if (args_has(args, "dry-run")) {

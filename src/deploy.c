@@ -110,7 +110,7 @@ int deploy_up(struct session *s, const struct deploy_opts *o, struct deploy_resu
 
 		for (i = 0; i < n; i++)
 			strlist_add(&versions, pending[i]->version);
-		rc = backup_for_deploy(cfg, &s->db, s->plan.current, &versions, &bi, e);
+		rc = backup_for_deploy(cfg, &s->db, s->plan.current, &versions, o->progress, &bi, e);
 		strlist_clear(&versions);
 		if (rc < 0)
 			goto out;

@@ -11,6 +11,7 @@
 #define PREDEPLOY_DEPLOY_H
 
 #include "apply.h"
+#include "progress.h"
 #include "session.h"
 #include "util/strbuf.h"
 
@@ -19,6 +20,7 @@ struct deploy_opts {
 	struct strbuf *sql_out;      /* up --sql */
 	int dry_run;                 /* up --dry-run */
 	struct strbuf *dry_run_out;
+	const struct progress *progress; /* of the backup; may be NULL */
 };
 
 struct deploy_result {

@@ -17,6 +17,8 @@ struct gzw {
 	struct gz_counts c;
 	const struct gz_method *m;
 	int fd;
+	gz_sink_fn sink;            /* writes go here when set, else to fd */
+	void *ctx;
 	int zinit;
 	int finished;
 	z_stream zs;
@@ -27,6 +29,8 @@ struct gzr {
 	struct gz_counts c;
 	const struct gz_method *m;
 	int fd;
+	gz_source_fn source;        /* reads come from here when set, else from fd */
+	void *ctx;
 	int zinit;
 	int done;                   /* stream end seen and checked */
 	int in_eof;
@@ -35,10 +39,12 @@ struct gzr {
 	unsigned char buf[GZ_BUF];
 };
 
-static int write_all(int fd, const unsigned char *p, size_t n, struct err *e)
+static int write_all(struct gzw *gw, const unsigned char *p, size_t n, struct err *e)
 {
+	if (gw->sink)
+		return n ? gw->sink(gw->ctx, p, n, e) : 0;
 	while (n) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = write(gw->fd, p, n);
 
 		if (w < 0) {
 			if (errno == EINTR)
@@ -52,18 +58,28 @@ static int write_all(int fd, const unsigned char *p, size_t n, struct err *e)
 	return 0;
 }
 
+static ssize_t src_read(struct gzr *r, void *buf, size_t cap, struct err *e)
+{
+	ssize_t n;
+
+	if (r->source)
+		return r->source(r->ctx, buf, cap, e);
+	n = read(r->fd, buf, cap);
+	if (n < 0 && errno != EINTR)
+		err_sys(e, EXIT_INTERNAL, errno, "could not read the backup file");
+	return n;
+}
+
 /* Fill the input buffer; 0 at end of file. */
 static ssize_t fill(struct gzr *r, struct err *e)
 {
 	for (;;) {
-		ssize_t n = read(r->fd, r->buf, sizeof(r->buf));
+		ssize_t n = src_read(r, r->buf, sizeof(r->buf), e);
 
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && !r->source && errno == EINTR)
 			continue;
-		if (n < 0) {
-			err_sys(e, EXIT_INTERNAL, errno, "could not read the backup file");
+		if (n < 0)
 			return -1;
-		}
 		if (n == 0)
 			r->in_eof = 1;
 		sha256_update(&r->sha, r->buf, (size_t)n);
@@ -99,7 +115,7 @@ static int gzip_pump(struct gzw *w, int flush, struct err *e)
 		rc = deflate(&w->zs, flush);
 		if (rc == Z_STREAM_ERROR)
 			return err_set(e, EXIT_INTERNAL, "could not compress: zlib stream error");
-		if (write_all(w->fd, w->buf, sizeof(w->buf) - w->zs.avail_out, e) < 0)
+		if (write_all(w, w->buf, sizeof(w->buf) - w->zs.avail_out, e) < 0)
 			return -1;
 		w->c.packed += sizeof(w->buf) - w->zs.avail_out;
 	} while (w->zs.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
@@ -205,7 +221,7 @@ static struct gzw *none_wopen(int fd, int level, struct err *e)
 
 static int none_write(struct gzw *w, const void *data, size_t len, struct err *e)
 {
-	if (write_all(w->fd, data, len, e) < 0)
+	if (write_all(w, data, len, e) < 0)
 		return -1;
 	w->c.raw += len;
 	w->c.packed += len;
@@ -232,14 +248,12 @@ static struct gzr *none_ropen(int fd, struct err *e)
 static ssize_t none_read(struct gzr *r, void *buf, size_t cap, struct err *e)
 {
 	for (;;) {
-		ssize_t n = read(r->fd, buf, cap);
+		ssize_t n = src_read(r, buf, cap, e);
 
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && !r->source && errno == EINTR)
 			continue;
-		if (n < 0) {
-			err_sys(e, EXIT_INTERNAL, errno, "could not read the backup file");
+		if (n < 0)
 			return -1;
-		}
 		sha256_update(&r->sha, buf, (size_t)n);
 		r->c.raw += (uint64_t)n;
 		r->c.packed += (uint64_t)n;
@@ -268,6 +282,17 @@ struct gzw *gzw_open(const struct gz_method *m, int fd, int level, struct err *e
 
 	if (w)
 		w->m = m;
+	return w;
+}
+
+struct gzw *gzw_open_sink(const struct gz_method *m, gz_sink_fn sink, void *ctx, int level, struct err *e)
+{
+	struct gzw *w = gzw_open(m, -1, level, e);
+
+	if (w) {
+		w->sink = sink;
+		w->ctx = ctx;
+	}
 	return w;
 }
 
@@ -306,6 +331,17 @@ struct gzr *gzr_open(const struct gz_method *m, int fd, struct err *e)
 
 	if (r)
 		r->m = m;
+	return r;
+}
+
+struct gzr *gzr_open_source(const struct gz_method *m, gz_source_fn source, void *ctx, struct err *e)
+{
+	struct gzr *r = gzr_open(m, -1, e);
+
+	if (r) {
+		r->source = source;
+		r->ctx = ctx;
+	}
 	return r;
 }
 

@@ -15,6 +15,9 @@
  *   // I/O error (EXIT_INTERNAL)
  *   gzr_free(r);
  *
+ * gzw_open_sink() / gzr_open_source() take a callback instead of a file
+ * descriptor (backups written to or read from a storage object).
+ *
  * Memory is fixed: zlib's state plus one 256 KiB buffer per stream.  The
  * reader hashes the compressed bytes it reads (SHA-256) and counts both
  * sides, so a verify pass needs one read of the file.
@@ -31,6 +34,11 @@
 
 struct gzw;
 struct gzr;
+
+/* Where compressed bytes go / come from instead of a file descriptor (a
+ * storage object).  A source returns 0 at the end, -1 with e filled. */
+typedef int (*gz_sink_fn)(void *ctx, const void *p, size_t n, struct err *e);
+typedef ssize_t (*gz_source_fn)(void *ctx, void *buf, size_t cap, struct err *e);
 
 struct gz_method {
 	const char *name;           /* "gzip", "none" */
@@ -51,12 +59,14 @@ struct gz_counts {
 const struct gz_method *gz_method_find(const char *name);
 
 struct gzw *gzw_open(const struct gz_method *m, int fd, int level, struct err *e);
+struct gzw *gzw_open_sink(const struct gz_method *m, gz_sink_fn sink, void *ctx, int level, struct err *e);
 int gzw_write(struct gzw *w, const void *data, size_t len, struct err *e);
 int gzw_finish(struct gzw *w, struct err *e);
 const struct gz_counts *gzw_counts(const struct gzw *w);
 void gzw_free(struct gzw *w);
 
 struct gzr *gzr_open(const struct gz_method *m, int fd, struct err *e);
+struct gzr *gzr_open_source(const struct gz_method *m, gz_source_fn source, void *ctx, struct err *e);
 ssize_t gzr_read(struct gzr *r, void *buf, size_t cap, struct err *e);
 const struct gz_counts *gzr_counts(const struct gzr *r);
 /* SHA-256 (hex) of every compressed byte read so far; call after EOF. */

@@ -1,7 +1,6 @@
 /* restore: see restore.h. */
 #include "restore.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,18 +66,12 @@ struct src {
 	int64_t t0, last;
 };
 
-static void progress_draw(const struct src *s, int final)
+static void report(const struct src *s, int final)
 {
-	double secs = (double)(now_ms() - s->t0) / 1000.0;
-	double done = (double)gzr_counts(s->gz)->packed, rate = secs > 0 ? done / secs : 0;
-	char eta[48] = "";
+	struct progress_state st = { "restore", (int64_t)gzr_counts(s->gz)->packed, 0, s->o->file_size,
+				     now_ms() - s->t0, final };
 
-	if (!final && s->o->file_size > 0 && rate > 0)
-		snprintf(eta, sizeof(eta), " (%.0f%%), ETA %.0fs", 100.0 * done / (double)s->o->file_size,
-			 ((double)s->o->file_size - done) / rate);
-	fprintf(stderr, "\rrestore: %.1f MB of %.1f MB read%s, %.1f MB/s   %s", done / 1e6,
-		(double)s->o->file_size / 1e6, eta, rate / 1e6, final ? "\n" : "");
-	fflush(stderr);
+	progress_report(s->o->progress, &st);
 }
 
 static ssize_t src_read(void *ctx, void *buf, size_t cap, struct err *e)
@@ -92,9 +85,9 @@ static ssize_t src_read(void *ctx, void *buf, size_t cap, struct err *e)
 		return -1;
 	}
 	n = gzr_read(s->gz, buf, cap, e);
-	if (s->o->progress && now_ms() - s->last >= 250) {
+	if (s->o->progress && now_ms() - s->last >= PROGRESS_INTERVAL_MS) {
 		s->last = now_ms();
-		progress_draw(s, 0);
+		report(s, 0);
 	}
 	return n;
 }
@@ -302,8 +295,7 @@ int restore_run(struct db *db, const struct restore_opts *o, struct restore_resu
 	}
 	in_tx = 0;
 	res->duration_ms = now_ms() - s.t0;
-	if (o->progress)
-		progress_draw(&s, 1);
+	report(&s, 1);
 	ret = 0;
 out:
 	if (in_copy) {
@@ -318,8 +310,8 @@ out:
 
 		PQclear(r);
 	}
-	if (ret < 0 && o->progress)
-		fputc('\n', stderr);
+	if (ret < 0 && s.gz)
+		report(&s, -1);
 	rscan_free(scan);
 	gzr_free(s.gz);
 	return ret;

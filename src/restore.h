@@ -29,6 +29,7 @@
 
 #include "db.h"
 #include "migration.h"
+#include "progress.h"
 #include "util/err.h"
 
 #define RESTORE_STATEMENT_CAP ((size_t)64 << 20)
@@ -42,7 +43,7 @@ struct restore_opts {
 	const char *pre_backup_file;     /* the backup taken before, for history; may be NULL */
 	const char *pre_backup_sha256;
 	int forced;
-	int progress;                    /* draw bytes/rate/ETA on stderr */
+	const struct progress *progress; /* bytes read, rate, ETA; may be NULL */
 	int64_t file_size;               /* for the ETA; 0 = unknown */
 };
 
