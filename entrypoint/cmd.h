@@ -58,9 +58,9 @@ int run_exec(char **argv);
 #define CMD(name) int cmd_##name(struct config *cfg, struct cmd_args *args)
 CMD(run); CMD(up); CMD(down); CMD(status); CMD(history); CMD(current); CMD(new);
 CMD(stamp); CMD(lint); CMD(wait); CMD(backup); CMD(backups); CMD(restore);
-CMD(version);
+CMD(version); CMD(check);
 
 extern const struct cmd_opt opts_run[], opts_up[], opts_down[], opts_status[],
-	opts_stamp[], opts_restore[], opts_lint[], opts_history[], opts_none[];
+	opts_stamp[], opts_restore[], opts_lint[], opts_history[], opts_check[], opts_none[];
 
 #endif

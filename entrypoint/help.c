@@ -18,6 +18,7 @@ static const struct { int code; const char *meaning; } exit_codes[] = {
 	{ 13, "drift: an applied migration was modified or removed, or one is out of order" },
 	{ 14, "backup failed; nothing changed" },
 	{ 15, "the webhook could not be delivered and --webhook-required was set" },
+	{ 16, "check: at least one migration does not round-trip (down missing, failing, or not restoring the schema)" },
 	{ 64, "usage error" },
 	{ 65, "bad input file (unparsable migration, corrupt backup)" },
 	{ 69, "database unreachable within --wait-timeout" },

@@ -43,6 +43,12 @@ static const struct command commands[] = {
 	{ "backups", cmd_backups, "backups", "list backups, newest first, numbered from 0", opts_none, NULL },
 	{ "restore", cmd_restore, "restore [--backup N | --file PATH] [--force] [--reset-to V] [--into DB]",
 	  "restore a backup in one transaction", opts_restore, NULL },
+	{ "check", cmd_check, "check [--since V] [--shadow-database-url URL] [--allow-missing-down]",
+	  "prove every migration goes up, down and up again on a scratch database", opts_check,
+	  "For CI: on a scratch database (a temporary one on the configured server, or\n"
+	  "--shadow-database-url), each migration after --since runs up, down and up again;\n"
+	  "the schema after its down must equal the schema before its up. Exit 16 when one\n"
+	  "does not round-trip. See docs/check.md." },
 	{ "version", cmd_version, "version", "print versions", opts_none, NULL },
 };
 

@@ -160,25 +160,6 @@ void lint_report_json(const struct lint_report *r, struct strbuf *out)
 	sb_addc(out, ']');
 }
 
-/* Workflow command escaping: data escapes % CR LF, properties also : and , */
-static void gh_escape(struct strbuf *out, const char *s, int property)
-{
-	for (; *s; s++) {
-		if (*s == '%')
-			sb_adds(out, "%25");
-		else if (*s == '\r')
-			sb_adds(out, "%0D");
-		else if (*s == '\n')
-			sb_adds(out, "%0A");
-		else if (property && *s == ':')
-			sb_adds(out, "%3A");
-		else if (property && *s == ',')
-			sb_adds(out, "%2C");
-		else
-			sb_addc(out, *s);
-	}
-}
-
 void lint_report_github(const struct lint_report *r, struct strbuf *out)
 {
 	int i;
@@ -190,13 +171,13 @@ void lint_report_github(const struct lint_report *r, struct strbuf *out)
 
 		snprintf(title, sizeof(title), "predeploy %s", f->rule);
 		sb_addf(out, "::%s file=", level);
-		gh_escape(out, f->file, 1);
+		sb_add_workflow_escaped(out, f->file, 1);
 		sb_addf(out, ",line=%d,col=%d,title=", f->line, f->col);
-		gh_escape(out, title, 1);
+		sb_add_workflow_escaped(out, title, 1);
 		sb_adds(out, "::");
-		gh_escape(out, f->message, 0);
+		sb_add_workflow_escaped(out, f->message, 0);
 		sb_adds(out, "%0Ahelp: ");
-		gh_escape(out, f->help, 0);
+		sb_add_workflow_escaped(out, f->help, 0);
 		sb_addc(out, '\n');
 	}
 }

@@ -12,6 +12,7 @@ const char *exitcode_name(int code)
 	case EXIT_DRIFT: return "drift";
 	case EXIT_BACKUP: return "backup_failed";
 	case EXIT_WEBHOOK: return "webhook_failed";
+	case EXIT_ROUNDTRIP: return "roundtrip_failed";
 	case EXIT_USAGE: return "usage";
 	case EXIT_DATAERR: return "bad_input";
 	case EXIT_UNAVAILABLE: return "unavailable";

@@ -14,6 +14,7 @@ enum {
 	EXIT_DRIFT = 13,
 	EXIT_BACKUP = 14,
 	EXIT_WEBHOOK = 15,
+	EXIT_ROUNDTRIP = 16,     /* check: a migration does not round-trip */
 	EXIT_USAGE = 64,
 	EXIT_DATAERR = 65,       /* bad input file */
 	EXIT_UNAVAILABLE = 69,   /* database unreachable */

@@ -157,3 +157,21 @@ void sb_trim_trailing_newlines(struct strbuf *sb)
 	while (sb->len && (sb->buf[sb->len - 1] == '\n' || sb->buf[sb->len - 1] == '\r'))
 		sb_setlen(sb, sb->len - 1);
 }
+
+void sb_add_workflow_escaped(struct strbuf *out, const char *s, int property)
+{
+	for (; *s; s++) {
+		if (*s == '%')
+			sb_adds(out, "%25");
+		else if (*s == '\r')
+			sb_adds(out, "%0D");
+		else if (*s == '\n')
+			sb_adds(out, "%0A");
+		else if (property && *s == ':')
+			sb_adds(out, "%3A");
+		else if (property && *s == ',')
+			sb_adds(out, "%2C");
+		else
+			sb_addc(out, *s);
+	}
+}

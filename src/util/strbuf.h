@@ -34,6 +34,9 @@ void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 /* Append s as a JSON string literal, quotes included. */
 void sb_add_json_str(struct strbuf *sb, const char *s);
 void sb_add_json_strn(struct strbuf *sb, const char *s, size_t len);
+/* GitHub Actions workflow-command escaping: data escapes % CR LF,
+ * properties (property != 0) also ':' and ','. */
+void sb_add_workflow_escaped(struct strbuf *out, const char *s, int property);
 void sb_setlen(struct strbuf *sb, size_t len);
 void sb_reset(struct strbuf *sb);
 void sb_release(struct strbuf *sb);

@@ -1,0 +1,69 @@
+/* cmd_check: `predeploy check [--since V] [--shadow-database-url URL]
+ * [--allow-missing-down]`: every migration after V goes up, down and up
+ * again on a scratch database, and the schema after each down must equal
+ * the schema before its up (src/check.h, docs/check.md).  Exit 0 when all
+ * round-trip, 16 when one does not, 65 for an unparsable file. */
+#include <stdio.h>
+
+#include "check.h"
+#include "cmd.h"
+#include "log.h"
+#include "proc.h"
+#include "util/exitcode.h"
+#include "util/strbuf.h"
+#include "util/banned.h"
+
+const struct cmd_opt opts_check[] = {
+	{ "since", 1, "apply migrations up to V without checking (already released), check the rest" },
+	{ "shadow-database-url", 1, "scratch database to check on, emptied first "
+	  "(default: a temporary database on the configured server; needs CREATEDB)" },
+	{ "allow-missing-down", 0, "a migration without a down section is a note, not a failure" },
+	{ NULL, 0, NULL },
+};
+
+CMD(check)
+{
+	struct migration_set set = MIGRATION_SET_INIT;
+	struct check_result r = CHECK_RESULT_INIT;
+	struct check_opts o = { args_get(args, "since"), args_get(args, "shadow-database-url"),
+				args_has(args, "allow-missing-down") };
+	struct strbuf sb = STRBUF_INIT;
+	struct db live = DB_INIT;
+	struct err e = ERR_INIT;
+	int rc;
+
+	if (args->pos.n)
+		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
+	if (o.since && !version_valid(o.since))
+		return log_error("--since \"%s\" is not a migration version (leading digits)", o.since), EXIT_USAGE;
+	if (o.shadow_url)
+		log_add_secret(o.shadow_url);
+	proc_install();
+	if (migration_load_dir(cfg->dir, &set, &e) < 0) {
+		rc = report_err(&e);
+		goto out;
+	}
+	/* With a scratch URL the configured database is not needed at all. */
+	if (!o.shadow_url && (rc = connect_db(cfg, &live, cfg->wait_timeout_ms)) != 0)
+		goto out;
+	if (check_run(cfg, &live, &o, &set, &r, &e) < 0) {
+		rc = report_err(&e);
+		goto out;
+	}
+	if (cfg->format == OUT_JSON)
+		check_report_json(&r, &sb);
+	else if (cfg->format == OUT_GITHUB)
+		check_report_github(&r, &sb);
+	else
+		check_report_text(&r, &sb);
+	fwrite(sb.buf, 1, sb.len, stdout);
+	rc = r.nfailed ? EXIT_ROUNDTRIP : EXIT_OK;
+	if (r.nfailed)
+		log_error("%d of %d migrations do not round-trip (up, down, up)", r.nfailed, r.n);
+out:
+	sb_release(&sb);
+	check_result_release(&r);
+	migration_set_release(&set);
+	db_close(&live);
+	return rc;
+}

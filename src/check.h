@@ -1,0 +1,90 @@
+/*
+ * check: prove that every migration goes up, down and up again
+ * (`predeploy check`, docs/check.md).
+ *
+ *   struct check_result r = CHECK_RESULT_INIT;
+ *   if (check_run(cfg, &live, &opts, &set, &r, &err) < 0) ...  // could not check at all
+ *   r.nfailed ? EXIT_ROUNDTRIP : 0;   print r.items, r.lint
+ *   check_result_release(&r);
+ *
+ * On a scratch database (shadow.h), the migrations up to opts.since are
+ * applied without checks; then, for each later migration in order: the
+ * schema is snapshotted (schema_snap.h), its up runs, its down runs, the
+ * schema must equal the first snapshot, and its up runs again.  Migrations
+ * run through apply.c exactly as `up` and `down` run them (transactions,
+ * transaction:false, lock_timeout).  A failure that leaves the scratch
+ * schema in an unknown state (an up that fails, or fails again after its
+ * down) stops the check there; the migrations after it are reported as
+ * not checked.  Lint runs over the checked migrations in one batch and its
+ * report is handed back; it does not change the outcome.
+ *
+ * check_run returns -1 only when nothing could be checked (no scratch
+ * database, an internal error, a stop signal: e->code 128+N); round-trip
+ * failures are in the result.
+ */
+#ifndef PREDEPLOY_CHECK_H
+#define PREDEPLOY_CHECK_H
+
+#include "config.h"
+#include "db.h"
+#include "lint/lint.h"
+#include "migration.h"
+#include "util/err.h"
+#include "util/strbuf.h"
+
+enum check_kind {
+	CHECK_UP_FAILED,
+	CHECK_DOWN_MISSING,
+	CHECK_DOWN_FAILED,
+	CHECK_SCHEMA_DIFFERS,
+	CHECK_REUP_FAILED,
+	CHECK_NOT_CHECKED,
+};
+
+enum check_status { CHECK_OK, CHECK_NOTE, CHECK_FAILED, CHECK_SKIPPED };
+
+struct check_problem {
+	enum check_kind kind;
+	int fatal;                  /* counts as a failure (a missing down with --allow-missing-down does not) */
+	struct err err;             /* message, SQLSTATE, file, line */
+	struct strlist diff;        /* CHECK_SCHEMA_DIFFERS: schema_snap_diff lines */
+};
+
+struct check_item {
+	const struct migration *m;
+	enum check_status status;
+	struct check_problem *p;
+	int np;
+	int64_t duration_ms;
+};
+
+struct check_opts {
+	const char *since;          /* NULL: check every migration */
+	const char *shadow_url;     /* NULL: a temporary database on the live server */
+	int allow_missing_down;
+};
+
+struct check_result {
+	struct check_item *items;   /* the migrations after `since`, in order */
+	int n;
+	int nfailed;
+	int nbase;                  /* applied unchecked (up to since) */
+	struct lint_report lint;
+	int64_t duration_ms;
+};
+
+#define CHECK_RESULT_INIT { NULL, 0, 0, 0, LINT_REPORT_INIT, 0 }
+
+int check_run(const struct config *cfg, struct db *live, const struct check_opts *o,
+	      const struct migration_set *set, struct check_result *r, struct err *e);
+const char *check_kind_name(enum check_kind k);
+/* The report (check_report.c), appended to out: a line per migration with
+ * its problems and the schema differences; JSON; GitHub Actions
+ * annotations on the migration's file and line. Lint findings included. */
+void check_report_text(const struct check_result *r, struct strbuf *out);
+void check_report_json(const struct check_result *r, struct strbuf *out);
+void check_report_github(const struct check_result *r, struct strbuf *out);
+const char *check_status_name(enum check_status s);
+void check_result_release(struct check_result *r);
+
+#endif

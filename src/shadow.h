@@ -1,0 +1,42 @@
+/*
+ * shadow: a scratch database to try migrations on (SPEC.md "Rehearsal",
+ * `predeploy check`).
+ *
+ *   struct shadow sh = SHADOW_INIT;
+ *   if (shadow_open(&sh, cfg, &live, url_or_NULL, &err) < 0) ...
+ *   ... use sh.db (an ordinary struct db connected to the scratch database)
+ *   shadow_close(&sh, &live);        // drops it; safe twice; call on every path
+ *
+ * Without a URL a new database `predeploy_shadow_<unix time>_<random>` is
+ * created from template0 on the live connection's server (the role needs
+ * CREATEDB) and dropped WITH (FORCE) by shadow_close.  Shadows older than
+ * an hour left by a killed run are dropped by the next shadow_open.  With a
+ * URL (a scratch database the caller owns, as in CI) the database is emptied
+ * first: every schema that is not a system schema is dropped with CASCADE
+ * and `public` is created again; it is not dropped afterwards.
+ */
+#ifndef PREDEPLOY_SHADOW_H
+#define PREDEPLOY_SHADOW_H
+
+#include "config.h"
+#include "db.h"
+#include "util/err.h"
+
+struct shadow {
+	struct db db;
+	char name[64];          /* created database ("" when the URL was given) */
+	int created;
+};
+
+#define SHADOW_INIT { DB_INIT, "", 0 }
+
+#define SHADOW_PREFIX "predeploy_shadow_"
+#define SHADOW_MAX_AGE_S 3600
+
+int shadow_open(struct shadow *sh, const struct config *cfg, struct db *live, const char *url,
+		struct err *e);
+/* Close the connection and drop a database shadow_open created (on `live`,
+ * which must still be connected). Errors while dropping are logged. */
+void shadow_close(struct shadow *sh, struct db *live);
+
+#endif
