@@ -49,15 +49,13 @@ static int syntax_only(const char *s, size_t len)
 	size_t i = 0;
 
 	if (word_at(s, len, &i, "insert") || word_at(s, len, &i, "comment") ||
-	    word_at(s, len, &i, "grant") || word_at(s, len, &i, "revoke") ||
-	    word_at(s, len, &i, "do") || word_at(s, len, &i, "copy"))
+	    word_at(s, len, &i, "grant") || word_at(s, len, &i, "revoke") || word_at(s, len, &i, "copy"))
 		return 1;
 	if (!word_at(s, len, &i, "create"))
 		return 0;
 	if (word_at(s, len, &i, "or"))
 		word_at(s, len, &i, "replace");
-	return word_at(s, len, &i, "function") || word_at(s, len, &i, "procedure") ||
-	       word_at(s, len, &i, "view") || word_at(s, len, &i, "trigger") ||
+	return word_at(s, len, &i, "view") || word_at(s, len, &i, "trigger") ||
 	       word_at(s, len, &i, "policy") || word_at(s, len, &i, "type") ||
 	       word_at(s, len, &i, "domain") || word_at(s, len, &i, "rule");
 }
@@ -112,6 +110,7 @@ static void check_stmt(struct lint_ctx *c, const PgQuery__Node *stmt)
 	rules_alter(c, stmt);
 	rules_index(c, stmt);
 	rules_types(c, stmt);
+	rules_dynamic(c, stmt);
 	rules_track(c, stmt);
 }
 

@@ -84,8 +84,9 @@ static struct lint_finding *add_finding(struct lint_report *r)
 	return f;
 }
 
-int lint_emit_at(struct lint_ctx *c, int line, int col, const char *rule, const char *table,
-		 const char *object, const char *msg)
+/* any_table: the statement can touch any table (a protected one too) */
+static int emit(struct lint_ctx *c, int line, int col, const char *rule, const char *table, const char *object,
+		const char *msg, int any_table)
 {
 	const struct lint_rule *lr = lint_rule_find(rule);
 	struct lint_finding *f;
@@ -113,10 +114,22 @@ int lint_emit_at(struct lint_ctx *c, int line, int col, const char *rule, const 
 				  strlist_has(&c->stmt_allow, rule) ||
 				  strlist_has(&c->section_allow, rule);
 	if (lr->flags & LR_DESTRUCTIVE)
-		f->protected_table = is_protected(c->o, rule, f->table, object);
+		f->protected_table = any_table ? c->o->protect && c->o->protect->n
+					       : is_protected(c->o, rule, f->table, object);
 	finding_judge(f, c->o);
 	free(quoted);
 	return c->r->n - 1;
+}
+
+int lint_emit_at(struct lint_ctx *c, int line, int col, const char *rule, const char *table,
+		 const char *object, const char *msg)
+{
+	return emit(c, line, col, rule, table, object, msg, 0);
+}
+
+int lint_emit_any_table(struct lint_ctx *c, const char *rule, const char *object)
+{
+	return emit(c, c->line, c->col, rule, NULL, object, NULL, 1);
 }
 
 int lint_emit(struct lint_ctx *c, const char *rule, const char *table, const char *object)

@@ -118,6 +118,9 @@ int lint_emit_msg(struct lint_ctx *c, const char *rule, const char *table, const
 /* Same at an explicit position; msg NULL: the rule's message. */
 int lint_emit_at(struct lint_ctx *c, int line, int col, const char *rule, const char *table,
 		 const char *object, const char *msg);
+/* A destructive statement that names no table but can reach any (DROP
+ * OWNED, dynamic SQL run now): protected whenever a table is protected. */
+int lint_emit_any_table(struct lint_ctx *c, const char *rule, const char *object);
 /* Remove finding k from r (later findings move down by one). */
 void finding_drop(struct lint_report *r, int k);
 
@@ -149,6 +152,7 @@ void rules_alter(struct lint_ctx *c, const PgQuery__Node *stmt);
 void rules_index(struct lint_ctx *c, const PgQuery__Node *stmt);
 void rules_types(struct lint_ctx *c, const PgQuery__Node *stmt);
 void rules_tx(struct lint_ctx *c, const PgQuery__Node *stmt);
+void rules_dynamic(struct lint_ctx *c, const PgQuery__Node *stmt);
 /* Called after the families: record what the statement creates. */
 void rules_track(struct lint_ctx *c, const PgQuery__Node *stmt);
 

@@ -158,6 +158,22 @@ void rules_track(struct lint_ctx *c, const PgQuery__Node *stmt)
 			free(table);
 		}
 		break;
+	case PG_QUERY__NODE__NODE_ALTER_OBJECT_SCHEMA_STMT: {
+		const PgQuery__AlterObjectSchemaStmt *a = stmt->alter_object_schema_stmt;
+
+		if (a->object_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE && a->relation && a->relation->relname &&
+		    a->newschema) {
+			table = rv_name(a->relation);
+			if (ctx_table_is_new(c, table)) {
+				char *moved = xasprintf("%s.%s", a->newschema, a->relation->relname);
+
+				nameset_add(&c->tables, moved);
+				free(moved);
+			}
+			free(table);
+		}
+		break;
+	}
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
 		table = rv_name(stmt->alter_table_stmt->relation);
 		for (i = 0; i < stmt->alter_table_stmt->n_cmds; i++) {

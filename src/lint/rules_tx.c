@@ -68,6 +68,10 @@ static char *locking_table(const struct lint_ctx *c, const PgQuery__Node *stmt)
 		if (stmt->rename_stmt->relation)
 			t = rv_name(stmt->rename_stmt->relation);
 		break;
+	case PG_QUERY__NODE__NODE_ALTER_OBJECT_SCHEMA_STMT:
+		if (stmt->alter_object_schema_stmt->relation)
+			t = rv_name(stmt->alter_object_schema_stmt->relation);
+		break;
 	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
 		if (stmt->truncate_stmt->n_relations && stmt->truncate_stmt->relations[0] &&
 		    stmt->truncate_stmt->relations[0]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)

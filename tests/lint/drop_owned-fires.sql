@@ -1,0 +1,2 @@
+-- migrate:up
+drop owned by old_app cascade;

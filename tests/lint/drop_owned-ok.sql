@@ -1,0 +1,2 @@
+-- migrate:up
+reassign owned by old_app to app;
