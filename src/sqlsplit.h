@@ -1,8 +1,9 @@
 /*
  * sqlsplit: split a SQL script into statements, the way psql does, without
- * parsing it: quotes ('..', E'..' with backslash escapes, ".."), dollar
- * quotes ($tag$..$tag$), line and nested block comments, and the
- * BEGIN ATOMIC ... END bodies of SQL-standard functions are respected.
+ * parsing it (the lexing is sqllex.h's: quotes, E'' escapes, dollar quotes
+ * of any tag, comments, parentheses, BEGIN ATOMIC ... END bodies).
+ * Backslash lines are not special here (migrations go to the server as
+ * SQL, not through psql).
  *
  *   struct sql_stmt *v; int n;
  *   if (sql_split(text, len, &v, &n, &err) < 0) ...   // err->line: where the
@@ -11,7 +12,9 @@
  *
  * Statements that hold only blanks and comments are dropped, so a section of
  * comments is zero statements.  Offsets start at the statement's first
- * token (leading comments skipped); `line` is 1-based within `text`.
+ * token (leading comments skipped) and the length stops before the ';' and
+ * trailing blanks; `line` is 1-based within `text`.  A last statement
+ * without ';' counts.
  * Unterminated quotes, dollar quotes or comments fail with EXIT_DATAERR and
  * the line where they began.
  */
