@@ -75,3 +75,25 @@ void err_where(struct err *e, const char *file, int line)
 	snprintf(e->file, sizeof(e->file), "%s", file ? file : "");
 	e->line = line;
 }
+
+void err_prefix(struct err *e, const char *fmt, ...)
+{
+	char msg[sizeof(e->msg)];
+	va_list ap;
+	size_t n, m;
+
+	if (!e)
+		return;
+	memcpy(msg, e->msg, sizeof(msg));
+	va_start(ap, fmt);
+	vfill(e->msg, sizeof(e->msg) - 2, fmt, ap);
+	va_end(ap);
+	n = strlen(e->msg);
+	memcpy(e->msg + n, ": ", 2);
+	n += 2;
+	m = strnlen(msg, sizeof(msg) - 1);
+	if (m > sizeof(e->msg) - 1 - n)
+		m = sizeof(e->msg) - 1 - n;
+	memcpy(e->msg + n, msg, m);
+	e->msg[n + m] = '\0';
+}

@@ -35,6 +35,10 @@ int err_sys(struct err *e, int code, int errno_value, const char *fmt, ...)
 void err_detail(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void err_hint(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void err_where(struct err *e, const char *file, int line);
+/* Re-wrap: "<prefix>: <message>" (printf-style prefix), keeping code,
+ * detail, hint, SQLSTATE, file and line, so a caller can add context to a
+ * server error without losing its fields. */
+void err_prefix(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void err_clear(struct err *e);
 
 #endif
