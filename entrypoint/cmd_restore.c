@@ -183,7 +183,10 @@ CMD(restore)
 	log_info("restoring \"%s\" into database \"%s\"", path, target->dbname);
 	if (restore_run(target, &o, &res, &e) < 0) {
 		rc = report_err(&e);
-		log_info("database \"%s\" is unchanged (the restore was rolled back)", target->dbname);
+		if (res.unchanged)
+			log_info("database \"%s\" is unchanged (nothing was committed)", target->dbname);
+		else
+			log_error("database \"%s\" may have been changed: check it before using it", target->dbname);
 		goto out;
 	}
 	log_info("restored \"%s\" into database \"%s\": %lld statements, %.1f MB of COPY data in %.1fs; "

@@ -1,6 +1,8 @@
 /* restore: see restore.h. */
 #include "restore.h"
 
+#include <errno.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,12 +65,13 @@ static const char PRECLEAN_SQL[] =
 struct src {
 	struct gzr *gz;
 	const struct restore_opts *o;
+	const char *label;
 	int64_t t0, last;
 };
 
 static void report(const struct src *s, int final)
 {
-	struct progress_state st = { "restore", (int64_t)gzr_counts(s->gz)->packed, 0, s->o->file_size,
+	struct progress_state st = { s->label, (int64_t)gzr_counts(s->gz)->packed, 0, s->o->file_size,
 				     now_ms() - s->t0, final };
 
 	progress_report(s->o->progress, &st);
@@ -97,64 +100,99 @@ static void where(struct err *e, const struct restore_opts *o, long line)
 	err_where(e, o->path, (int)line);
 }
 
-static int exec_ok(PGconn *conn, const char *sql, const struct restore_opts *o, long line, int copy,
-		   struct err *e)
-{
-	PGresult *r = PQexec(conn, sql);
-	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+/* \restrict KEY / \unrestrict KEY (the scanner refuses any other line). */
+struct keys {
+	char key[256];
+	int restricted;
+};
 
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || (copy && st == PGRES_COPY_IN)) {
-		PQclear(r);
-		return 0;
-	}
-	db_error_from_result(r, conn, EXIT_DATAERR, e);
-	if (line > 0) {
-		char msg[sizeof(e->msg)];
-
-		xstrlcpy(msg, e->msg, sizeof(msg));
-		err_set(e, e->code, "restore failed at line %ld of \"%s\": %s", line, o->path, msg);
-		where(e, o, line);
-	}
-	PQclear(r);
-	return -1;
-}
-
-/* \restrict KEY / \unrestrict KEY; anything else is refused. */
-static int meta(const struct rscan_item *it, char *key, size_t keycap, int *restricted,
-		const struct restore_opts *o, struct err *e)
+static int meta(const struct rscan_item *it, struct keys *k, const struct restore_opts *o, struct err *e)
 {
 	char line[256];
 	size_t n = it->len < sizeof(line) - 1 ? it->len : sizeof(line) - 1;
 
 	memcpy(line, it->text, n);
 	line[n] = '\0';
-	if (!strncmp(line, "\\restrict ", 10) && line[10]) {
-		if (*restricted) {
+	if (!strncmp(line, "\\restrict ", 10)) {
+		if (k->restricted) {
 			err_set(e, EXIT_DATAERR, "a second \\restrict at line %ld of \"%s\"", it->line, o->path);
 			goto bad;
 		}
-		xstrlcpy(key, line + 10, keycap);
-		*restricted = 1;
+		xstrlcpy(k->key, line + 10, sizeof(k->key));
+		k->restricted = 1;
 		return 0;
 	}
-	if (!strncmp(line, "\\unrestrict ", 12)) {
-		if (!*restricted || strcmp(key, line + 12)) {
-			err_set(e, EXIT_DATAERR, "\\unrestrict at line %ld of \"%s\" does not match the \\restrict key "
-				"at its start", it->line, o->path);
-			err_hint(e, "the file was edited or assembled from different dumps");
-			goto bad;
-		}
-		*restricted = 0;
-		return 0;
+	if (!k->restricted || strcmp(k->key, line + 12)) {
+		err_set(e, EXIT_DATAERR, "\\unrestrict at line %ld of \"%s\" does not match the \\restrict key "
+			"at its start", it->line, o->path);
+		err_hint(e, "the file was edited or assembled from different dumps");
+		goto bad;
 	}
-	n = strcspn(line, " \t");
-	line[n] = '\0';
-	err_set(e, EXIT_DATAERR, "unsupported backslash command \"%s\" at line %ld of \"%s\"", line, it->line,
-		o->path);
-	err_hint(e, "restore executes pg_dump's plain format: SQL, COPY data, \\restrict and \\unrestrict");
+	k->restricted = 0;
+	return 0;
 bad:
 	where(e, o, it->line);
 	return -1;
+}
+
+/* The next item, with scanner errors naming the file and \restrict keys
+ * checked (the same for the checking pass and the executing pass). */
+static int next_item(struct rscan *scan, struct rscan_item *it, struct keys *k, const struct restore_opts *o,
+		     struct err *e)
+{
+	if (rscan_next(scan, it, e) < 0) {
+		if (e->code == EXIT_DATAERR) {
+			err_prefix(e, "could not restore \"%s\"", o->path);
+			where(e, o, e->line ? e->line : rscan_line(scan));
+		}
+		return -1;
+	}
+	if (it->kind == RSCAN_META)
+		return meta(it, k, o, e);
+	return 0;
+}
+
+static int check_end(struct rscan *scan, const struct keys *k, const struct restore_opts *o, struct err *e)
+{
+	if (k->restricted)
+		return err_set(e, EXIT_DATAERR, "\"%s\" has a \\restrict line but no matching \\unrestrict: the dump "
+			       "is incomplete", o->path);
+	if (!rscan_saw_complete(scan))
+		return err_set(e, EXIT_DATAERR, "\"%s\" does not contain pg_dump's completion line: the dump is "
+			       "incomplete", o->path);
+	return 0;
+}
+
+/* Pass 1: read, inflate and scan the whole file without a database, so a
+ * corrupt, truncated or refused file is rejected before anything runs;
+ * the SHA-256 of the file comes out of the same read. */
+static int check_pass(const struct restore_opts *o, char sha256[SHA256_HEX_LEN], struct err *e)
+{
+	struct src s = { NULL, o, "restore check", now_ms(), 0 };
+	struct rscan *scan = NULL;
+	struct rscan_item it;
+	struct keys k;
+	int ret = -1;
+
+	memset(&k, 0, sizeof(k));
+	s.gz = gzr_open(gz_method_find("gzip"), o->fd, e);
+	if (!s.gz)
+		goto out;
+	scan = rscan_new(src_read, &s, RESTORE_STATEMENT_CAP);
+	do {
+		if (next_item(scan, &it, &k, o, e) < 0)
+			goto out;
+	} while (it.kind != RSCAN_EOF);
+	if (check_end(scan, &k, o, e) < 0)
+		goto out;
+	gzr_sha256(s.gz, sha256);
+	ret = 0;
+out:
+	if (s.gz)
+		report(&s, ret < 0 ? -1 : 1);
+	rscan_free(scan);
+	gzr_free(s.gz);
+	return ret;
 }
 
 static int finish_ledger(struct db *db, const struct restore_opts *o, struct restore_result *res,
@@ -188,131 +226,255 @@ out:
 	return ret;
 }
 
-int restore_run(struct db *db, const struct restore_opts *o, struct restore_result *res, struct err *e)
+/* The executing pass's connection state. */
+struct run {
+	PGconn *conn;
+	const struct restore_opts *o;
+	int in_tx;              /* BEGIN sent and not ended by us */
+	int intact;             /* every check so far saw our transaction open */
+	int in_copy;
+	char xid[32];           /* txid_current() right after BEGIN */
+};
+
+static int query_ok(struct run *rn, const char *sql, char *val, size_t cap, struct err *e)
 {
-	PGconn *conn = db->conn;
-	struct src s = { NULL, o, now_ms(), 0 };
+	PGresult *r = PQexec(rn->conn, sql);
+	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		db_error_from_result(r, rn->conn, EXIT_INTERNAL, e);
+		PQclear(r);
+		return -1;
+	}
+	if (val)
+		xstrlcpy(val, st == PGRES_TUPLES_OK && PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "", cap);
+	PQclear(r);
+	return 0;
+}
+
+/* After each statement: still inside the transaction we opened, and the
+ * server still reads strings the way the scanner does. */
+static int check_tx(struct run *rn, long line, struct err *e)
+{
+	PGTransactionStatusType ts = PQtransactionStatus(rn->conn);
+	const char *scs;
+
+	if (ts != PQTRANS_INTRANS) {
+		rn->intact = ts == PQTRANS_INERROR;
+		err_set(e, ts == PQTRANS_UNKNOWN ? EXIT_UNAVAILABLE : EXIT_DATAERR,
+			"after the statement at line %ld of \"%s\" the restore's transaction is %s", line, rn->o->path,
+			ts == PQTRANS_IDLE ? "no longer open" : ts == PQTRANS_UNKNOWN ? "unknown (the connection "
+			"was lost)" : "in an unexpected state");
+		where(e, rn->o, line);
+		return -1;
+	}
+	scs = PQparameterStatus(rn->conn, "standard_conforming_strings");
+	if (!scs || strcmp(scs, "on")) {
+		err_set(e, EXIT_DATAERR, "after the statement at line %ld of \"%s\" standard_conforming_strings is "
+			"not on", line, rn->o->path);
+		where(e, rn->o, line);
+		return -1;
+	}
+	return 0;
+}
+
+static int framing(struct err *e, const struct restore_opts *o, long line, const char *what)
+{
+	err_set(e, EXIT_DATAERR, "the statement at line %ld of \"%s\" %s", line, o->path, what);
+	err_hint(e, "the scanner and the server disagree about the statement; nothing is executed past it");
+	where(e, o, line);
+	return -1;
+}
+
+/* One statement, through the extended protocol: the server refuses a
+ * string that holds more than one command. */
+static int run_statement(struct run *rn, const struct rscan_item *it, struct err *e)
+{
+	PGresult *r = PQexecParams(rn->conn, it->text, 0, NULL, NULL, NULL, NULL, 0);
+	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+
+	if (st == PGRES_COPY_IN) {
+		PQclear(r);
+		rn->in_copy = 1;
+		if (!it->copy)
+			return framing(e, rn->o, it->line, "started a COPY that is not COPY ... FROM stdin");
+		return 0;
+	}
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		PQclear(r);
+		if (it->copy)
+			return framing(e, rn->o, it->line, "is a COPY ... FROM stdin but the server expects no data");
+		return check_tx(rn, it->line, e);
+	}
+	if (st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+		PQclear(r);
+		rn->intact = 0;
+		return framing(e, rn->o, it->line, "started a COPY to the client");
+	}
+	db_error_from_result(r, rn->conn, EXIT_DATAERR, e);
+	PQclear(r);
+	err_prefix(e, "restore failed at line %ld of \"%s\"", it->line, rn->o->path);
+	where(e, rn->o, it->line);
+	return -1;
+}
+
+static int copy_end(struct run *rn, const struct rscan_item *it, struct err *e)
+{
+	PGresult *r;
+	int bad = 0;
+
+	rn->in_copy = 0;
+	if (PQputCopyEnd(rn->conn, NULL) != 1)
+		return err_set(e, EXIT_INTERNAL, "could not end COPY: %s", PQerrorMessage(rn->conn));
+	while ((r = PQgetResult(rn->conn))) {
+		if (!bad && PQresultStatus(r) != PGRES_COMMAND_OK) {
+			db_error_from_result(r, rn->conn, EXIT_DATAERR, e);
+			err_prefix(e, "restore failed in the COPY data ending at line %ld of \"%s\"", it->line,
+				   rn->o->path);
+			where(e, rn->o, it->line);
+			bad = 1;
+		}
+		PQclear(r);
+	}
+	if (bad)
+		return -1;
+	return check_tx(rn, it->line, e);
+}
+
+/* Pass 2: execute, in one transaction. */
+static int exec_pass(struct db *db, struct run *rn, const char *sha256, struct restore_result *res, struct err *e)
+{
+	const struct restore_opts *o = rn->o;
+	struct src s = { NULL, o, "restore", now_ms(), 0 };
 	struct rscan *scan = NULL;
 	struct rscan_item it;
-	char key[256] = "";
-	int restricted = 0, in_tx = 0, in_copy = 0, ret = -1;
+	struct keys k;
+	char xid[32];
+	int ret = -1;
 
-	memset(res, 0, sizeof(*res));
+	memset(&k, 0, sizeof(k));
+	if (lseek(o->fd, 0, SEEK_SET) < 0) {
+		err_sys(e, EXIT_INTERNAL, errno, "could not read \"%s\" again", o->path);
+		return -1;
+	}
 	s.gz = gzr_open(gz_method_find("gzip"), o->fd, e);
 	if (!s.gz)
 		goto out;
 	scan = rscan_new(src_read, &s, RESTORE_STATEMENT_CAP);
-	if (exec_ok(conn, "BEGIN", o, 0, 0, e) < 0)
+	if (query_ok(rn, "BEGIN", NULL, 0, e) < 0)
 		goto out;
-	in_tx = 1;
-	if (exec_ok(conn, PRECLEAN_SQL, o, 0, 0, e) < 0) {
-		char msg[sizeof(e->msg)];
-
-		xstrlcpy(msg, e->msg, sizeof(msg));
-		err_set(e, e->code == EXIT_DATAERR ? EXIT_INTERNAL : e->code,
-			"could not empty the target database before restoring: %s", msg);
+	rn->in_tx = 1;
+	rn->intact = 1;
+	if (query_ok(rn, "select pg_catalog.txid_current()::text", rn->xid, sizeof(rn->xid), e) < 0)
+		goto out;
+	if (query_ok(rn, PRECLEAN_SQL, NULL, 0, e) < 0) {
+		err_prefix(e, "could not empty the target database before restoring");
 		goto out;
 	}
 	for (;;) {
-		if (rscan_next(scan, &it, e) < 0) {
-			if (e->code == EXIT_DATAERR) {
-				char msg[sizeof(e->msg)];
-
-				xstrlcpy(msg, e->msg, sizeof(msg));
-				err_set(e, EXIT_DATAERR, "could not restore \"%s\": %s", o->path, msg);
-				where(e, o, rscan_line(scan));
-			}
+		if (next_item(scan, &it, &k, o, e) < 0)
 			goto out;
-		}
 		if (it.kind == RSCAN_EOF)
 			break;
 		switch (it.kind) {
 		case RSCAN_STATEMENT:
 			res->statements++;
-			if (exec_ok(conn, it.text, o, it.line, it.copy, e) < 0)
+			if (run_statement(rn, &it, e) < 0)
 				goto out;
-			in_copy = it.copy;
 			break;
 		case RSCAN_COPY_DATA:
-			if (PQputCopyData(conn, it.text, (int)it.len) != 1) {
+			if (PQputCopyData(rn->conn, it.text, (int)it.len) != 1) {
 				err_set(e, EXIT_INTERNAL, "could not send COPY data (line %ld): %s", it.line,
-					PQerrorMessage(conn));
+					PQerrorMessage(rn->conn));
 				goto out;
 			}
 			res->copy_bytes += (int64_t)it.len;
 			break;
-		case RSCAN_COPY_END: {
-			PGresult *r;
-			int bad = 0;
-
-			in_copy = 0;
-			if (PQputCopyEnd(conn, NULL) != 1) {
-				err_set(e, EXIT_INTERNAL, "could not end COPY: %s", PQerrorMessage(conn));
-				goto out;
-			}
-			while ((r = PQgetResult(conn))) {
-				if (!bad && PQresultStatus(r) != PGRES_COMMAND_OK) {
-					char msg[sizeof(e->msg)];
-
-					db_error_from_result(r, conn, EXIT_DATAERR, e);
-					xstrlcpy(msg, e->msg, sizeof(msg));
-					err_set(e, e->code, "restore failed in the COPY data ending at line %ld of \"%s\": %s",
-						it.line, o->path, msg);
-					where(e, o, it.line);
-					bad = 1;
-				}
-				PQclear(r);
-			}
-			if (bad)
+		case RSCAN_COPY_END:
+			if (copy_end(rn, &it, e) < 0)
 				goto out;
 			break;
-		}
-		case RSCAN_META:
-			if (meta(&it, key, sizeof(key), &restricted, o, e) < 0)
-				goto out;
-			break;
-		case RSCAN_EOF:
+		default:
 			break;
 		}
 	}
-	if (restricted) {
-		err_set(e, EXIT_DATAERR, "\"%s\" has a \\restrict line but no matching \\unrestrict: the dump is "
-			"incomplete", o->path);
+	if (check_end(scan, &k, o, e) < 0)
 		goto out;
-	}
-	if (!rscan_saw_complete(scan)) {
-		err_set(e, EXIT_DATAERR, "\"%s\" does not contain pg_dump's completion line: the dump is incomplete",
-			o->path);
-		goto out;
-	}
 	res->raw_bytes = (int64_t)gzr_counts(s.gz)->raw;
 	gzr_sha256(s.gz, res->sha256);
-	if (finish_ledger(db, o, res, s.t0, e) < 0)
-		goto out;
-	if (exec_ok(conn, "COMMIT", o, 0, 0, e) < 0) {
-		in_tx = 0;
+	if (strcmp(res->sha256, sha256)) {
+		err_set(e, EXIT_DATAERR, "\"%s\" changed while it was being restored (SHA-256 %.12s... when checked, "
+			"%.12s... when executed)", o->path, sha256, res->sha256);
 		goto out;
 	}
-	in_tx = 0;
+	if (finish_ledger(db, o, res, s.t0, e) < 0)
+		goto out;
+	/* the transaction is still the one opened above */
+	if (query_ok(rn, "select pg_catalog.txid_current()::text", xid, sizeof(xid), e) < 0 ||
+	    check_tx(rn, 0, e) < 0)
+		goto out;
+	if (strcmp(xid, rn->xid)) {
+		rn->intact = 0;
+		err_set(e, EXIT_INTERNAL, "the restore's transaction changed (txid %s, then %s)", rn->xid, xid);
+		goto out;
+	}
+	if (query_ok(rn, "COMMIT", NULL, 0, e) < 0) {
+		/* a COMMIT the server refused was rolled back; a lost connection is unknown */
+		rn->in_tx = 0;
+		rn->intact = PQtransactionStatus(rn->conn) == PQTRANS_IDLE && e->sqlstate[0];
+		goto out;
+	}
+	rn->in_tx = 0;
 	res->duration_ms = now_ms() - s.t0;
 	report(&s, 1);
 	ret = 0;
 out:
-	if (in_copy) {
-		PGresult *r;
-
-		PQputCopyEnd(conn, "restore aborted");
-		while ((r = PQgetResult(conn)))
-			PQclear(r);
-	}
-	if (in_tx) {
-		PGresult *r = PQexec(conn, "ROLLBACK");
-
-		PQclear(r);
-	}
 	if (ret < 0 && s.gz)
 		report(&s, -1);
 	rscan_free(scan);
 	gzr_free(s.gz);
+	return ret;
+}
+
+int restore_run(struct db *db, const struct restore_opts *o, struct restore_result *res, struct err *e)
+{
+	struct run rn;
+	char sha256[SHA256_HEX_LEN];
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	memset(&rn, 0, sizeof(rn));
+	rn.conn = db->conn;
+	rn.o = o;
+	rn.intact = 1;
+	res->unchanged = 1;
+	if (check_pass(o, sha256, e) < 0)
+		return -1;
+	xstrlcpy(res->sha256, sha256, sizeof(res->sha256));
+	if (o->expect_sha256 && strcmp(o->expect_sha256, sha256)) {
+		err_set(e, EXIT_DATAERR, "the SHA-256 of \"%s\" (%.12s...) does not match its sidecar (%.12s...): the "
+			"file changed after it was verified; nothing was executed", o->path, sha256, o->expect_sha256);
+		err_hint(e, "restore another backup, or pass --file with a copy you trust");
+		return -1;
+	}
+	ret = exec_pass(db, &rn, sha256, res, e);
+	if (ret < 0) {
+		if (rn.in_copy) {
+			PGresult *r;
+
+			PQputCopyEnd(rn.conn, "restore aborted");
+			while ((r = PQgetResult(rn.conn)))
+				PQclear(r);
+		}
+		if (rn.in_tx) {
+			PGresult *r = PQexec(rn.conn, "ROLLBACK");
+
+			if (!r || PQresultStatus(r) != PGRES_COMMAND_OK ||
+			    PQtransactionStatus(rn.conn) != PQTRANS_IDLE)
+				rn.intact = 0;
+			PQclear(r);
+		}
+		res->unchanged = rn.intact;
+	}
 	return ret;
 }

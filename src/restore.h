@@ -6,21 +6,34 @@
  *   struct restore_result r;
  *   if (restore_run(&target_db, &o, &r, &err) < 0) ...   // database unchanged
  *
- * Everything runs in one transaction on `db`: first the user schemas are
- * emptied (every schema but pg_catalog, information_schema and pg_*: other
- * schemas are dropped with CASCADE, the contents of "public" - extensions,
- * relations, routines, types - are dropped, the schema itself is kept so
- * its initial privileges stay), then the dump's statements run, COPY data
- * streams through PQputCopyData, pg_dump's \restrict / \unrestrict keys are
- * checked (any other backslash line is an error naming the line), the dump
- * must contain pg_dump's completion line, then --reset-to (ledger_stamp_to)
- * and the history row ("restore"), then COMMIT.  Any failure rolls back:
- * the database is exactly as it was.  A server error in the dump or a
- * corrupt, truncated or non-gzip file is EXIT_DATAERR with the dump line.
+ * Two passes over the file.  First, without touching the database, the
+ * whole file is read, inflated and scanned (restore_scan.h: its guard
+ * refuses transaction control, COPY TO/PROGRAM/server files, server file
+ * and program functions, backslash commands other than \restrict and
+ * \unrestrict), the completion line and \restrict keys are checked and
+ * the SHA-256 of the file is computed and compared with
+ * o->expect_sha256: any problem fails here, nothing executed.  Then the
+ * file is read again and executed in one transaction: first the user
+ * schemas are emptied (every schema but pg_catalog, information_schema
+ * and pg_*: other schemas are dropped with CASCADE, the contents of
+ * "public" - extensions, relations, routines, types - are dropped, the
+ * schema itself is kept so its initial privileges stay), then each
+ * statement runs through the extended protocol (one command per
+ * statement, the server refuses more), COPY data streams through
+ * PQputCopyData, and after every statement the connection must still be
+ * inside that transaction (PQtransactionStatus) with
+ * standard_conforming_strings on; the second read's SHA-256 must equal
+ * the first; then --reset-to (ledger_stamp_to) and the history row
+ * ("restore"), the transaction id is compared with the one at BEGIN, then
+ * COMMIT.  Any failure rolls back; r->unchanged says whether "nothing was
+ * committed" is verified.  A server error in the dump or a corrupt,
+ * truncated, refused or non-gzip file is EXIT_DATAERR with the dump line
+ * (server errors keep SQLSTATE, detail and hint).  Cost: the file is
+ * inflated twice (see docs/backups.md).
  *
- * Memory is flat: 256 KiB of input, zlib's state, and one statement buffer
- * that grows only as large as the longest statement, capped at
- * RESTORE_STATEMENT_CAP (COPY rows are streamed and never capped).
+ * Memory is flat: an input buffer of 256 KiB that grows only as large as
+ * the longest statement (capped at RESTORE_STATEMENT_CAP), a copy of that
+ * statement, zlib's state (COPY rows are streamed and never capped).
  */
 #ifndef PREDEPLOY_RESTORE_H
 #define PREDEPLOY_RESTORE_H
@@ -45,6 +58,7 @@ struct restore_opts {
 	int forced;
 	const struct progress *progress; /* bytes read, rate, ETA; may be NULL */
 	int64_t file_size;               /* for the ETA; 0 = unknown */
+	const char *expect_sha256;       /* the sidecar's SHA-256; NULL: not checked */
 };
 
 struct restore_result {
@@ -54,6 +68,9 @@ struct restore_result {
 	int64_t duration_ms;
 	char sha256[65];                 /* of the restored file */
 	char version[128];               /* tracking table's version afterwards ("" = none) */
+	int unchanged;                   /* on failure: 1 when it is verified that nothing was
+					  * committed (the transaction was rolled back or never
+					  * begun), 0 when that is not known */
 };
 
 int restore_run(struct db *db, const struct restore_opts *o, struct restore_result *r, struct err *e);

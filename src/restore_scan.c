@@ -1,54 +1,29 @@
 /* restore_scan: see restore_scan.h. */
 #include "restore_scan.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "sqllex.h"
 #include "util/exitcode.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
 #define IN_CAP (256 * 1024)
-#define META_CAP 4096
-#define TAG_CAP 64
-
-enum {
-	S_NORMAL, S_DASH, S_SLASH, S_SQUOTE, S_SQUOTE_END, S_SQUOTE_ESC, S_DQUOTE,
-	S_DOLLAR_TAG, S_DOLLAR, S_LINE_COMMENT, S_BLOCK, S_BLOCK_STAR, S_BLOCK_SLASH, S_META,
-};
+#define COMPLETE_COMMENT "-- PostgreSQL database dump complete"
 
 struct rscan {
 	rscan_read_fn fn;
 	void *ctx;
-	size_t cap;
-	char *in;
-	size_t in_len, in_pos;
-	int in_eof;
-	long line;
-
-	struct strbuf stmt;
-	long stmt_line;
-	int has_content;
-	int emitted;
-	int state;
-	int estr;
-	char prev;
-	char tag[TAG_CAP];
-	size_t taglen, dq_match;
-	int depth;
-
-	struct strbuf meta;
-	long meta_line;
-	char cbuf[48];
-	size_t clen;
+	size_t cap;             /* statement cap */
+	char *buf;
+	size_t len, alloc, max;
+	int eof;
+	struct sqllex lx;
+	struct strbuf stmt;     /* the NUL-terminated statement handed out */
 	int saw_complete;
-
-	int copy;
-	long copy_line;
-	int copy_line_start;
-	int copy_skip;              /* rest of the COPY statement's line */
 };
 
 struct rscan *rscan_new(rscan_read_fn fn, void *ctx, size_t stmt_cap)
@@ -58,10 +33,11 @@ struct rscan *rscan_new(rscan_read_fn fn, void *ctx, size_t stmt_cap)
 	s->fn = fn;
 	s->ctx = ctx;
 	s->cap = stmt_cap;
-	s->in = xmalloc(IN_CAP);
-	s->line = 1;
+	s->alloc = IN_CAP;
+	s->max = stmt_cap + IN_CAP;
+	s->buf = xmalloc(s->alloc);
+	sqllex_init(&s->lx, SQLLEX_PSQL);
 	sb_init(&s->stmt, 4096);
-	sb_init(&s->meta, 256);
 	return s;
 }
 
@@ -69,9 +45,9 @@ void rscan_free(struct rscan *s)
 {
 	if (!s)
 		return;
-	free(s->in);
+	free(s->buf);
+	sqllex_release(&s->lx);
 	sb_release(&s->stmt);
-	sb_release(&s->meta);
 	free(s);
 }
 
@@ -82,408 +58,313 @@ int rscan_saw_complete(const struct rscan *s)
 
 long rscan_line(const struct rscan *s)
 {
-	return s->line;
+	return s->lx.line;
 }
 
-/* Read more input after what is unconsumed (compacting first). */
+static int too_long(const struct rscan *s, long line, struct err *e)
+{
+	if (s->cap >= ((size_t)1 << 20))
+		err_set(e, EXIT_DATAERR, "the statement starting at line %ld is longer than %zu MiB", line,
+			s->cap >> 20);
+	else
+		err_set(e, EXIT_DATAERR, "the statement starting at line %ld is longer than %zu bytes", line, s->cap);
+	e->line = (int)line;
+	return -1;
+}
+
+/* Drop what the lexer no longer needs, then read more (growing the buffer
+ * up to the cap when the statement in progress fills it). */
 static int refill(struct rscan *s, struct err *e)
 {
+	size_t keep = sqllex_keep(&s->lx);
 	ssize_t n;
 
-	if (s->in_pos) {
-		memmove(s->in, s->in + s->in_pos, s->in_len - s->in_pos);
-		s->in_len -= s->in_pos;
-		s->in_pos = 0;
+	if (keep) {
+		memmove(s->buf, s->buf + keep, s->len - keep);
+		s->len -= keep;
+		sqllex_shift(&s->lx, keep);
 	}
-	if (s->in_eof || s->in_len == IN_CAP)
-		return 0;
-	n = s->fn(s->ctx, s->in + s->in_len, IN_CAP - s->in_len, e);
+	if (s->len == s->alloc) {
+		if (s->alloc >= s->max)
+			return too_long(s, s->lx.in_stmt ? s->lx.sline : s->lx.tline, e);
+		s->alloc = s->alloc * 2 < s->max ? s->alloc * 2 : s->max;
+		s->buf = xrealloc(s->buf, s->alloc);
+	}
+	n = s->fn(s->ctx, s->buf + s->len, s->alloc - s->len, e);
 	if (n < 0)
 		return -1;
 	if (n == 0)
-		s->in_eof = 1;
-	s->in_len += (size_t)n;
+		s->eof = 1;
+	s->len += (size_t)n;
 	return 0;
 }
 
-static int ident_char(unsigned char c)
+static int truncated(struct err *e, long line, const char *why)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-	       c >= 0x80;
+	err_set(e, EXIT_DATAERR, "the input ends inside the statement starting at line %ld (the file is "
+		"truncated)%s%s", line, why ? ": " : "", why ? why : "");
+	e->line = (int)line;
+	return -1;
 }
 
-static int is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+/* ---- the guard ---- */
 
-static int add(struct rscan *s, char c, struct err *e)
+static int word_in(const char *w, const char *const *list)
 {
-	if (s->stmt.len + 1 > s->cap) {
-		err_set(e, EXIT_DATAERR, "the statement starting at line %ld is longer than %zu MiB",
-			s->stmt_line, s->cap >> 20);
-		return -1;
-	}
-	sb_addc(&s->stmt, c);
+	for (; *list; list++)
+		if (!strcmp(w, *list))
+			return 1;
 	return 0;
 }
 
-static int content(struct rscan *s, char c, struct err *e)
+static int refuse(struct err *e, long line, const char *what, const char *why)
 {
-	if (!s->has_content) {
-		s->has_content = 1;
-		s->stmt_line = s->line;
+	err_set(e, EXIT_DATAERR, "restore refuses %s at line %ld: %s", what, line, why);
+	e->line = (int)line;
+	err_hint(e, "pg_dump never writes this; the file was edited or is not a pg_dump plain-format dump");
+	return -1;
+}
+
+static const char *const TX_WORDS[] = {
+	"begin", "commit", "end", "rollback", "abort", "savepoint", "release", NULL,
+};
+
+/* Functions that reach server files, programs, other connections or
+ * session state outside the transaction (exact names, then prefixes). */
+static const char *const BAD_CALLS[] = {
+	"lo_import", "lo_export", "pg_stat_file", "pg_reload_conf", "pg_rotate_logfile", "pg_terminate_backend",
+	"pg_cancel_backend", "pg_promote", "pg_switch_wal", "pg_create_restore_point", "pg_backup_start",
+	"pg_backup_stop", "pg_start_backup", "pg_stop_backup", "pg_logdir_ls", "pg_current_logfile",
+	"pg_logical_emit_message", "pg_create_physical_replication_slot", "pg_create_logical_replication_slot",
+	"pg_drop_replication_slot", "pg_copy_physical_replication_slot", "pg_copy_logical_replication_slot",
+	NULL,
+};
+static const char *const BAD_PREFIXES[] = {
+	"pg_read_", "pg_ls_", "pg_file_", "dblink", "pg_advisory_unlock", "pg_replication_origin_", NULL,
+};
+
+static int bad_call(const char *name)
+{
+	const char *const *p;
+
+	if (word_in(name, BAD_CALLS))
+		return 1;
+	for (p = BAD_PREFIXES; *p; p++)
+		if (!strncmp(name, *p, strlen(*p)))
+			return 1;
+	return 0;
+}
+
+/* The name a token spells (a word lower-cased, a quoted identifier as is). */
+static void tok_name(const char *text, const struct sqltok *t, char *out, size_t cap)
+{
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	if (t->kind == SQLTOK_WORD) {
+		for (i = 0; i < t->len && n + 1 < cap; i++) {
+			char c = text[t->off + i];
+
+			out[n++] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+		}
+	} else if (t->kind == SQLTOK_QIDENT) {
+		for (i = 1; i + 1 < t->len && n + 1 < cap; i++) {
+			out[n++] = text[t->off + i];
+			if (text[t->off + i] == '"')
+				i++;
+		}
 	}
-	return add(s, c, e);
+	out[n] = '\0';
 }
 
-static int is_copy_from_stdin(const char *t, size_t n)
+/* Calls at the statement's top level, and the value of a
+ * SET standard_conforming_strings. */
+static int check_tokens(const char *text, size_t len, long line, int set_scs, struct err *e)
 {
-	while (n && (is_space(t[n - 1]) || t[n - 1] == ';'))
-		n--;
-	while (n && is_space(*t))
-		t++, n--;
-	return n > 15 && !strncasecmp(t, "copy", 4) && is_space(t[4]) &&
-	       !strncasecmp(t + n - 10, "from stdin", 10) && is_space(t[n - 11]);
-}
+	struct sqllex lx;
+	struct sqltok t, prev;
+	char name[128];
+	int r, ret = 0, after_name = 0;
 
-/* One byte of statement text.  Returns 1 when a statement or meta line is
- * complete, 0 to go on, -1 on error. */
-static int step(struct rscan *s, char c, struct err *e)
-{
-	for (;;) {
-		switch (s->state) {
-		case S_NORMAL:
-			if (c == ';') {
-				if (content(s, c, e) < 0)
-					return -1;
-				return 1;
+	memset(&prev, 0, sizeof(prev));
+	sqllex_init(&lx, 0);
+	while ((r = sqllex_token(&lx, text, len, 1, &t, e)) == SQLLEX_TOKEN) {
+		if (t.kind == SQLTOK_SPACE || t.kind == SQLTOK_COMMENT)
+			continue;
+		if (t.kind == SQLTOK_PUNCT && text[t.off] == '(' &&
+		    (prev.kind == SQLTOK_WORD || prev.kind == SQLTOK_QIDENT)) {
+			tok_name(text, &prev, name, sizeof(name));
+			if (bad_call(name)) {
+				char what[160];
+
+				snprintf(what, sizeof(what), "a call of %s()", name);
+				ret = refuse(e, line + t.line - 1, what, "it reads or writes server files, runs programs or acts outside "
+					     "the restore's transaction");
+				break;
 			}
-			if (c == '\'') {
-				s->estr = (s->prev == 'E' || s->prev == 'e') &&
-					  (s->stmt.len < 2 || !ident_char((unsigned char)s->stmt.buf[s->stmt.len - 2]));
-				s->state = S_SQUOTE;
-			} else if (c == '"') {
-				s->state = S_DQUOTE;
-			} else if (c == '$' && !ident_char((unsigned char)s->prev) && s->prev != '$') {
-				s->state = S_DOLLAR_TAG;
-				s->taglen = 0;
-			} else if (c == '-') {
-				s->state = S_DASH;
-				if (s->has_content && add(s, c, e) < 0)
-					return -1;
-				s->prev = c;
-				return 0;
-			} else if (c == '/') {
-				s->state = S_SLASH;
-				if (s->has_content && add(s, c, e) < 0)
-					return -1;
-				s->prev = c;
-				return 0;
-			} else if (c == '\\') {
-				if (s->has_content) {
-					err_set(e, EXIT_DATAERR, "unexpected backslash command inside the statement "
-						"starting at line %ld (line %ld)", s->stmt_line, s->line);
-					return -1;
+		}
+		if (set_scs) {
+			/* SET [SESSION|LOCAL] standard_conforming_strings {=|TO} value */
+			tok_name(text, &t, name, sizeof(name));
+			if (!strcmp(name, "standard_conforming_strings")) {
+				after_name = 1;
+			} else if (after_name && !(t.kind == SQLTOK_OP && t.len == 1 && text[t.off] == '=') &&
+				   strcmp(name, "to")) {
+				if (strcmp(name, "on") && !(t.kind == SQLTOK_STRING && t.len == 4 &&
+							    !strncmp(text + t.off, "'on'", 4))) {
+					ret = refuse(e, line + t.line - 1, "SET standard_conforming_strings other than on",
+						     "statements after it would be split differently than the server reads them");
+					break;
 				}
-				s->state = S_META;
-				sb_reset(&s->meta);
-				s->meta_line = s->line;
-				sb_addc(&s->meta, c);
-				return 0;
-			} else if (is_space(c)) {
-				if (s->has_content && add(s, c, e) < 0)
-					return -1;
-				s->prev = c;
-				return 0;
+				after_name = 0;
 			}
-			s->prev = c;
-			return content(s, c, e);
-		case S_DASH:
-		case S_SLASH:
-			if (c == (s->state == S_DASH ? '-' : '*')) {
-				if (s->has_content && add(s, c, e) < 0)
-					return -1;
-				s->state = s->state == S_DASH ? S_LINE_COMMENT : S_BLOCK;
-				s->depth = 1;
-				s->clen = 0;
-				s->prev = ' ';
-				return 0;
-			}
-			if (!s->has_content && content(s, s->state == S_DASH ? '-' : '/', e) < 0)
-				return -1;
-			s->state = S_NORMAL;
-			continue;       /* reprocess c */
-		case S_SQUOTE:
-			if (c == '\'')
-				s->state = S_SQUOTE_END;
-			else if (c == '\\' && s->estr)
-				s->state = S_SQUOTE_ESC;
-			return add(s, c, e);
-		case S_SQUOTE_ESC:
-			s->state = S_SQUOTE;
-			return add(s, c, e);
-		case S_SQUOTE_END:
-			if (c == '\'') {        /* '' inside the literal */
-				s->state = S_SQUOTE;
-				return add(s, c, e);
-			}
-			s->state = S_NORMAL;
-			s->prev = '\'';
-			continue;
-		case S_DQUOTE:
-			if (c == '"') {
-				s->state = S_NORMAL;
-				s->prev = 'x';  /* like an identifier */
-			}
-			return add(s, c, e);
-		case S_DOLLAR_TAG:
-			if (c == '$') {
-				s->state = S_DOLLAR;
-				s->dq_match = 0;
-				return add(s, c, e);
-			}
-			if (ident_char((unsigned char)c) && !(s->taglen == 0 && c >= '0' && c <= '9') &&
-			    s->taglen + 1 < TAG_CAP) {
-				s->tag[s->taglen++] = c;
-				return add(s, c, e);
-			}
-			s->state = S_NORMAL;    /* "$1" or an identifier's "$": not a quote */
-			s->prev = 'x';
-			continue;
-		case S_DOLLAR: {
-			/* closing delimiter "$tag$": dq_match bytes of it seen */
-			size_t dlen = s->taglen + 2;
-			char want = s->dq_match == 0 || s->dq_match == dlen - 1 ? '$' : s->tag[s->dq_match - 1];
-
-			if (c == want)
-				s->dq_match++;
-			else
-				s->dq_match = c == '$' ? 1 : 0;
-			if (s->dq_match == dlen) {
-				s->state = S_NORMAL;
-				s->prev = '$';
-			}
-			return add(s, c, e);
 		}
-		case S_LINE_COMMENT:
-			if (c == '\n') {
-				s->state = S_NORMAL;
-				if (s->clen && s->cbuf[s->clen - 1] == '\r')
-					s->clen--;
-				s->cbuf[s->clen] = '\0';
-				if (!s->has_content && !strcmp(s->cbuf, " PostgreSQL database dump complete"))
-					s->saw_complete = 1;
-				s->prev = c;
-				return s->has_content ? add(s, c, e) : 0;
-			}
-			if (s->clen + 1 < sizeof(s->cbuf))
-				s->cbuf[s->clen++] = c;
-			return s->has_content ? add(s, c, e) : 0;
-		case S_BLOCK:
-		case S_BLOCK_STAR:
-		case S_BLOCK_SLASH:
-			if (s->state == S_BLOCK_STAR && c == '/') {
-				s->state = --s->depth ? S_BLOCK : S_NORMAL;
-				s->prev = ' ';
-			} else if (s->state == S_BLOCK_SLASH && c == '*') {
-				s->depth++;
-				s->state = S_BLOCK;
-			} else {
-				s->state = c == '*' ? S_BLOCK_STAR : c == '/' ? S_BLOCK_SLASH : S_BLOCK;
-			}
-			return s->has_content ? add(s, c, e) : 0;
-		case S_META:
-			if (c == '\n') {
-				s->state = S_NORMAL;
-				if (s->meta.len && s->meta.buf[s->meta.len - 1] == '\r')
-					sb_setlen(&s->meta, s->meta.len - 1);
-				return 2;
-			}
-			if (s->meta.len >= META_CAP) {
-				err_set(e, EXIT_DATAERR, "the backslash line at line %ld is too long", s->meta_line);
-				return -1;
-			}
-			sb_addc(&s->meta, c);
-			return 0;
-		}
-		return -1;
+		prev = t;
 	}
+	sqllex_release(&lx);
+	return r < 0 ? -1 : ret;
 }
 
-static int at_terminator(const char *p, size_t avail, int eof, size_t *len)
+static int guard(const char *text, size_t len, const struct sqllex_stmt *st, long line, struct err *e)
 {
-	if (avail >= 3 && !memcmp(p, "\\.\n", 3)) {
-		*len = 3;
-		return 1;
-	}
-	if (avail >= 4 && !memcmp(p, "\\.\r\n", 4)) {
-		*len = 4;
-		return 1;
-	}
-	if (eof && avail == 2 && !memcmp(p, "\\.", 2)) {
-		*len = 2;
-		return 1;
-	}
-	return 0;
+	const char *w0 = st->words[0], *w1 = st->words[1], *w2 = st->words[2];
+	const char *setting = !strcmp(w1, "session") || !strcmp(w1, "local") ? w2 : w1;
+	char what[96];
+
+	snprintf(what, sizeof(what), "\"%s%s%s\"", w0, *w1 ? " " : "", w1);
+	if (word_in(w0, TX_WORDS) || (!strcmp(w0, "start") && !strcmp(w1, "transaction")) ||
+	    (!strcmp(w0, "prepare") && !strcmp(w1, "transaction")) ||
+	    (!strcmp(w0, "set") && (!strcmp(setting, "transaction") || !strncmp(setting, "transaction_", 12) ||
+				    (!strcmp(w1, "session") && !strcmp(w2, "characteristics")))))
+		return refuse(e, line, what, "transaction control would end or change the transaction the restore runs "
+			      "in, so a failure could no longer be rolled back");
+	if (!strcmp(w0, "copy") && st->copy != SQLLEX_COPY_FROM_STDIN)
+		return refuse(e, line, "a COPY other than COPY ... FROM stdin",
+			      "COPY TO, FROM PROGRAM and server files run programs or touch files outside the database");
+	if (!strcmp(w0, "do") || !strcmp(w0, "call") || !strcmp(w0, "load") ||
+	    (!strcmp(w0, "alter") && !strcmp(w1, "system")))
+		return refuse(e, line, what, "it runs code or changes the server outside the dump's objects");
+	return check_tokens(text, len, line, !strcmp(w0, "set") && !strcmp(setting, "standard_conforming_strings"), e);
 }
 
-/* Can we tell whether a line starting at p is the terminator? */
-static int decidable(const char *p, size_t avail, int eof)
+int rscan_check_statement(const char *text, size_t len, struct err *e)
 {
-	if (eof || avail >= 4 || (avail >= 1 && p[0] != '\\'))
-		return 1;
-	if (avail >= 2 && p[1] != '.')
-		return 1;
-	if (avail >= 3 && p[2] != '\n' && p[2] != '\r')
-		return 1;
-	return 0;
+	struct sqllex lx;
+	struct sqllex_stmt st;
+	int r;
+
+	sqllex_init(&lx, 0);
+	while ((r = sqllex_statement(&lx, text, len, 1, &st, e)) == SQLLEX_STATEMENT)
+		if (guard(text + st.off, st.len, &st, st.line, e) < 0) {
+			r = -1;
+			break;
+		}
+	sqllex_release(&lx);
+	return r < 0 ? -1 : 0;
 }
 
-static int next_copy(struct rscan *s, struct rscan_item *it, struct err *e)
+static int meta_ok(const char *t, size_t n)
 {
-	while (s->copy_skip) {
-		const char *nl;
-
-		if (s->in_pos == s->in_len) {
-			if (s->in_eof) {
-				err_set(e, EXIT_DATAERR, "the input ends after the COPY statement at line %ld "
-					"(the file is truncated)", s->copy_line - 1);
-				return -1;
-			}
-			if (refill(s, e) < 0)
-				return -1;
-			continue;
-		}
-		nl = memchr(s->in + s->in_pos, '\n', s->in_len - s->in_pos);
-		s->in_pos = nl ? (size_t)(nl - s->in) + 1 : s->in_len;
-		if (nl) {
-			s->line++;
-			s->copy_skip = 0;
-		}
-	}
-	for (;;) {
-		size_t start = s->in_pos, p = s->in_pos, tl;
-
-		if (s->in_pos == s->in_len || (s->copy_line_start &&
-		    !decidable(s->in + s->in_pos, s->in_len - s->in_pos, s->in_eof))) {
-			if (s->in_eof) {
-				err_set(e, EXIT_DATAERR, "the input ends inside the COPY data that starts at line %ld "
-					"(the file is truncated)", s->copy_line);
-				return -1;
-			}
-			if (refill(s, e) < 0)
-				return -1;
-			continue;
-		}
-		if (s->copy_line_start && at_terminator(s->in + p, s->in_len - p, s->in_eof, &tl)) {
-			s->in_pos += tl;
-			s->line++;
-			s->copy = 0;
-			it->kind = RSCAN_COPY_END;
-			it->line = s->line - 1;
-			return 0;
-		}
-		while (p < s->in_len) {
-			const char *nl = memchr(s->in + p, '\n', s->in_len - p);
-
-			if (!nl) {
-				p = s->in_len;
-				s->copy_line_start = 0;
-				break;
-			}
-			p = (size_t)(nl - s->in) + 1;
-			s->line++;
-			s->copy_line_start = 1;
-			if (p < s->in_len && s->in[p] == '\\' &&
-			    (!decidable(s->in + p, s->in_len - p, s->in_eof) ||
-			     at_terminator(s->in + p, s->in_len - p, s->in_eof, &tl)))
-				break;
-		}
-		if (p == start)
-			continue;
-		s->in_pos = p;
-		it->kind = RSCAN_COPY_DATA;
-		it->text = s->in + start;
-		it->len = p - start;
-		it->line = s->copy_line;
-		return 0;
-	}
+	return (n > 10 && !memcmp(t, "\\restrict ", 10)) || (n > 12 && !memcmp(t, "\\unrestrict ", 12));
 }
+
+/* ---- items ---- */
 
 int rscan_next(struct rscan *s, struct rscan_item *it, struct err *e)
 {
-	memset(it, 0, sizeof(*it));
-	if (s->emitted) {
-		sb_reset(&s->stmt);
-		s->has_content = 0;
-		s->emitted = 0;
-		s->prev = '\n';
-	}
-	if (s->copy)
-		return next_copy(s, it, e);
-	for (;;) {
-		while (s->in_pos < s->in_len) {
-			char c = s->in[s->in_pos++];
-			int r = step(s, c, e);
+	struct sqllex_stmt st;
 
-			if (c == '\n')
-				s->line++;
-			if (r < 0) {
-				if (!e->line)
-					err_where(e, e->file, (int)s->line);
+	memset(it, 0, sizeof(*it));
+	for (;;) {
+		int r = sqllex_statement(&s->lx, s->buf, s->len, s->eof, &st, e);
+
+		switch (r) {
+		case SQLLEX_MORE:
+			if (refill(s, e) < 0)
+				return -1;
+			continue;
+		case SQLLEX_EOF:
+			it->kind = RSCAN_EOF;
+			it->line = s->lx.line;
+			return 0;
+		case SQLLEX_COMMENT: {
+			size_t n = st.len;
+
+			while (n && s->buf[st.off + n - 1] == '\r')
+				n--;
+			if (n == strlen(COMPLETE_COMMENT) && !memcmp(s->buf + st.off, COMPLETE_COMMENT, n))
+				s->saw_complete = 1;
+			continue;
+		}
+		case SQLLEX_META: {
+			const char *t = s->buf + st.off;
+			size_t n = st.len, w;
+			char name[32];
+
+			while (n && t[n - 1] == '\r')
+				n--;
+			if (st.inside) {
+				err_set(e, EXIT_DATAERR, "unexpected backslash command inside the statement starting at "
+					"line %ld (line %ld)", s->lx.sline, st.line);
+				e->line = (int)st.line;
 				return -1;
 			}
-			if (r == 2) {
-				it->kind = RSCAN_META;
-				it->text = s->meta.buf;
-				it->len = s->meta.len;
-				it->line = s->meta_line;
-				s->meta.len = 0;
-				s->emitted = 1;
-				return 0;
+			if (!meta_ok(t, n)) {
+				for (w = 0; w < n && w + 1 < sizeof(name) && t[w] != ' ' && t[w] != '\t'; w++)
+					name[w] = t[w];
+				name[w] = '\0';
+				err_set(e, EXIT_DATAERR, "unsupported backslash command \"%s\" at line %ld", name, st.line);
+				err_hint(e, "restore executes pg_dump's plain format: SQL, COPY data, \\restrict and "
+					 "\\unrestrict");
+				e->line = (int)st.line;
+				return -1;
 			}
-			if (r == 1) {
-				it->kind = RSCAN_STATEMENT;
-				it->text = s->stmt.buf;
-				it->len = s->stmt.len;
-				it->line = s->stmt_line;
-				it->copy = is_copy_from_stdin(s->stmt.buf, s->stmt.len);
-				s->emitted = 1;
-				if (it->copy) {
-					/* the data starts on the next line */
-					s->copy = 1;
-					s->copy_skip = 1;
-					s->copy_line = s->line + 1;
-					s->copy_line_start = 1;
-				}
-				return 0;
-			}
+			it->kind = RSCAN_META;
+			it->text = t;
+			it->len = n;
+			it->line = st.line;
+			return 0;
 		}
-		if (s->in_eof)
-			break;
-		s->in_pos = s->in_len = 0;
-		if (refill(s, e) < 0)
+		case SQLLEX_STATEMENT:
+			if (!st.terminated)
+				return truncated(e, st.line, NULL);
+			if (st.len > s->cap)
+				return too_long(s, st.line, e);
+			if (guard(s->buf + st.off, st.len, &st, st.line, e) < 0)
+				return -1;
+			sb_reset(&s->stmt);
+			sb_add(&s->stmt, s->buf + st.off, st.len);
+			it->kind = RSCAN_STATEMENT;
+			it->text = s->stmt.buf;
+			it->len = s->stmt.len;
+			it->line = st.line;
+			it->copy = st.copy == SQLLEX_COPY_FROM_STDIN;
+			return 0;
+		case SQLLEX_COPY_DATA:
+			it->kind = RSCAN_COPY_DATA;
+			it->text = s->buf + st.off;
+			it->len = st.len;
+			it->line = st.line;
+			return 0;
+		case SQLLEX_COPY_END:
+			it->kind = RSCAN_COPY_END;
+			it->line = st.line;
+			return 0;
+		default:
+			if (s->eof && e->code == EXIT_DATAERR && !s->lx.copy) {
+				char msg[sizeof(e->msg)];
+
+				xstrlcpy(msg, e->msg, sizeof(msg));
+				return truncated(e, s->lx.in_stmt ? s->lx.sline : s->lx.tline, msg);
+			}
+			if (e->code == EXIT_DATAERR && s->lx.copy && s->eof) {
+				char msg[sizeof(e->msg)];
+
+				xstrlcpy(msg, e->msg, sizeof(msg));
+				err_set(e, EXIT_DATAERR, "%s (the file is truncated)", msg);
+				e->line = (int)s->lx.line;
+			}
 			return -1;
+		}
 	}
-	if (s->state == S_META && s->meta.len) {
-		s->state = S_NORMAL;
-		it->kind = RSCAN_META;
-		it->text = s->meta.buf;
-		it->len = s->meta.len;
-		it->line = s->meta_line;
-		s->meta.len = 0;
-		s->emitted = 1;
-		return 0;
-	}
-	if (s->state == S_SQUOTE || s->state == S_SQUOTE_ESC || s->state == S_DQUOTE ||
-	    s->state == S_DOLLAR || s->state == S_BLOCK || s->state == S_BLOCK_STAR ||
-	    s->state == S_BLOCK_SLASH || s->has_content) {
-		err_set(e, EXIT_DATAERR, "the input ends inside the statement starting at line %ld "
-			"(the file is truncated)", s->has_content ? s->stmt_line : s->line);
-		return -1;
-	}
-	it->kind = RSCAN_EOF;
-	it->line = s->line;
-	return 0;
 }
