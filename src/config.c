@@ -24,6 +24,8 @@ static const struct config_option options[] = {
 	  "tracking table, optionally schema-qualified (predeploy_migrations)" },
 	{ "backup", "PREDEPLOY_BACKUP", CT_ENUM, "auto|always|never", "backup policy (auto)" },
 	{ "backup-dir", "PREDEPLOY_BACKUP_DIR", CT_STR, NULL, "backup directory (backups)" },
+	{ "backup-dir-insecure-ok", "PREDEPLOY_BACKUP_DIR_INSECURE_OK", CT_BOOL, NULL,
+	  "write backups into a directory others can write to or own" },
 	{ "keep", "PREDEPLOY_KEEP", CT_INT, NULL, "verified backups to keep (10)" },
 	{ "backup-reuse", "PREDEPLOY_BACKUP_REUSE", CT_DURATION, NULL,
 	  "reuse a verified backup at the same version younger than this (15m)" },
@@ -279,6 +281,8 @@ int config_set(struct config *cfg, const char *name, const char *value,
 		cfg->backup = (enum backup_policy)idx;
 	} else if (!strcmp(name, "backup-dir")) {
 		set_str(&cfg->backup_dir, value);
+	} else if (!strcmp(name, "backup-dir-insecure-ok")) {
+		cfg->backup_dir_insecure_ok = b;
 	} else if (!strcmp(name, "keep")) {
 		if (n < 1)
 			return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: keep at least 1 backup",

@@ -45,6 +45,7 @@ struct config {
 
 	enum backup_policy backup;
 	char *backup_dir;
+	int backup_dir_insecure_ok;
 	int keep;
 	int64_t backup_reuse_ms;
 	char *pg_dump;
