@@ -82,8 +82,9 @@ struct storage_r {
 	struct storage *st;
 };
 
-/* A directory (created on the first write, mode 0700). */
-struct storage *storage_posix_open(const char *dir, struct err *e);
+/* A directory (created on the first write, mode 0700).  Unless insecure_ok,
+ * prepare refuses one that is group/world-writable or owned by another user. */
+struct storage *storage_posix_open(const char *dir, int insecure_ok, struct err *e);
 
 void storage_free(struct storage *s);
 const char *storage_where(const struct storage *s);

@@ -1,10 +1,13 @@
 /*
  * storage_posix: the storage driver for a local directory (see storage.h).
  *
- * A write goes to "<dir>/<name>.partial" (mode 0600, created exclusively),
+ * A write goes to "<dir>/<name>.partial" (mode 0600, created exclusively,
+ * never through a symbolic link, flock'ed while written: fs_create_partial),
  * and commit fsyncs it, renames it to "<dir>/<name>" and fsyncs the
  * directory (fs_commit_partial); abort unlinks the partial file.  The
- * directory is created (0700) by prepare.  Listing returns regular files.
+ * directory is created (0700) by prepare, which also refuses a directory
+ * others can write to (unless insecure_ok) and removes the partial files
+ * of killed runs.  Listing returns regular files.
  */
 #include "storage.h"
 
@@ -17,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include "log.h"
 #include "util/exitcode.h"
 #include "util/fsutil.h"
 #include "util/xalloc.h"
@@ -29,6 +33,7 @@
 struct posix {
 	struct storage base;
 	char *dir;
+	int insecure_ok;
 };
 
 struct posix_w {
@@ -49,6 +54,11 @@ static const char *dir_of(struct storage *s)
 	return ((struct posix *)s)->dir;
 }
 
+static void log_stale_partial(const char *path)
+{
+	log_info("removed \"%s\", left by a run that was killed", path);
+}
+
 static int posix_prepare(struct storage *s, int64_t dbsize, struct err *e)
 {
 	const char *dir = dir_of(s);
@@ -59,6 +69,12 @@ static int posix_prepare(struct storage *s, int64_t dbsize, struct err *e)
 		e->code = EXIT_BACKUP;
 		return -1;
 	}
+	if (!((struct posix *)s)->insecure_ok && fs_check_private_dir(dir, EXIT_BACKUP, e) < 0) {
+		err_hint(e, "others could plant files in it: chmod go-w it and own it by the user running "
+			 "predeploy, or pass --backup-dir-insecure-ok");
+		return -1;
+	}
+	fs_remove_stale_partials(dir, log_stale_partial);
 	if (statvfs(dir, &vfs) < 0)
 		return err_sys(e, EXIT_BACKUP, errno, "could not check free space in \"%s\"", dir);
 	avail = (int64_t)vfs.f_bavail * (int64_t)vfs.f_frsize;
@@ -89,9 +105,8 @@ static struct storage_w *posix_open_write(struct storage *s, const char *name, s
 
 	w->path = storage_path(s, name);
 	w->partial = xasprintf("%s.partial", w->path);
-	w->fd = open(w->partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	w->fd = fs_create_partial(w->partial, 0600, EXIT_BACKUP, e);
 	if (w->fd < 0) {
-		err_sys(e, EXIT_BACKUP, errno, "could not create \"%s\"", w->partial);
 		free(w->path);
 		free(w->partial);
 		free(w);
@@ -253,13 +268,14 @@ static const struct storage_ops posix_ops = {
 	posix_open_read, posix_read, posix_close_read, posix_list, posix_remove, posix_free,
 };
 
-struct storage *storage_posix_open(const char *dir, struct err *e)
+struct storage *storage_posix_open(const char *dir, int insecure_ok, struct err *e)
 {
 	struct posix *p = xcalloc(1, sizeof(*p));
 
 	(void)e;
 	p->base.ops = &posix_ops;
 	p->dir = xstrdup(dir);
+	p->insecure_ok = insecure_ok;
 	p->base.where = p->dir;
 	return &p->base;
 }

@@ -1,11 +1,13 @@
 /* fsutil: see fsutil.h. */
 #include "util/fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -138,17 +140,103 @@ int fs_commit_partial(int *fd, const char *partial, const char *path, int err_co
 	return 0;
 }
 
+int fs_create_partial(const char *partial, mode_t mode, int err_code, struct err *e)
+{
+	struct stat st, lst;
+	int fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+
+	if (fd < 0) {
+		int saved = errno;
+
+		if (saved == EEXIST && lstat(partial, &lst) == 0 && S_ISLNK(lst.st_mode))
+			return err_set(e, err_code, "refusing to write \"%s\": a symbolic link is in its place",
+				       partial);
+		return err_sys(e, err_code, saved, "could not create \"%s\"", partial);
+	}
+	/* Held until the descriptor is closed: fs_remove_stale_partials() in
+	 * another process leaves a locked partial alone.  If one of them took
+	 * the lock between our open and flock, it also removed the name: the
+	 * check below notices. */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &st) < 0 || lstat(partial, &lst) < 0 ||
+	    st.st_ino != lst.st_ino || st.st_dev != lst.st_dev) {
+		close(fd);
+		return err_set(e, err_code, "could not create \"%s\": removed or locked by another process",
+			       partial);
+	}
+	return fd;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && !strcmp(s + n - m, suffix);
+}
+
+int fs_remove_stale_partials(const char *dir, void (*removed)(const char *path))
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		struct stat st;
+		char *path;
+		int fd;
+
+		if (!has_suffix(de->d_name, ".partial"))
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		/* Only regular files nobody holds: a writer keeps its lock until it
+		 * renames or removes the file. */
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0) {
+			n++;
+			if (removed)
+				removed(path);
+		}
+		if (fd >= 0)
+			close(fd);
+		free(path);
+	}
+	closedir(d);
+	return n;
+}
+
+int fs_check_private_dir(const char *dir, int err_code, struct err *e)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return err_sys(e, err_code, errno, "could not check the directory \"%s\"", dir);
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, err_code, "\"%s\" is not a directory", dir);
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		err_set(e, err_code, "refusing the directory \"%s\": it is owned by uid %u, not by us (uid %u)",
+			dir, (unsigned)st.st_uid, (unsigned)geteuid());
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		err_set(e, err_code, "refusing the directory \"%s\": it is %s-writable (mode %04o)", dir,
+			st.st_mode & S_IWOTH ? "world" : "group", (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
 int fs_atomic_write(const char *path, const void *data, size_t len, mode_t mode, struct err *e)
 {
 	char *partial = xasprintf("%s.partial", path);
 	const char *p = data;
-	int fd = -1, ret = -1, renamed = 0;
+	int fd = -1, ret = -1, renamed = 0, created = 0;
 
-	fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		err_sys(e, EXIT_INTERNAL, errno, "could not create \"%s\"", partial);
+	fd = fs_create_partial(partial, mode, EXIT_INTERNAL, e);
+	if (fd < 0)
 		goto out;
-	}
+	created = 1;
 	while (len) {
 		ssize_t n = write(fd, p, len);
 		if (n < 0) {
@@ -166,7 +254,7 @@ int fs_atomic_write(const char *path, const void *data, size_t len, mode_t mode,
 out:
 	if (fd >= 0)
 		close(fd);
-	if (ret < 0 && !renamed)
+	if (ret < 0 && created && !renamed)
 		unlink(partial);
 	free(partial);
 	return ret;

@@ -5,6 +5,15 @@
  * from a file has one).  fs_atomic_write() writes `<path>.partial`, fsyncs
  * it, renames it over `path` and fsyncs the directory; the partial file is
  * unlinked on every error path.
+ *
+ * Partial files are created by fs_create_partial(): O_EXCL|O_NOFOLLOW, so a
+ * file or symbolic link planted at the predictable name is refused, never
+ * written through, and with an exclusive flock held for as long as the
+ * descriptor is open.  fs_remove_stale_partials() removes the `*.partial`
+ * files of a directory that no live process holds (a run killed with
+ * SIGKILL leaves its partial unlocked), so a crash loop does not fill the
+ * disk.  fs_check_private_dir() refuses a directory others could plant
+ * files in.
  */
 #ifndef PREDEPLOY_FSUTIL_H
 #define PREDEPLOY_FSUTIL_H
@@ -27,6 +36,17 @@ int fs_read_fd(int fd, const char *path, size_t cap, struct strbuf *sb, int err_
  * Errors carry err_code. */
 int fs_commit_partial(int *fd, const char *partial, const char *path, int err_code, int *renamed,
 		      struct err *e);
+/* Create `partial` (O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, mode) and
+ * lock it (flock LOCK_EX).  Returns the descriptor, or -1 with err_code
+ * (anything already at that name, a symbolic link included, is refused). */
+int fs_create_partial(const char *partial, mode_t mode, int err_code, struct err *e);
+/* Remove the regular `*.partial` files in dir that nobody holds a lock on
+ * (symbolic links and other files are left alone).  Returns how many were
+ * removed; each removal is logged through `removed(name)` when not NULL. */
+int fs_remove_stale_partials(const char *dir, void (*removed)(const char *path));
+/* 0 when dir is a directory owned by us (or root) that neither group nor
+ * others may write; else err_code naming the owner or mode. */
+int fs_check_private_dir(const char *dir, int err_code, struct err *e);
 int fs_atomic_write(const char *path, const void *data, size_t len, mode_t mode, struct err *e);
 /* fsync the directory holding `path` (or `path` itself if it is a directory). */
 int fs_fsync_dir(const char *dir, struct err *e);

@@ -2,6 +2,7 @@
 """backup and backups: the file, its sidecar and listing, pg_dump version
 and presence checks, free space, retention, signals, and the password never
 reaching a child's argv, a log or the metadata."""
+import fcntl
 import glob
 import json
 import os
@@ -169,7 +170,7 @@ def kill9_leaves_nothing_verified(t: Env):
 def _mount_tmpfs(t, size):
     d = t.path("small")
     os.makedirs(d)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s" % size, "tmpfs", d], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=0700" % size, "tmpfs", d], check=True)
     return d
 
 
@@ -204,6 +205,96 @@ def full_disk_while_writing(t: Env):
         assert os.listdir(d) == [], os.listdir(d)
     finally:
         _umount(d)
+
+
+def _start_and_kill9(t):
+    """A backup killed with SIGKILL while pg_dump streams into its .partial."""
+    p = t.spawn("backup")
+    deadline = time.time() + 30
+    while not glob.glob(t.path("backups", "*.partial")) and time.time() < deadline:
+        time.sleep(0.01)
+    assert glob.glob(t.path("backups", "*.partial")), "no partial file appeared"
+    time.sleep(0.2)
+    p.kill()
+    p.communicate(timeout=30)
+    return glob.glob(t.path("backups", "*.partial"))
+
+
+@case
+def kill9_partial_removed_by_next_run(t: Env):
+    fill_random(t, 20)
+    left = _start_and_kill9(t)
+    assert len(left) == 1, left
+    # a partial that another live process holds (locked) is left alone
+    busy = t.path("backups", "other_20260101T000000Z_0.sql.gz.partial")
+    with open(busy, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        r = t.run("backup")
+        t.expect(r, 0)
+        assert "left by a run that was killed" in r.err and os.path.basename(left[0]) in r.err, r
+        assert not os.path.exists(left[0])
+        assert os.path.exists(busy), "a locked partial was removed"
+    assert len(verified(t)) == 1
+
+
+def _next_names(t, suffix, seconds=40):
+    now = int(time.time())
+    return [t.path("backups", "%s_%s_0.sql.gz%s" % (t.db, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(s)), suffix))
+            for s in range(now, now + seconds)]
+
+
+@case
+def symlink_at_sidecar_partial_refused(t: Env):
+    t.sql("create table a(x int)")
+    os.makedirs(t.path("backups"), mode=0o700)
+    target = t.write("precious.txt", "do not touch\n")
+    for n in _next_names(t, ".json.partial"):
+        os.symlink(target, n)
+    r = t.run("backup")
+    t.expect(r, 14)
+    assert "symbolic link" in r.err, r
+    assert open(target).read() == "do not touch\n"
+    assert verified(t) == [] and not glob.glob(t.path("backups", "*.sql.gz")), os.listdir(t.path("backups"))
+    # the planted links are not removed as stale partials either: they stay as evidence
+    assert len(glob.glob(t.path("backups", "*.json.partial"))) == 40
+
+
+@case
+def symlink_at_dump_partial_refused(t: Env):
+    t.sql("create table a(x int)")
+    os.makedirs(t.path("backups"), mode=0o700)
+    target = t.write("precious.txt", "do not touch\n")
+    for n in _next_names(t, ".partial"):
+        os.symlink(target, n)
+    r = t.run("backup")
+    t.expect(r, 14)
+    assert "symbolic link" in r.err, r
+    assert open(target).read() == "do not touch\n"
+
+
+@case
+def insecure_backup_dir_refused(t: Env):
+    t.sql("create table a(x int)")
+    d = t.path("backups")
+    os.makedirs(d)
+    for mode, word in ((0o777, "world-writable"), (0o770, "group-writable"), (0o1777, "world-writable")):
+        os.chmod(d, mode)
+        r = t.run("backup")
+        t.expect(r, 14)
+        assert word in r.err and "--backup-dir-insecure-ok" in r.err, r
+        assert os.listdir(d) == []
+    os.chmod(d, 0o700)
+    os.chown(d, 65534, 65534)
+    r = t.run("backup")
+    t.expect(r, 14)
+    assert "owned by uid 65534" in r.err, r
+    os.chown(d, 0, 0)
+    os.chmod(d, 0o777)
+    r = t.run("backup", "--backup-dir-insecure-ok")
+    t.expect(r, 0)
+    r = t.run("backup", env={"PREDEPLOY_BACKUP_DIR_INSECURE_OK": "1"})
+    t.expect(r, 0)
+    assert len(verified(t)) == 2
 
 
 if __name__ == "__main__":

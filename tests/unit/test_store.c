@@ -143,7 +143,7 @@ static char *tmpdir(void)
 
 static void rmtree(const char *dir)
 {
-	struct storage *st = storage_posix_open(dir, NULL);
+	struct storage *st = storage_posix_open(dir, 0, NULL);
 	struct storage_objs l = STORAGE_OBJS_INIT;
 	struct err e = ERR_INIT;
 	int i;
@@ -159,7 +159,7 @@ static void rmtree(const char *dir)
 static void posix_commit_abort(void)
 {
 	char *dir = tmpdir(), *p;
-	struct storage *st = storage_posix_open(dir, NULL);
+	struct storage *st = storage_posix_open(dir, 0, NULL);
 	struct storage_w *w;
 	struct err e = ERR_INIT;
 	struct stat sb;
@@ -190,11 +190,11 @@ static void posix_commit_abort(void)
 static void posix_list_read_remove(void)
 {
 	char *dir = tmpdir();
-	struct storage *st = storage_posix_open(dir, NULL);
+	struct storage *st = storage_posix_open(dir, 0, NULL);
 	struct storage_objs l = STORAGE_OBJS_INIT;
 	struct strbuf sb = STRBUF_INIT;
 	struct err e = ERR_INIT;
-	struct storage *missing = storage_posix_open("/nonexistent/predeploy-unit", NULL);
+	struct storage *missing = storage_posix_open("/nonexistent/predeploy-unit", 0, NULL);
 
 	CHECK_INT(storage_put(st, "one", "12345", 5, &e), 0);
 	CHECK_INT(storage_list(st, &l, &e), 0);
@@ -222,7 +222,7 @@ static void posix_list_read_remove(void)
 static void store_list_verified(void)
 {
 	char *dir = tmpdir();
-	struct storage *st = storage_posix_open(dir, NULL);
+	struct storage *st = storage_posix_open(dir, 0, NULL);
 	struct backup_list l = BACKUP_LIST_INIT;
 	struct backup_meta m = { "app", "h", "16", "16", "3", NULL, 1700000000 };
 	struct backup_info bi;
