@@ -23,6 +23,30 @@ static const char stats_sql[] =
 	"            else pg_catalog.quote_ident(n.name) end)"
 	" order by n.i";
 
+/* The canonical type (as lint's type_canon writes it: "varchar(20)",
+ * "numeric(10,2)", "int4[]") of each table.column, in input order; NULL
+ * where there is no such column. */
+static const char types_sql[] =
+	"select n.i, coalesce(et.typname, t.typname) ||"
+	"       case when a.atttypmod < 0 then ''"
+	"            when coalesce(et.typname, t.typname) in ('varchar', 'bpchar')"
+	"            then '(' || (a.atttypmod - 4) || ')'"
+	"            when coalesce(et.typname, t.typname) = 'numeric'"
+	"            then '(' || ((a.atttypmod - 4) >> 16) || ',' || ((a.atttypmod - 4) & 65535) || ')'"
+	"            else '' end ||"
+	"       case when et.oid is not null then '[]' else '' end"
+	"  from rows from (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[]))"
+	"       with ordinality as n(tbl, col, i)"
+	"  join pg_catalog.pg_attribute a on a.attrelid = pg_catalog.to_regclass("
+	"       case when pg_catalog.strpos(n.tbl, '.') > 0"
+	"            then pg_catalog.quote_ident(pg_catalog.split_part(n.tbl, '.', 1)) || '.' ||"
+	"                 pg_catalog.quote_ident(pg_catalog.split_part(n.tbl, '.', 2))"
+	"            else pg_catalog.quote_ident(n.tbl) end)"
+	"   and a.attname = n.col and a.attnum > 0 and not a.attisdropped"
+	"  join pg_catalog.pg_type t on t.oid = a.atttypid"
+	"  left join pg_catalog.pg_type et on t.typcategory = 'A' and et.oid = t.typelem"
+	" order by n.i";
+
 static void array_literal(const struct strlist *names, struct strbuf *sb)
 {
 	int i;
@@ -89,12 +113,53 @@ void catalog_stats_release(struct catalog_stats *s)
 	s->n = 0;
 }
 
+/* Decide the unverified type changes with the real column types. */
+static int apply_types(struct db *db, const struct lint_opts *o, struct lint_report *r, struct err *e)
+{
+	struct strlist tables = { 0 }, columns = { 0 };
+	struct strbuf ta = STRBUF_INIT, ca = STRBUF_INIT;
+	const char *params[2], **types = NULL;
+	PGresult *res = NULL;
+	int i, k, ret = -1;
+
+	lint_report_columns(r, &tables, &columns);
+	if (!tables.n)
+		return 0;
+	array_literal(&tables, &ta);
+	array_literal(&columns, &ca);
+	params[0] = ta.buf;
+	params[1] = ca.buf;
+	res = db_query(db, types_sql, 2, params, EXIT_INTERNAL, e);
+	if (!res)
+		goto out;
+	types = xcalloc((size_t)tables.n, sizeof(*types));
+	for (i = 0; i < PQntuples(res); i++) {
+		k = atoi(PQgetvalue(res, i, 0)) - 1;
+		if (k >= 0 && k < tables.n && !PQgetisnull(res, i, 1))
+			types[k] = PQgetvalue(res, i, 1);
+	}
+	lint_report_apply_types(r, o, &tables, &columns, types);
+	ret = 0;
+out:
+	free(types);
+	PQclear(res);
+	sb_release(&ta);
+	sb_release(&ca);
+	strlist_clear(&tables);
+	strlist_clear(&columns);
+	return ret;
+}
+
 void catalog_apply_to_report(struct db *db, const struct lint_opts *o, struct lint_report *r)
 {
 	struct strlist names = { 0 };
 	struct catalog_stats st = CATALOG_STATS_INIT;
 	struct err e = ERR_INIT;
 
+	if (apply_types(db, o, r, &e) < 0) {
+		log_warn("column types unavailable for lint: %s", e.msg);
+		err_clear(&e);
+	}
 	lint_report_tables(r, &names);
 	if (names.n && catalog_table_stats(db, &names, &st, &e) == 0)
 		lint_report_apply_stats(r, o, st.v, st.n);

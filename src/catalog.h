@@ -30,9 +30,11 @@ struct catalog_stats {
 int catalog_table_stats(struct db *db, const struct strlist *names, struct catalog_stats *out,
 			struct err *e);
 void catalog_stats_release(struct catalog_stats *s);
-/* Fetch the numbers of every table r's findings name and apply them
- * (lint_report_apply_stats with o).  A failure is only a warning in the
- * log: lint works without the catalog. */
+/* Decide the type changes lint could not (lint_report_apply_types with the
+ * columns' real types), then fetch the numbers of every table r's findings
+ * name and apply them (lint_report_apply_stats: sizes, --large-table, the
+ * batch exemption).  A failure is only a warning in the log: lint works
+ * without the catalog. */
 void catalog_apply_to_report(struct db *db, const struct lint_opts *o, struct lint_report *r);
 
 #endif

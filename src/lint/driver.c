@@ -219,7 +219,7 @@ static void ctx_release(struct lint_ctx *c)
 static void *worker(void *arg)
 {
 	struct batch *b = arg;
-	int i;
+	int i, k;
 
 	for (i = 0; i < b->n; i++) {
 		const struct job *j = &b->v[i];
@@ -233,6 +233,8 @@ static void *worker(void *arg)
 		c.no_transaction = j->no_transaction;
 		c.plain_file = j->plain;
 		lint_section(&c, j->sql, j->len, j->line > 0 ? j->line : 1);
+		for (k = 0; k < c.tables.n; k++)
+			lint_memory_add_table(b->r, c.tables.v[k]);
 		ctx_release(&c);
 	}
 	/* libpg_query frees its per-thread memory context in a thread-exit

@@ -84,6 +84,12 @@ static struct lint_finding *add_finding(struct lint_report *r)
 	return f;
 }
 
+static int allowed(const struct lint_ctx *c, const char *rule)
+{
+	return (c->o->allow && strlist_has(c->o->allow, rule)) || strlist_has(&c->stmt_allow, rule) ||
+	       strlist_has(&c->section_allow, rule);
+}
+
 /* any_table: the statement can touch any table (a protected one too) */
 static int emit(struct lint_ctx *c, int line, int col, const char *rule, const char *table, const char *object,
 		const char *msg, int any_table)
@@ -109,13 +115,15 @@ static int emit(struct lint_ctx *c, int line, int col, const char *rule, const c
 	}
 	f->help = xstrdup(lr->help);
 	f->table = table && table[0] ? xstrdup(table) : NULL;
+	/* acknowledging change_column_type covers the unverified variant */
 	if (!(lr->flags & LR_NOACK))
-		f->acknowledged = (c->o->allow && strlist_has(c->o->allow, rule)) ||
-				  strlist_has(&c->stmt_allow, rule) ||
-				  strlist_has(&c->section_allow, rule);
+		f->acknowledged = allowed(c, rule) ||
+				  (!strcmp(rule, "change_column_type_unverified") && allowed(c, "change_column_type"));
 	if (lr->flags & LR_DESTRUCTIVE)
 		f->protected_table = any_table ? c->o->protect && c->o->protect->n
 					       : is_protected(c->o, rule, f->table, object);
+	if ((lr->flags & LR_NEWOK) && f->table)
+		f->batch_new = lint_memory_has_table(c->r, f->table);
 	finding_judge(f, c->o);
 	free(quoted);
 	return c->r->n - 1;
@@ -150,6 +158,8 @@ static void finding_release(struct lint_finding *f)
 	free(f->message);
 	free(f->help);
 	free(f->table);
+	free(f->column);
+	free(f->new_type);
 }
 
 void finding_drop(struct lint_report *r, int k)
@@ -210,12 +220,19 @@ void lint_report_apply_stats(struct lint_report *r, const struct lint_opts *o,
 {
 	int i, k;
 
-	for (i = 0; i < r->n; i++) {
+	for (i = r->n - 1; i >= 0; i--) {
 		struct lint_finding *f = &r->v[i];
 		const struct lint_rule *lr = lint_rule_find(f->rule);
 
 		if (!f->table)
 			continue;
+		for (k = 0; k < nstats; k++)
+			if (stats[k].name && !strcasecmp(stats[k].name, f->table))
+				break;
+		if (k == nstats && f->batch_new) {
+			finding_drop(r, i);     /* the run creates the table */
+			continue;
+		}
 		for (k = 0; k < nstats; k++) {
 			if (!stats[k].name || strcasecmp(stats[k].name, f->table))
 				continue;
@@ -229,6 +246,58 @@ void lint_report_apply_stats(struct lint_report *r, const struct lint_opts *o,
 			break;
 		}
 		finding_judge(f, o);
+	}
+}
+
+void lint_report_columns(const struct lint_report *r, struct strlist *tables, struct strlist *columns)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->v[i].column && r->v[i].table) {
+			strlist_add(tables, r->v[i].table);
+			strlist_add(columns, r->v[i].column);
+		}
+}
+
+/* An unverified type change the database showed to be a rewrite. */
+static void become_type_change(struct lint_finding *f, const struct lint_opts *o, const char *old)
+{
+	const struct lint_rule *lr = lint_rule_find("change_column_type");
+	char *obj = xasprintf("\"%s.%s\" (%s to %s)", f->table, f->column, old, f->new_type);
+
+	free(f->rule);
+	free(f->message);
+	free(f->help);
+	f->rule = xstrdup(lr->id);
+	f->severity = lr->severity;
+	f->message = subst(lr->message, obj);
+	f->help = xstrdup(lr->help);
+	f->acknowledged = f->acknowledged || (o->allow && strlist_has(o->allow, lr->id));
+	f->protected_table = is_protected(o, lr->id, f->table, NULL);
+	finding_judge(f, o);
+	free(obj);
+}
+
+void lint_report_apply_types(struct lint_report *r, const struct lint_opts *o, const struct strlist *tables,
+			     const struct strlist *columns, const char *const *types)
+{
+	int i, k;
+
+	for (i = r->n - 1; i >= 0; i--) {
+		struct lint_finding *f = &r->v[i];
+
+		if (!f->column || !f->table)
+			continue;
+		for (k = 0; k < tables->n && k < columns->n; k++)
+			if (types[k] && !strcasecmp(tables->v[k], f->table) && !strcasecmp(columns->v[k], f->column))
+				break;
+		if (k >= tables->n || k >= columns->n)
+			continue;       /* not in the database: stays a warning */
+		if (type_change_safe(types[k], f->new_type))
+			finding_drop(r, i);
+		else
+			become_type_change(f, o, types[k]);
 	}
 }
 

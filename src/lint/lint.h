@@ -77,6 +77,9 @@ struct lint_finding {
 	int blocking;           /* computed by lint_migration / apply_stats */
 	int64_t rows;           /* catalog estimate; -1 unknown */
 	int64_t bytes;          /* -1 unknown */
+	int batch_new;          /* table created by an earlier migration of this run */
+	char *column;           /* change_column_type_unverified: the column, */
+	char *new_type;         /* and its new type ("varchar(20)"); else NULL */
 };
 
 struct lint_memory;
@@ -108,16 +111,31 @@ int lint_migrations(const struct migration *const *v, int n, const struct lint_o
 int lint_sql(const char *sql, size_t len, const char *file, int line, int no_transaction,
 	     const struct lint_opts *o, struct lint_report *r, struct err *e);
 
+/* Column type changes whose old type lint could not know
+ * (change_column_type_unverified), as parallel lists: tables[i] and
+ * columns[i] (caller clears both). */
+void lint_report_columns(const struct lint_report *r, struct strlist *tables, struct strlist *columns);
+/* The database's canonical type of tables[i].columns[i] is types[i] (NULL:
+ * no such column).  Each unverified change it decides is dropped (binary
+ * compatible, e.g. varchar(20) -> varchar(40) or text) or becomes a
+ * change_column_type error (a rewrite, e.g. shrinking a varchar). */
+void lint_report_apply_types(struct lint_report *r, const struct lint_opts *o, const struct strlist *tables,
+			     const struct strlist *columns, const char *const *types);
+
 /* Number of blocking findings (0: the migrations may run). */
 int lint_report_blocked(const struct lint_report *r);
 /* Number of findings passed because of --force (record it in history). */
 int lint_report_forced(const struct lint_report *r);
 /* Distinct table names named by findings, for catalog_table_stats(). */
 void lint_report_tables(const struct lint_report *r, struct strlist *out);
-/* Attach the catalog numbers stats[0..n) to findings and, when
- * o->large_table > 0, turn lock-risk warnings on tables with more rows into
- * errors; recomputes `blocking` using the same opts as lint_migrations
- * (pass them again). */
+/* Attach the catalog numbers stats[0..n) (every table of
+ * lint_report_tables that exists) to findings and, when o->large_table > 0,
+ * turn lock-risk warnings on tables with more rows into errors; recomputes
+ * `blocking` using the same opts as lint_migrations (pass them again).
+ * Batch exemption: a finding on a table an earlier migration of the same
+ * run creates (batch_new) is dropped when the table is not in stats, i.e.
+ * the database does not have it: it will be new and hold only the rows the
+ * run itself inserts. */
 void lint_report_apply_stats(struct lint_report *r, const struct lint_opts *o,
 			     const struct lint_table_stats *stats, int nstats);
 

@@ -7,8 +7,9 @@
  *     annotate.c      -- predeploy:allow comments between statements
  *     depth.c         nesting estimate before parsing
  *   rules_*.c         one family of rules each; decide *whether* a rule fires
- *   fk.c memory.c     foreign-key index coverage; column types across migrations
+ *   fk.c              foreign-key index coverage
  *   findings.c        lint_emit*, finding_drop, blocking; report-level API
+ *   memory.c          what earlier migrations of the run created and declared
  *   rules.c names.c   rule data (severity, message, help, flags); name helpers
  *
  * A family reports through lint_emit(ctx, RULE_ID, table, object); the
@@ -30,6 +31,7 @@
 #define LR_LOCK        1u   /* lock or rewrite risk: --large-table escalates it */
 #define LR_DESTRUCTIVE 2u   /* data loss: blocked on protected tables */
 #define LR_NOACK       4u   /* cannot be acknowledged (syntax errors) */
+#define LR_NEWOK       8u   /* exempt on tables this run creates (their rows are its own) */
 
 struct lint_rule {
 	const char *id;
@@ -72,6 +74,10 @@ char *names_join(PgQuery__Node **v, size_t n);
 /* Canonical type text: "varchar(20)", "text", "int4", "numeric(10,2)",
  * "int4[]"; caller frees. */
 char *type_canon(const PgQuery__TypeName *t);
+/* Is changing a column from canonical type old to new_ binary compatible
+ * (no rewrite, no scan)?  varchar(n) -> varchar(m >= n), varchar, text;
+ * numeric(p,s) -> numeric(q >= p,s), numeric; cidr -> inet; same type. */
+int type_change_safe(const char *old, const char *new_);
 
 /* ---- the state of one section (owned by driver.c) ---- */
 
@@ -137,7 +143,12 @@ void lint_index_col(struct lint_ctx *c, const char *table, const char *col);
 /* End of section: drop fk_without_index findings a later index covers. */
 void lint_fk_finish(struct lint_ctx *c);
 
-/* ---- memory.c: column types across the migrations of one report ---- */
+/* ---- memory.c: across the migrations of one report ---- */
+
+/* Tables created by an earlier migration of this run (the batch); findings
+ * on them are exempt once the catalog confirms they do not exist yet. */
+void lint_memory_add_table(struct lint_report *r, const char *table);
+int lint_memory_has_table(const struct lint_report *r, const char *table);
 
 void lint_memory_set_type(struct lint_report *r, const char *table, const char *col,
 			  const PgQuery__TypeName *t);

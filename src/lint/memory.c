@@ -18,6 +18,7 @@ struct lint_memory {
 	char **key;     /* "table.col" */
 	char **type;
 	int n, alloc;
+	struct nameset tables;  /* created by the run so far */
 };
 
 static struct lint_memory *memory_of(struct lint_report *r)
@@ -67,12 +68,23 @@ const char *lint_memory_get_type(const struct lint_report *r, const char *table,
 	return found;
 }
 
+void lint_memory_add_table(struct lint_report *r, const char *table)
+{
+	nameset_add(&memory_of(r)->tables, table);
+}
+
+int lint_memory_has_table(const struct lint_report *r, const char *table)
+{
+	return r->mem && nameset_has_table(&r->mem->tables, table);
+}
+
 void lint_memory_free(struct lint_memory *m)
 {
 	int i;
 
 	if (!m)
 		return;
+	nameset_clear(&m->tables);
 	for (i = 0; i < m->n; i++) {
 		free(m->key[i]);
 		free(m->type[i]);

@@ -146,3 +146,37 @@ int ctx_table_is_new(const struct lint_ctx *c, const char *table)
 {
 	return nameset_has_table(&c->tables, table);
 }
+
+int type_change_safe(const char *old, const char *new_)
+{
+	int on, nn;
+
+	if (!strcmp(old, new_))
+		return 1;
+	if (!strcmp(old, "varchar") || !strncmp(old, "varchar(", 8)) {
+		if (!strcmp(new_, "text") || !strcmp(new_, "varchar"))
+			return 1;
+		if (!strncmp(new_, "varchar(", 8) && !strncmp(old, "varchar(", 8)) {
+			on = atoi(old + 8);
+			nn = atoi(new_ + 8);
+			return nn >= on;
+		}
+		return 0;
+	}
+	if (!strcmp(old, "text"))
+		return !strcmp(new_, "varchar");
+	if (!strncmp(old, "numeric(", 8)) {
+		const char *os = strchr(old, ','), *ns = strchr(new_, ',');
+
+		if (!strcmp(new_, "numeric"))
+			return 1;
+		if (strncmp(new_, "numeric(", 8))
+			return 0;
+		on = atoi(old + 8);
+		nn = atoi(new_ + 8);
+		return nn >= on && atoi(os ? os + 1 : "0") == atoi(ns ? ns + 1 : "0");
+	}
+	if (!strcmp(old, "cidr"))
+		return !strcmp(new_, "inet");
+	return 0;
+}

@@ -183,55 +183,26 @@ static void add_constraint(struct lint_ctx *c, const char *table, int isnew, con
 	}
 }
 
-/* Is old -> new binary compatible (no rewrite, no scan)?  old may be NULL
- * (unknown: earlier migrations are not in this lint run). */
-static int type_change_safe(const char *old, const char *new_)
-{
-	int on, nn;
-
-	if (!old)
-		return !strcmp(new_, "text") || !strcmp(new_, "varchar") || !strncmp(new_, "varchar(", 8) ||
-		       !strcmp(new_, "numeric");
-	if (!strcmp(old, new_))
-		return 1;
-	if (!strcmp(old, "varchar") || !strncmp(old, "varchar(", 8)) {
-		if (!strcmp(new_, "text") || !strcmp(new_, "varchar"))
-			return 1;
-		if (!strncmp(new_, "varchar(", 8) && !strncmp(old, "varchar(", 8)) {
-			on = atoi(old + 8);
-			nn = atoi(new_ + 8);
-			return nn >= on;
-		}
-		return 0;
-	}
-	if (!strcmp(old, "text"))
-		return !strcmp(new_, "varchar");
-	if (!strncmp(old, "numeric(", 8)) {
-		const char *os = strchr(old, ','), *ns = strchr(new_, ',');
-
-		if (!strcmp(new_, "numeric"))
-			return 1;
-		if (strncmp(new_, "numeric(", 8))
-			return 0;
-		on = atoi(old + 8);
-		nn = atoi(new_ + 8);
-		return nn >= on && atoi(os ? os + 1 : "0") == atoi(ns ? ns + 1 : "0");
-	}
-	if (!strcmp(old, "cidr"))
-		return !strcmp(new_, "inet");
-	return 0;
-}
-
 static void alter_type(struct lint_ctx *c, const char *table, const PgQuery__AlterTableCmd *cmd)
 {
 	const PgQuery__ColumnDef *cd = cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF ?
 					       cmd->def->column_def : NULL;
-	char *obj = xasprintf("%s.%s", table, cmd->name ? cmd->name : "");
+	const char *col = cmd->name ? cmd->name : "";
+	char *obj = xasprintf("%s.%s", table, col);
 	char *new_ = cd && cd->type_name ? type_canon(cd->type_name) : xstrdup("?");
-	const char *old = lint_memory_get_type(c->r, table, cmd->name ? cmd->name : "");
+	const char *old = lint_memory_get_type(c->r, table, col);
+	int k;
 
-	if ((cd && cd->raw_default) || !type_change_safe(old, new_))
+	if ((cd && cd->raw_default) || (old && !type_change_safe(old, new_))) {
 		lint_emit(c, "change_column_type", table, obj);
+	} else if (!old) {
+		/* decided later by the database's real type, when there is one
+		 * (lint_report_apply_types) */
+		k = lint_emit(c, "change_column_type_unverified", table, obj);
+		c->r->v[k].column = xstrdup(col);
+		c->r->v[k].new_type = new_;
+		new_ = NULL;
+	}
 	free(new_);
 	free(obj);
 }

@@ -155,6 +155,8 @@ void rules_track(struct lint_ctx *c, const PgQuery__Node *stmt)
 			table = rv_name(stmt->rename_stmt->relation);
 			if (ctx_table_is_new(c, table))
 				nameset_add(&c->tables, stmt->rename_stmt->newname);
+			else if (lint_memory_has_table(c->r, table))
+				lint_memory_add_table(c->r, stmt->rename_stmt->newname);
 			free(table);
 		}
 		break;
@@ -164,10 +166,13 @@ void rules_track(struct lint_ctx *c, const PgQuery__Node *stmt)
 		if (a->object_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE && a->relation && a->relation->relname &&
 		    a->newschema) {
 			table = rv_name(a->relation);
-			if (ctx_table_is_new(c, table)) {
+			if (ctx_table_is_new(c, table) || lint_memory_has_table(c->r, table)) {
 				char *moved = xasprintf("%s.%s", a->newschema, a->relation->relname);
 
-				nameset_add(&c->tables, moved);
+				if (ctx_table_is_new(c, table))
+					nameset_add(&c->tables, moved);
+				else
+					lint_memory_add_table(c->r, moved);
 				free(moved);
 			}
 			free(table);

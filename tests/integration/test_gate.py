@@ -138,5 +138,107 @@ def down_on_protected_table_needs_force(t: Env):
     assert t.sql("select forced from predeploy_migrations_history where action = 'down'") == "t"
 
 
+def history(t: Env, upto=None):
+    """A generated history from an empty database: 20 tables, each created,
+    then altered, renamed and dropped or moved in later migrations (120
+    migrations; the first 20 create)."""
+    steps = [
+        "create table t_{i} (id bigint generated always as identity primary key, name varchar(50), "
+        "legacy text, qty int);\n",
+        "alter table t_{i} add column code text not null;\nalter table t_{i} alter column qty set not null;\n",
+        "alter table t_{i} alter column name type varchar(20);\nalter table t_{i} drop column legacy;\n",
+        "alter table t_{i} rename column name to title;\ncreate index t_{i}_title on t_{i} (title);\n"
+        "update t_{i} set qty = 0;\n",
+        "alter table t_{i} rename to u_{i};\nalter table u_{i} add constraint u_{i}_qty check (qty >= 0);\n"
+        "delete from u_{i} where 1 = 1;\n",
+        "{last}",
+    ]
+    t.write("migrations/0000_schema.sql", "-- migrate:up\ncreate schema archive;\n")
+    for k, step in enumerate(steps):
+        for i in range(20):
+            last = ("drop table u_{i};\n" if i % 2 else
+                    "alter table u_{i} set schema archive;\ntruncate archive.u_{i};\n").format(i=i)
+            v = k * 20 + i + 1
+            if upto is None or v <= upto:
+                t.write("migrations/%04d_m.sql" % v, "-- migrate:up\n" + step.format(i=i, last=last))
+
+
+@case
+def fresh_database_batch_is_exempt(t: Env):
+    history(t)
+    r = t.run("up", "--backup", "never")
+    t.expect(r, 0)
+    assert t.sql("select count(*) from predeploy_migrations") == "121", r
+    assert t.sql("select count(*) from pg_tables where schemaname = 'archive'") == "10"
+    # the warnings left are summarised, one line per rule
+    assert "non-blocking findings, one line per rule (--verbose prints each):" in r.err, r
+    assert "  prefer_text_over_varchar  40 warnings  first: migrations/0001_m.sql:2:1" in r.err, r
+    # lint with the database agrees: nothing is pending any more
+    t.expect(t.run("lint"), 0)
+
+
+@case
+def existing_tables_with_rows_still_block(t: Env):
+    history(t, upto=20)
+    t.expect(t.run("up", "--backup", "never"), 0)
+    t.sql("insert into t_0 (name, legacy, qty) values ('a', 'keep me', 1)")
+    history(t)
+    r = t.run("up", "--backup", "never")
+    t.expect(r, 10)
+    assert "0041_m.sql:3:1" in r.err and "drop_column" in r.err, r
+    assert t.sql("select legacy from t_0") == "keep me"
+    assert t.sql("select count(*) from predeploy_migrations") == "21"
+    # without a database lint cannot tell: the run's own tables are not exempt
+    r = t.run("lint", "--format", "json", env={"DATABASE_URL": None})
+    t.expect(r, 10)
+
+
+@case
+def created_if_not_exists_is_not_new(t: Env):
+    t.sql("create table pre (id bigint primary key, legacy text)")
+    t.sql("insert into pre values (1, 'keep me')")
+    t.write("migrations/1_pre.sql", "-- migrate:up\ncreate table if not exists pre (id bigint primary key, legacy text);\n")
+    t.write("migrations/2_drop.sql", "-- migrate:up\nalter table pre drop column legacy;\n")
+    r = t.run("up", "--backup", "never")
+    t.expect(r, 10)
+    assert "2_drop.sql:2:1" in r.err and "drop_column" in r.err, r
+    assert t.sql("select legacy from pre") == "keep me"
+
+
+@case
+def column_type_changes_decided_by_the_database(t: Env):
+    t.sql("create table t (a varchar(20), b varchar(20), c int, d numeric(10,2), e text)")
+    t.sql("insert into t values ('x', 'y', 1, 2.5, 'z')")
+    t.write("migrations/1_types.sql", "-- migrate:up\n"
+            "alter table t alter column a type varchar(40);\n"
+            "alter table t alter column a type text;\n"
+            "alter table t alter column b type varchar(10);\n"
+            "alter table t alter column c type bigint;\n"
+            "alter table t alter column d type numeric(12,2);\n"
+            "alter table t alter column e type varchar;\n")
+    # without a database: each could rewrite, a warning that says so
+    r = t.run("lint", "--format", "json", env={"DATABASE_URL": None})
+    t.expect(r, 0)
+    fs = [x for x in json.loads(r.out) if x["rule"].startswith("change_column_type")]
+    # (line 3 is judged against line 2's varchar(40): text is safe from it)
+    assert [(x["line"], x["rule"]) for x in fs] == [(n, "change_column_type_unverified") for n in (2, 4, 5, 6, 7)], fs
+    assert "could rewrite" in fs[0]["message"], fs
+    # with one: the real old type decides
+    r = t.run("lint", "--format", "json")
+    t.expect(r, 10)
+    fs = [x for x in json.loads(r.out) if x["rule"].startswith("change_column_type")]
+    assert [(x["line"], x["rule"], x["severity"]) for x in fs] == [
+        (4, "change_column_type", "error"), (5, "change_column_type", "error")], fs
+    assert "(varchar(20) to varchar(10))" in fs[0]["message"], fs
+    r = t.run("up", "--backup", "never")
+    t.expect(r, 10)
+    assert "1_types.sql:4:1" in r.err and "1_types.sql:5:1" in r.err, r
+    # widening only: up passes without --force
+    t.write("migrations/1_types.sql", "-- migrate:up\n"
+            "alter table t alter column a type varchar(40);\nalter table t alter column d type numeric(12,2);\n")
+    t.expect(t.run("up", "--backup", "never"), 0)
+    assert t.sql("select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 't'::regclass and attname = 'a'") == "character varying(40)"
+
+
 if __name__ == "__main__":
     main()

@@ -1,2 +1,2 @@
 -- migrate:up
-alter table orders alter column quantity type bigint;
+alter table orders alter column quantity type bigint using quantity::bigint;

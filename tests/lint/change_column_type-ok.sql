@@ -1,5 +1,6 @@
 -- migrate:up
--- old types are unknown here: a change to text or unbounded numeric is
--- binary compatible from varchar and numeric(p,s), so it is not flagged
-alter table users alter column nickname type text;
-alter table orders alter column amount type numeric;
+create table notes (id bigint primary key, title varchar(50), amount numeric(10,2));
+alter table notes alter column title type varchar(10);
+alter table notes alter column amount type int4 using amount::int4;
+-- predeploy:allow change_column_type widened in release 12
+alter table orders alter column quantity type text;
