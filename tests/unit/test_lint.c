@@ -1,5 +1,5 @@
 /* Unit tests of src/lint: driver, annotations, exemptions, stats, reports. */
-// cases: positions annotations_scope fk_index_later stats_escalate protect_force json_github depth_limit type_memory gate_syntax
+// cases: positions annotations_scope fk_index_later stats_escalate protect_force json_github depth_limit type_memory gate_syntax batch_exempt types_resolved
 #include <stdlib.h>
 
 #include "unit.h"
@@ -203,5 +203,60 @@ static void gate_syntax(void)
 	lint_report_release(&r);
 }
 
+static void batch_exempt(void)
+{
+	struct lint_report r = LINT_REPORT_INIT;
+	struct err e = ERR_INIT;
+	struct lint_opts o = { 0 };
+	struct lint_table_stats absent[] = { { "old", 10, 8192 } }, present[] = { { "n2", 0, 8192 } };
+	const char *m1 = "create table n (id bigint primary key, note text);";
+	const char *m2 = "set lock_timeout = '1s';\nalter table n rename to n2;\nalter table n2 drop column note;\n"
+			 "drop table old;\ncreate index on n2 (id);";
+
+	CHECK_INT(lint_sql(m1, strlen(m1), "1.sql", 1, 0, &o, &r, &e), 0);
+	CHECK_INT(lint_sql(m2, strlen(m2), "2.sql", 1, 0, &o, &r, &e), 0);
+	CHECK_INT(r.n, 4);              /* without a catalog: nothing is exempt */
+	CHECK(r.v[0].batch_new && r.v[1].batch_new && !r.v[2].batch_new && r.v[3].batch_new);
+	lint_report_apply_stats(&r, &o, absent, 1);
+	CHECK_INT(r.n, 1);              /* n, n2 do not exist: the run creates them */
+	CHECK_STR(r.v[0].rule, "drop_table");
+	CHECK_INT(r.v[0].rows, 10);
+	lint_report_release(&r);
+	/* the database has the table: not exempt */
+	CHECK_INT(lint_sql(m1, strlen(m1), "1.sql", 1, 0, &o, &r, &e), 0);
+	CHECK_INT(lint_sql(m2, strlen(m2), "2.sql", 1, 0, &o, &r, &e), 0);
+	lint_report_apply_stats(&r, &o, present, 1);
+	CHECK_INT(count_rule(&r, "drop_column"), 1);
+	CHECK_INT(count_rule(&r, "rename_table"), 0);   /* n is still absent */
+	lint_report_release(&r);
+}
+
+static void types_resolved(void)
+{
+	struct lint_report r = run("alter table t alter column a type varchar(40);\n"
+				   "alter table t alter column b type varchar(5);\nalter table t alter column c type text;", NULL);
+	struct strlist tables = { 0 }, columns = { 0 };
+	const char *types[] = { "varchar(20)", "varchar(10)", NULL };
+	struct lint_opts o = { 0 };
+	int i;
+
+	CHECK_INT(count_rule(&r, "change_column_type_unverified"), 3);
+	CHECK_INT(lint_report_blocked(&r), 0);
+	lint_report_columns(&r, &tables, &columns);
+	CHECK_INT(tables.n, 3);
+	CHECK_STR(columns.v[1], "b");
+	lint_report_apply_types(&r, &o, &tables, &columns, types);
+	CHECK_INT(count_rule(&r, "change_column_type"), 1);      /* b shrinks */
+	CHECK_INT(count_rule(&r, "change_column_type_unverified"), 1);   /* c: no such column */
+	for (i = 0; i < r.n && strcmp(r.v[i].rule, "change_column_type"); i++)
+		;
+	CHECK(i < r.n && strstr(r.v[i].message, "\"t.b\" (varchar(10) to varchar(5))") != NULL);
+	CHECK_INT(lint_report_blocked(&r), 1);
+	strlist_clear(&tables);
+	strlist_clear(&columns);
+	lint_report_release(&r);
+}
+
 UNIT_CASES(UNIT(positions), UNIT(annotations_scope), UNIT(fk_index_later), UNIT(stats_escalate),
-	   UNIT(protect_force), UNIT(json_github), UNIT(depth_limit), UNIT(type_memory), UNIT(gate_syntax))
+	   UNIT(protect_force), UNIT(json_github), UNIT(depth_limit), UNIT(type_memory), UNIT(gate_syntax),
+	   UNIT(batch_exempt), UNIT(types_resolved))
