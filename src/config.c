@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "log.h"
+#include "util/envexpand.h"
 #include "util/exitcode.h"
 #include "util/fsutil.h"
 #include "util/timeutil.h"
@@ -20,6 +21,15 @@ static const struct config_option options[] = {
 	{ "database-url", "PREDEPLOY_DATABASE_URL", CT_SECRET, NULL,
 	  "PostgreSQL URI or conninfo (else DATABASE_URL, else PG* variables)" },
 	{ "dir", "PREDEPLOY_MIGRATIONS_DIR", CT_STR, NULL, "migrations directory (migrations)" },
+	{ "migrator", "PREDEPLOY_MIGRATOR", CT_ENUM, "auto|sql|alembic|mikro-orm|prisma|command",
+	  "migration tool: predeploy's own (sql) or the team's (auto)" },
+	{ "migrate-cmd", "PREDEPLOY_MIGRATE_CMD", CT_STR, NULL,
+	  "command that applies pending migrations (split like shell words, no shell)" },
+	{ "migrate-timeout", "PREDEPLOY_MIGRATE_TIMEOUT", CT_DURATION, NULL, "kill the migrate command after this (30m)" },
+	{ "pending-cmd", "PREDEPLOY_PENDING_CMD", CT_STR, NULL,
+	  "--migrator command: exits 0 when up to date, 3 when migrations are pending" },
+	{ "migrate-env", "PREDEPLOY_MIGRATE_ENV", CT_LIST, NULL,
+	  "NAME=TEMPLATE for the migrate command: {host} {port} {user} {password} {dbname} {url} (repeatable)" },
 	{ "table", "PREDEPLOY_TABLE", CT_STR, NULL,
 	  "tracking table, optionally schema-qualified (predeploy_migrations)" },
 	{ "backup", "PREDEPLOY_BACKUP", CT_ENUM, "auto|always|never", "backup policy (auto)" },
@@ -140,6 +150,8 @@ void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->dir = xstrdup("migrations");
+	cfg->migrator = xstrdup("auto");
+	cfg->migrate_timeout_ms = 30 * 60 * 1000;
 	cfg->table = xstrdup("predeploy_migrations");
 	cfg->backup = BACKUP_AUTO;
 	cfg->backup_dir = xstrdup("backups");
@@ -156,6 +168,10 @@ void config_release(struct config *cfg)
 {
 	free(cfg->database_url);
 	free(cfg->dir);
+	free(cfg->migrator);
+	free(cfg->migrate_cmd);
+	free(cfg->pending_cmd);
+	strlist_clear(&cfg->migrate_env);
 	free(cfg->table);
 	free(cfg->backup_dir);
 	free(cfg->pg_dump);
@@ -270,9 +286,40 @@ int config_set(struct config *cfg, const char *name, const char *value,
 	}
 
 	if (!strcmp(name, "database-url")) {
-		set_str(&cfg->database_url, *value ? value : NULL);
+		char *url = strstr(value, "${") ? env_expand(value, src_name(src, o), e) : xstrdup(value);
+
+		if (!url)
+			return -1;
+		log_add_secret(url);
+		set_str(&cfg->database_url, *url ? url : NULL);
+		free(url);
 	} else if (!strcmp(name, "dir")) {
 		set_str(&cfg->dir, value);
+		cfg->dir_set = 1;
+	} else if (!strcmp(name, "migrator")) {
+		set_str(&cfg->migrator, value);
+	} else if (!strcmp(name, "migrate-cmd")) {
+		set_str(&cfg->migrate_cmd, *value ? value : NULL);
+	} else if (!strcmp(name, "migrate-timeout")) {
+		if (ms <= 0)
+			return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: must be more than 0",
+				       value, src_name(src, o));
+		cfg->migrate_timeout_ms = ms;
+	} else if (!strcmp(name, "pending-cmd")) {
+		set_str(&cfg->pending_cmd, *value ? value : NULL);
+	} else if (!strcmp(name, "migrate-env")) {
+		if (src == CONFIG_SRC_ENV)
+			strlist_add_csv(&cfg->migrate_env, value);
+		else
+			strlist_add(&cfg->migrate_env, value);
+		for (idx = 0; idx < cfg->migrate_env.n; idx++) {
+			const char *t = cfg->migrate_env.v[idx];
+			size_t nl = strcspn(t, "=");
+
+			if (!t[nl] || !nl || t[strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")] != '=')
+				return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: expected NAME=TEMPLATE, "
+					       "such as DB_HOST={host}", t, src_name(src, o));
+		}
 	} else if (!strcmp(name, "table")) {
 		if (!*value)
 			return err_set(e, EXIT_CONFIG, "%s must not be empty", src_name(src, o));

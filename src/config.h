@@ -39,8 +39,15 @@ int strlist_has_ci(const struct strlist *l, const char *s);
 void strlist_clear(struct strlist *l);
 
 struct config {
-	char *database_url;         /* NULL: libpq's PG* variables */
+	char *database_url;         /* NULL: libpq's PG* variables; ${VAR} expanded */
 	char *dir;
+	int dir_set;                /* --dir / PREDEPLOY_MIGRATIONS_DIR given */
+
+	char *migrator;             /* auto|sql|alembic|mikro-orm|prisma|command */
+	char *migrate_cmd;          /* NULL: the migrator's default */
+	int64_t migrate_timeout_ms;
+	char *pending_cmd;
+	struct strlist migrate_env; /* NAME=TEMPLATE */
 	char *table;                /* may be schema-qualified: "app.migrations" */
 
 	enum backup_policy backup;
