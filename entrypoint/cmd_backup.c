@@ -20,13 +20,15 @@ CMD(backup)
 	struct session s = SESSION_INIT;
 	struct backup_info bi;
 	struct err e = ERR_INIT;
+	char version[256];
 	int rc = 0;
 
 	if (args->pos.n)
 		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
 	proc_install();
 	if (session_open(&s, cfg, SESSION_LOCK | SESSION_NO_FILES, &e) < 0 ||
-	    backup_take(cfg, &s.db, s.plan.current, NULL, progress_stderr(), &bi, &e) < 0) {
+	    session_backup_version(&s, version, sizeof(version), &e) < 0 ||
+	    backup_take(cfg, &s.db, version, NULL, progress_stderr(), &bi, &e) < 0) {
 		rc = report_err(&e);
 		goto out;
 	}

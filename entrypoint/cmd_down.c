@@ -81,7 +81,8 @@ CMD(down)
 	if (target && !version_valid(target))
 		return log_error("invalid version \"%s\" for --target: expected digits", target), EXIT_USAGE;
 	proc_install();
-	if (session_open(&s, cfg, args_has(args, "sql") ? 0 : SESSION_LOCK | SESSION_ENSURE, &e) < 0)
+	if (session_open(&s, cfg, args_has(args, "sql") ? 0 : SESSION_LOCK | SESSION_ENSURE, &e) < 0 ||
+	    session_require_sql(&s, "down", &e) < 0)
 		goto fail;
 
 	list = xcalloc((size_t)s.plan.n + 1, sizeof(*list));

@@ -22,7 +22,7 @@ CMD(stamp)
 		return log_error("usage: predeploy stamp VERSION"), EXIT_USAGE;
 	if (!version_valid(args->pos.v[0]))
 		return log_error("invalid version \"%s\": expected digits", args->pos.v[0]), EXIT_USAGE;
-	if (session_open(&s, cfg, SESSION_LOCK | SESSION_ENSURE, &e) < 0 ||
+	if (session_open(&s, cfg, SESSION_LOCK | SESSION_ENSURE, &e) < 0 || session_require_sql(&s, "stamp", &e) < 0 ||
 	    db_exec(&s.db, "BEGIN", EXIT_INTERNAL, &e) < 0 ||
 	    ledger_stamp_to(&s.ledger, &s.db, &s.files, args->pos.v[0], &changed, &e) < 0)
 		goto fail;

@@ -2,6 +2,7 @@
  * (applied, pending, modified, missing, out_of_order), text or JSON. With
  * --exit-code: 13 on drift, else 3 when something is pending, else 0. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -9,6 +10,7 @@
 #include "session.h"
 #include "util/exitcode.h"
 #include "util/strbuf.h"
+#include "util/xalloc.h"
 #include "util/banned.h"
 
 const struct cmd_opt opts_status[] = {
@@ -65,6 +67,61 @@ static void print_text(const struct session *s)
 	printf("\n");
 }
 
+/* A tool migrator: its revisions (in the order it would run them) with
+ * their state, from its own tracking table. */
+static int status_tool(struct session *s, int exit_code, struct err *e)
+{
+	struct migrator *m = &s->mig;
+	struct tool_state st = TOOL_STATE_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	int i, j, rc = 0;
+
+	if (m->ops->read_state(m, &s->db, &st, e) < 0)
+		return report_err(e);
+	if (s->cfg->format == OUT_JSON) {
+		sb_adds(&sb, "{\"migrator\":");
+		sb_add_json_str(&sb, m->ops->name);
+		sb_adds(&sb, ",\"current\":");
+		sb_add_json_str(&sb, st.current[0] ? st.current : NULL);
+		sb_addf(&sb, ",\"applied\":%d,\"pending\":%d", st.napplied, st.npending);
+		if (st.pending_unknown && !s->cfg->pending_cmd)
+			sb_adds(&sb, ",\"pending_unknown\":true");
+		sb_adds(&sb, ",\"migrations\":[");
+		for (i = 0; i < m->nrevs; i++) {
+			sb_adds(&sb, i ? ",{\"version\":" : "{\"version\":");
+			sb_add_json_str(&sb, m->revs[i].id);
+			sb_adds(&sb, ",\"name\":");
+			sb_add_json_str(&sb, m->revs[i].name);
+			sb_addf(&sb, ",\"state\":\"%s\",\"file\":", m->revs[i].applied ? "applied" : "pending");
+			sb_add_json_str(&sb, m->revs[i].path);
+			sb_adds(&sb, "}");
+		}
+		sb_adds(&sb, "]}\n");
+		fwrite(sb.buf, 1, sb.len, stdout);
+	} else {
+		const struct mig_rev **order = xcalloc((size_t)m->nrevs + 1, sizeof(*order));
+		int n = mig_topo_order(m, order);
+
+		printf("%-28s %-10s %s\n", "REVISION", "STATE", "NAME");
+		for (i = 0; i < n; i++)
+			if (order[i]->applied)
+				printf("%-28s %-10s %s\n", order[i]->id, "applied", order[i]->name);
+		free(order);
+		for (j = 0; j < st.npending; j++)
+			printf("%-28s %-10s %s\n", st.pending[j]->id, "pending", st.pending[j]->name);
+		if (st.pending_unknown && !s->cfg->pending_cmd)
+			printf("\n%s migrator without --pending-cmd: every start counts as pending\n", m->ops->name);
+		else
+			printf("\n%s: current revision %s; %d applied, %d pending\n", m->ops->name,
+			       st.current[0] ? st.current : "(none)", st.napplied, st.npending ? st.npending : st.pending_unknown);
+	}
+	if (exit_code && (st.npending || st.pending_unknown))
+		rc = EXIT_PENDING;
+	sb_release(&sb);
+	tool_state_release(&st);
+	return rc;
+}
+
 CMD(status)
 {
 	struct session s = SESSION_INIT;
@@ -75,6 +132,10 @@ CMD(status)
 		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
 	if (session_open(&s, cfg, 0, &e) < 0) {
 		rc = report_err(&e);
+		goto out;
+	}
+	if (!migrator_is_sql(&s.mig)) {
+		rc = status_tool(&s, args_has(args, "exit-code"), &e);
 		goto out;
 	}
 	if (cfg->format == OUT_JSON)

@@ -34,6 +34,21 @@ static void sanitize(const char *in, char *out, size_t cap)
 	out[i] = '\0';
 }
 
+/* A version part: digits (sql), or a tool's revision sanitised by
+ * mig_sanitize: letters, digits, '-' and '.', never '_'. */
+static int version_chars(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      s[i] == '-' || (s[i] == '.' && i)))
+			return 0;
+	return 1;
+}
+
 static int all_digits(const char *s, size_t n)
 {
 	size_t i;
@@ -52,6 +67,9 @@ char *backup_name(const char *db, const char *version, time_t t)
 
 	sanitize(db, dbpart, sizeof(dbpart));
 	sanitize(version, verpart, sizeof(verpart));
+	for (char *p = verpart; *p; p++)
+		if (*p == '_')
+			*p = '-';   /* "_" separates the name's parts */
 	utc_compact(t, stamp, sizeof(stamp));
 	return xasprintf("%s_%s_%s.sql.gz", dbpart, stamp, verpart);
 }
@@ -72,7 +90,7 @@ int backup_parse_name(const char *file, char *db, size_t dbcap, char *version, s
 	if (us == file)
 		return -1;
 	vlen = (size_t)(end - us);
-	if (!all_digits(us, vlen) || vlen >= vcap)
+	if (!version_chars(us, vlen) || vlen >= vcap)
 		return -1;
 	/* "_" + 16-character stamp before the version's "_" */
 	if ((size_t)(us - 1 - file) < 18)

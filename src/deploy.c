@@ -1,6 +1,7 @@
 /* deploy: see deploy.h. */
 #include "deploy.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,12 +72,159 @@ out:
 	return ret;
 }
 
+static int take_backup(struct session *s, const struct deploy_opts *o, const char *version,
+		       const struct strlist *pending, struct deploy_result *r, struct err *e)
+{
+	struct backup_info bi;
+
+	if (backup_for_deploy(s->cfg, &s->db, version, pending, o->progress, &bi, e) < 0)
+		return -1;
+	r->backup_file = xstrdup(bi.path);
+	r->backup_sha256 = xstrdup(bi.sha256);
+	r->backup_reused = bi.reused;
+	return 0;
+}
+
+/* ---- a tool migrator ---- */
+
+static void tool_history(struct session *s, const struct deploy_result *r, int64_t ms, const struct err *fail)
+{
+	struct history_entry h;
+	struct err he = ERR_INIT;
+	char name[1200];
+
+	snprintf(name, sizeof(name), "%s: %s -> %s", r->migrator, r->from_version[0] ? r->from_version : "base",
+		 r->to_version[0] ? r->to_version : "base");
+	memset(&h, 0, sizeof(h));
+	h.action = "migrate";
+	h.version = r->to_version;
+	h.name = name;
+	h.outcome = fail ? "failed" : "success";
+	h.duration_ms = ms;
+	h.backup_file = r->backup_file;
+	h.backup_sha256 = r->backup_sha256;
+	h.forced = r->forced;
+	h.error = fail ? fail->msg : NULL;
+	if (ledger_history_add(&s->ledger, &s->db, &h, &he) < 0)
+		log_warn("could not record the run in %s: %s", s->ledger.qhistory, he.msg);
+}
+
+static int deploy_tool(struct session *s, const struct deploy_opts *o, struct deploy_result *r, struct err *e)
+{
+	const struct config *cfg = s->cfg;
+	struct migrator *m = &s->mig;
+	struct tool_state before = TOOL_STATE_INIT, after = TOOL_STATE_INIT;
+	struct migrator_run run;
+	char verpart[256];
+	int i, pending, ret = -1;
+
+	memset(&run, 0, sizeof(run));
+	sb_init(&run.tail, 0);
+	if (o->target || o->sql_out || o->dry_run) {
+		err_set(e, EXIT_USAGE, "%s is not available with --migrator %s", o->target ? "--target" :
+			o->sql_out ? "--sql" : "--dry-run", m->ops->name);
+		err_hint(e, "the tool has its own way: alembic upgrade REV --sql, for instance");
+		goto out;
+	}
+	if (m->ops->read_state(m, &s->db, &before, e) < 0)
+		goto out;
+	xstrlcpy(r->from_version, before.current, sizeof(r->from_version));
+	xstrlcpy(r->to_version, before.current, sizeof(r->to_version));
+	pending = before.npending > 0 || before.pending_unknown;
+	r->npending = before.npending ? before.npending : pending;
+	if (pending && m->ops->sql_sources && before.npending) {
+		struct migration_set set = MIGRATION_SET_INIT;
+		const struct migration **list = xcalloc((size_t)before.npending + 1, sizeof(*list));
+		int rc = m->ops->sql_sources(m, before.pending, before.npending, &set, e);
+
+		for (i = 0; rc == 0 && i < set.n; i++)
+			list[i] = &set.v[i];
+		if (rc == 0)
+			rc = lint_gate(s, list, set.n, r, e);
+		free(list);
+		migration_set_release(&set);
+		if (rc < 0)
+			goto out;
+	}
+	if (backup_wanted(cfg, pending)) {
+		struct strlist ids = { 0 };
+		int rc;
+
+		for (i = 0; i < before.npending; i++)
+			strlist_add(&ids, before.pending[i]->id);
+		mig_sanitize(before.current[0] ? before.current : "0", verpart, sizeof(verpart));
+		rc = take_backup(s, o, verpart, &ids, r, e);
+		strlist_clear(&ids);
+		if (rc < 0)
+			goto out;
+	}
+	if (!pending) {
+		ret = 0;
+		goto out;
+	}
+	if (before.npending)
+		log_info("%d %s revision%s pending: %s -> %s", before.npending, m->ops->name,
+			 before.npending == 1 ? "" : "s", before.current[0] ? before.current : "base", before.target);
+	if (migrator_run(m, &s->db, &run, e) < 0)
+		goto failed;
+	r->tool_ms = run.duration_ms;
+	if (m->ops->read_state(m, &s->db, &after, e) < 0)
+		goto failed;
+	xstrlcpy(r->to_version, after.current, sizeof(r->to_version));
+	if (after.npending || (after.pending_unknown && cfg->pending_cmd)) {
+		err_set(e, EXIT_MIGRATION, "\"%s\" exited 0 but %d %s revision%s still pending%s%s",
+			cfg->migrate_cmd ? cfg->migrate_cmd : m->ops->default_cmd, after.npending ? after.npending : 1,
+			m->ops->name, after.npending == 1 ? " is" : "s are", after.npending ? ": " : "",
+			after.npending ? after.pending[0]->id : "");
+		err_hint(e, "check that the command applies every migration (\"head\", not a fixed revision) "
+			 "and connects to DATABASE_URL");
+		goto failed;
+	}
+	/* what ran: pending before, applied now */
+	r->apply.done = xcalloc((size_t)before.npending + 1, sizeof(*r->apply.done));
+	for (i = 0; i < before.npending; i++) {
+		struct apply_step *st = &r->apply.done[r->apply.ndone++];
+
+		st->version = xstrdup(before.pending[i]->id);
+		st->name = xstrdup(before.pending[i]->name ? before.pending[i]->name : "");
+	}
+	tool_history(s, r, run.duration_ms, NULL);
+	if (before.npending)
+		log_info("%s: %s -> %s in %.1fs", m->ops->name, r->from_version[0] ? r->from_version : "base",
+			 r->to_version[0] ? r->to_version : "base", (double)run.duration_ms / 1000.0);
+	else
+		log_info("the migrate command finished in %.1fs", (double)run.duration_ms / 1000.0);
+	ret = 0;
+	goto out;
+failed:
+	r->tool_ms = run.duration_ms;
+	if (e->code < 128) {
+		/* the state it left: Alembic commits per revision */
+		struct tool_state now = TOOL_STATE_INIT;
+		struct err ignore = ERR_INIT;
+
+		if (m->ops->read_state(m, &s->db, &now, &ignore) == 0)
+			xstrlcpy(r->to_version, now.current, sizeof(r->to_version));
+		tool_state_release(&now);
+	}
+	tool_history(s, r, run.duration_ms, e);
+out:
+	migrator_run_release(&run);
+	tool_state_release(&before);
+	tool_state_release(&after);
+	return ret;
+}
+
 int deploy_up(struct session *s, const struct deploy_opts *o, struct deploy_result *r, struct err *e)
 {
 	const struct config *cfg = s->cfg;
 	const struct migration **pending = NULL;
 	struct apply_opts ao;
 	int n, ret = -1;
+
+	r->migrator = s->mig.ops ? s->mig.ops->name : "sql";
+	if (s->mig.ops && !migrator_is_sql(&s->mig))
+		return deploy_tool(s, o, r, e);
 
 	xstrlcpy(r->from_version, s->plan.current, sizeof(r->from_version));
 	xstrlcpy(r->to_version, s->plan.current, sizeof(r->to_version));
@@ -87,6 +235,10 @@ int deploy_up(struct session *s, const struct deploy_opts *o, struct deploy_resu
 		return -1;
 	r->npending = n;
 	if (n == 0) {
+		/* --backup always means always, also with nothing to apply */
+		if (!o->sql_out && !o->dry_run && backup_wanted(cfg, 0) &&
+		    take_backup(s, o, s->plan.current, NULL, r, e) < 0)
+			goto out;
 		ret = 0;
 		goto out;
 	}
@@ -104,19 +256,15 @@ int deploy_up(struct session *s, const struct deploy_opts *o, struct deploy_resu
 	}
 
 	if (!o->sql_out && backup_wanted(cfg, n)) {
-		struct backup_info bi;
 		struct strlist versions = { 0 };
 		int i, rc;
 
 		for (i = 0; i < n; i++)
 			strlist_add(&versions, pending[i]->version);
-		rc = backup_for_deploy(cfg, &s->db, s->plan.current, &versions, o->progress, &bi, e);
+		rc = take_backup(s, o, s->plan.current, &versions, r, e);
 		strlist_clear(&versions);
 		if (rc < 0)
 			goto out;
-		r->backup_file = xstrdup(bi.path);
-		r->backup_sha256 = xstrdup(bi.sha256);
-		r->backup_reused = bi.reused;
 	}
 
 	memset(&ao, 0, sizeof(ao));

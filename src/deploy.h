@@ -4,8 +4,15 @@
  *
  *   drift check -> pending list -> lint gate -> backup (policy) -> apply
  *
- * Nothing pending means no lint, no backup, no writes.  The result carries
- * what the report (logs, webhook, termination message) needs.
+ * Nothing pending means no lint, no backup (unless --backup always), no
+ * writes.  The result carries what the report (logs, webhook, termination
+ * message) needs.
+ *
+ * With a tool migrator (s->mig not sql) the same order holds around the
+ * tool: its state -> lint (SQL sources only) -> backup -> the migrate
+ * command as a child -> its state again (still pending: EXIT_MIGRATION) ->
+ * one history row "migrate" (version = the new revision, name = "<tool>:
+ * <from> -> <to>", duration, backup, outcome, error).
  */
 #ifndef PREDEPLOY_DEPLOY_H
 #define PREDEPLOY_DEPLOY_H
@@ -25,8 +32,9 @@ struct deploy_opts {
 
 struct deploy_result {
 	struct apply_result apply;
-	char from_version[128];
-	char to_version[128];
+	const char *migrator;        /* "sql", "alembic", ... */
+	char from_version[512];      /* revisions: one, or several joined by "," */
+	char to_version[512];
 	int npending;
 	struct strbuf lint_json;     /* JSON array of findings ("[]" when none) */
 	struct strbuf lint_text;     /* human findings, for the log */
@@ -35,6 +43,7 @@ struct deploy_result {
 	char *backup_sha256;
 	int backup_reused;
 	int forced;
+	int64_t tool_ms;             /* the migrate command's run time (tool migrators) */
 };
 
 void deploy_result_init(struct deploy_result *r);

@@ -49,6 +49,7 @@ void report_data_json(const struct report *r, struct strbuf *o)
 	kv_str(o, "predeploy_version", PREDEPLOY_VERSION);
 	sb_addf(o, ",\"duration_ms\":%lld", (long long)r->duration_ms);
 	if (d) {
+		kv_str(o, "migrator", d->migrator);
 		kv_str(o, "from_version", d->from_version);
 		kv_str(o, "to_version", d->to_version);
 		sb_addf(o, ",\"pending\":%d,\"applied\":[", d->npending);
@@ -106,6 +107,8 @@ void report_summary(const struct report *r, struct strbuf *o)
 				d->from_version[0] ? d->from_version : "none", d->to_version);
 		else if (!d->npending)
 			sb_addf(o, ": nothing pending, at %s", d->from_version[0] ? d->from_version : "no version");
+		else if (d->tool_ms && !r->error)
+			sb_addf(o, ": %s migrate command ran", d->migrator);
 		else
 			sb_addf(o, ": %d pending, still at %s", d->npending,
 				d->from_version[0] ? d->from_version : "no version");
@@ -120,5 +123,8 @@ void report_summary(const struct report *r, struct strbuf *o)
 		sb_adds(o, r->error->msg);
 		if (r->error->sqlstate[0])
 			sb_addf(o, " (SQLSTATE %s)", r->error->sqlstate);
+		/* a migration tool's last lines say why it failed */
+		if (d && d->migrator && strcmp(d->migrator, "sql") && r->error->detail[0])
+			sb_addf(o, "; output: %s", r->error->detail);
 	}
 }

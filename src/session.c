@@ -7,6 +7,7 @@
 #include "log.h"
 #include "proc.h"
 #include "util/exitcode.h"
+#include "util/xalloc.h"
 #include "util/banned.h"
 
 int session_refresh(struct session *s, struct err *e)
@@ -28,9 +29,12 @@ int session_open(struct session *s, const struct config *cfg, int flags, struct 
 {
 	struct migration_loader loader;
 	struct db_idle idle = { load_step, &loader, 0, 0 };
-	int files = !(flags & SESSION_NO_FILES), rc;
+	int files, rc;
 
 	s->cfg = cfg;
+	if (migrator_open(&s->mig, cfg, e) < 0)
+		return -1;
+	files = !(flags & SESSION_NO_FILES) && migrator_is_sql(&s->mig);
 	if (files && migration_loader_open(&loader, cfg->dir, e) < 0)
 		return -1;
 	/* The files are read while the connection is set up; their errors
@@ -65,6 +69,34 @@ int session_open(struct session *s, const struct config *cfg, int flags, struct 
 	return session_refresh(s, e);
 }
 
+int session_require_sql(const struct session *s, const char *command, struct err *e)
+{
+	if (migrator_is_sql(&s->mig))
+		return 0;
+	err_set(e, EXIT_USAGE, "predeploy %s works on predeploy's own migrations, not with --migrator %s", command,
+		s->mig.ops->name);
+	err_hint(e, "use the tool's own command (alembic downgrade / alembic stamp, for instance), or "
+		 "\"predeploy restore --reset-to REV\" to go back to a backup");
+	return -1;
+}
+
+int session_backup_version(struct session *s, char *buf, size_t cap, struct err *e)
+{
+	struct tool_state st = TOOL_STATE_INIT;
+
+	if (migrator_is_sql(&s->mig) || !s->mig.ops->read_state) {
+		xstrlcpy(buf, s->plan.current, cap);
+		return 0;
+	}
+	if (s->mig.ops->read_state(&s->mig, &s->db, &st, e) < 0) {
+		tool_state_release(&st);
+		return -1;
+	}
+	mig_sanitize(st.current[0] ? st.current : "0", buf, cap);
+	tool_state_release(&st);
+	return 0;
+}
+
 void session_unlock(struct session *s)
 {
 	if (s->locked)
@@ -79,6 +111,7 @@ void session_close(struct session *s)
 	plan_release(&s->plan);
 	applied_set_release(&s->applied);
 	migration_set_release(&s->files);
+	migrator_close(&s->mig);
 	ledger_release(&s->ledger);
 	proc_watch_conn(NULL);
 	db_close(&s->db);
