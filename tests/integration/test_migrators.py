@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""Migrators: the team's own tool inside the pipeline (SPEC.md "Migrators").
+
+Alembic is the real one (Debian's alembic, python3-alembic, python3-psycopg2)
+on the project in tests/fixtures/alembic (made by `alembic init`: a branch, a
+merge, free-string ids, annotated assignments, a DROP COLUMN and a SET NOT
+NULL).  The `command` migrator runs small scripts written by the tests.
+"""
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import BIN, SRC, Env, case, main  # noqa: E402
+from receiver import Receiver  # noqa: E402
+
+FIXTURE = os.path.join(SRC, "tests", "fixtures", "alembic")
+HEAD = "e5f6a7b8c9d0"
+ALL = ["initial_snapshot", "a1b2c3d4e5f6", "20260206_exercises_idx", "c0ffee000001", "d4e5f6a7b804", HEAD]
+
+
+def alembic_project(t: Env, sub="app"):
+    """A copy of the fixture project in the test's directory; returns its path."""
+    dst = t.path(sub)
+    shutil.copytree(FIXTURE, dst, ignore=shutil.ignore_patterns("__pycache__"))
+    return dst
+
+
+def alembic(t: Env, cwd, *args):
+    env = t.env()
+    r = subprocess.run(["alembic"] + list(args), cwd=cwd, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    return r.stdout
+
+
+def spawn(t: Env, *args, cwd=None):
+    return subprocess.Popen([BIN] + list(args), cwd=cwd or t.dir, env=t.env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def history_rows(t: Env):
+    return t.sql("select action || '|' || coalesce(version,'') || '|' || coalesce(name,'') || '|' || outcome || '|' "
+                 "|| coalesce(backup_file, '') from predeploy_migrations_history where action = 'migrate' order by id")
+
+
+def backups(t: Env):
+    return sorted(os.path.basename(p) for p in glob.glob(t.path("backups", "*.sql.gz")))
+
+
+@case
+def alembic_pending_backup_named_with_revision_then_nothing_pending(t: Env):
+    app = alembic_project(t)
+    alembic(t, app, "upgrade", "a1b2c3d4e5f6")
+    t.sql("insert into users (email, name, legacy_flag) values (null, 'ann', true)")
+    with Receiver() as rx:
+        r = t.run("run", "--migrator", "alembic", "--backup-dir", t.path("backups"), "--webhook", rx.url,
+                  "--", "sh", "-c", "echo APP-STARTED", cwd=app)
+        t.expect(r, 0)
+        body = rx.wait_for(1, timeout=30)[-1]["json"]
+    assert "APP-STARTED" in r.out, r
+    assert "alembic: " in r.err and "Running upgrade" in r.err, r     # its lines relayed with a prefix
+    assert t.sql("select version_num from alembic_version") == HEAD
+    assert t.sql("select count(*) from information_schema.columns where table_name = 'users' "
+                 "and column_name = 'legacy_flag'") == "0"
+    assert t.sql("select is_nullable from information_schema.columns where table_name = 'users' "
+                 "and column_name = 'email'") == "NO"
+    b = backups(t)
+    assert len(b) == 1 and b[0].endswith("_a1b2c3d4e5f6.sql.gz"), b
+    data = body["data"]
+    assert data["migrator"] == "alembic" and data["from_version"] == "a1b2c3d4e5f6", data
+    assert data["to_version"] == HEAD and data["status"] == "succeeded", data
+    assert [a["version"] for a in data["applied"]] == ["20260206_exercises_idx", "c0ffee000001", "d4e5f6a7b804",
+                                                        HEAD], data
+    h = history_rows(t)
+    assert h.startswith("migrate|%s|alembic: a1b2c3d4e5f6 -> %s|success|" % (HEAD, HEAD)), h
+    assert h.endswith(b[0]), h
+
+    # nothing pending: no backup, the tool is not started, the app runs
+    r = t.run("run", "--migrator", "alembic", "--backup-dir", t.path("backups"), "--verbose",
+              "--", "sh", "-c", "echo APP-AGAIN", cwd=app)
+    t.expect(r, 0)
+    assert "APP-AGAIN" in r.out and "Running upgrade" not in r.err and "alembic: " not in r.err, r
+    assert backups(t) == b
+    assert "nothing pending, at %s" % HEAD in r.err, r
+
+
+@case
+def alembic_from_empty_database(t: Env):
+    app = alembic_project(t)
+    r = t.run("run", "--migrator", "alembic", "--backup", "never", cwd=app)
+    t.expect(r, 0)
+    assert t.sql("select version_num from alembic_version") == HEAD
+    assert "6 applied (none -> %s)" % HEAD in r.err, r
+
+
+@case
+def backup_always_with_nothing_pending(t: Env):
+    app = alembic_project(t)
+    alembic(t, app, "upgrade", "head")
+    r = t.run("run", "--migrator", "alembic", "--backup", "always", "--backup-dir", t.path("backups"), cwd=app)
+    t.expect(r, 0)
+    assert len(backups(t)) == 1 and backups(t)[0].endswith("_%s.sql.gz" % HEAD), backups(t)
+    # the sql engine too
+    t.write("migrations/001_a.sql", "-- migrate:up\ncreate table a (id int);\n")
+    t.expect(t.run("up", "--migrator", "sql", "--backup", "never"), 0)
+    r = t.run("run", "--migrator", "sql", "--backup", "always", "--backup-dir", t.path("b2"))
+    t.expect(r, 0)
+    assert len(glob.glob(t.path("b2", "*_001.sql.gz"))) == 1, r
+
+
+@case
+def tool_fails_exit_11_with_its_lines(t: Env):
+    app = alembic_project(t)
+    alembic(t, app, "upgrade", "c0ffee000001")
+    t.sql("insert into users (email, name) values ('a@b.c', 'ann')")
+    # make the DROP COLUMN revision fail: a view depends on the column
+    t.sql("create view v_flags as select legacy_flag from users")
+    with Receiver() as rx:
+        r = t.run("run", "--migrator", "alembic", "--backup-dir", t.path("backups"), "--webhook", rx.url,
+                  "--termination-log", t.path("term.log"), "--", "sh", "-c", "echo APP-STARTED", cwd=app)
+        t.expect(r, 11)
+        body = rx.wait_for(1, timeout=30)[-1]["json"]
+    assert "APP-STARTED" not in r.out, r
+    assert "failed (exit status 1)" in r.err and "DependentObjectsStillExist" in r.err, r
+    err = body["data"]["error"]
+    assert "failed (exit status 1)" in err["message"] and "DependentObjectsStillExist" in err["detail"], body
+    assert body["data"]["status"] == "failed" and body["data"]["exit_code"] == 11, body
+    with open(t.path("term.log")) as f:
+        term = f.read()
+    assert "DependentObjectsStillExist" in term, term
+    assert t.sql("select version_num from alembic_version") == "c0ffee000001"
+    h = history_rows(t)
+    assert "|failed|" in h and "alembic: c0ffee000001 -> c0ffee000001" in h, h
+    assert len(backups(t)) == 1
+
+
+@case
+def tool_leaves_revisions_pending_is_11(t: Env):
+    app = alembic_project(t)
+    r = t.run("run", "--migrator", "alembic", "--backup", "never", "--migrate-cmd", "alembic upgrade initial_snapshot",
+              cwd=app)
+    t.expect(r, 11)
+    assert "still pending" in r.err, r
+    assert t.sql("select version_num from alembic_version") == "initial_snapshot"
+
+
+@case
+def timeout_kills_the_tool(t: Env):
+    app = alembic_project(t)
+    marker = t.path("tool.pid")
+    r = t.run("run", "--migrator", "alembic", "--backup", "never", "--migrate-timeout", "1s",
+              "--migrate-cmd", "sh -c 'echo $$ > %s; exec sleep 60'" % marker, "--", "sh", "-c", "echo APP", cwd=app)
+    t.expect(r, 11)
+    assert "timed out after 1s" in r.err and "APP" not in r.out, r
+    pid = int(open(marker).read())
+    assert not os.path.exists("/proc/%d" % pid) or open("/proc/%d/stat" % pid).read().split(") ")[1][0] in "ZX"
+
+
+@case
+def sigterm_during_the_tool_is_143(t: Env):
+    app = alembic_project(t)
+    marker = t.path("tool.pid")
+    p = spawn(t, "run", "--migrator", "alembic", "--backup", "never",
+                "--migrate-cmd", "sh -c 'echo $$ > %s; exec sleep 60'" % marker, "--", "sh", "-c", "echo APP",
+                cwd=app)
+    deadline = time.time() + 30
+    while not (os.path.exists(marker) and open(marker).read().strip()) and time.time() < deadline:
+        time.sleep(0.05)
+    pid = int(open(marker).read())
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 143, (p.returncode, err)
+    assert "APP" not in out
+    assert not os.path.exists("/proc/%d" % pid) or open("/proc/%d/stat" % pid).read().split(") ")[1][0] in "ZX"
+
+
+@case
+def eight_replicas_run_the_tool_once(t: Env):
+    app = alembic_project(t)
+    log = t.path("runs.log")
+    # the tool: append a line, then the real alembic
+    cmd = "sh -c 'echo run >> %s; exec alembic upgrade head'" % log
+    ps = [spawn(t, "run", "--migrator", "alembic", "--backup", "never", "--migrate-cmd", cmd, "--", "sh", "-c",
+                  "echo APP", cwd=app) for _ in range(8)]
+    outs = [p.communicate(timeout=120) for p in ps]
+    assert all(p.returncode == 0 for p in ps), [(p.returncode, o[1]) for p, o in zip(ps, outs)]
+    assert all("APP" in o[0] for o in outs)
+    assert open(log).read().count("run") == 1
+    assert t.sql("select version_num from alembic_version") == HEAD
+
+
+@case
+def multiple_heads_named(t: Env):
+    app = alembic_project(t)
+    os.remove(glob.glob(os.path.join(app, "migrations", "versions", "c0ffee000001_*.py"))[0])
+    for f in glob.glob(os.path.join(app, "migrations", "versions", "d4e5f6a7b804_*.py")):
+        os.remove(f)
+    for f in glob.glob(os.path.join(app, "migrations", "versions", "e5f6a7b8c9d0_*.py")):
+        os.remove(f)
+    r = t.run("run", "--migrator", "alembic", "--backup", "never", cwd=app)
+    t.expect(r, 65)
+    assert "2 heads" in r.err and "20260206_exercises_idx" in r.err and "a1b2c3d4e5f6" in r.err, r
+    assert "alembic merge" in r.err, r
+    assert t.sql("select count(*) from pg_tables where tablename = 'alembic_version'") == "0"
+    r = t.run("run", "--migrator", "alembic", "--backup", "never", "--migrate-cmd", "alembic upgrade heads", cwd=app)
+    t.expect(r, 0)
+    assert t.sql("select string_agg(version_num, ',' order by version_num) from alembic_version") == \
+        "20260206_exercises_idx,a1b2c3d4e5f6"
+
+
+@case
+def command_migrator_with_and_without_pending_cmd(t: Env):
+    t.write("tool.sh", "#!/bin/sh\necho \"url-scheme=${DATABASE_URL%%:*} host=$DB_HOST\"\n"
+            "psql \"$DATABASE_URL\" -qc 'create table if not exists c (n int); insert into c values (1)'\n")
+    os.chmod(t.path("tool.sh"), 0o755)
+    r = t.run("run", "--migrator", "command", "--migrate-cmd", "./tool.sh", "--backup", "never",
+              "--migrate-env", "DB_HOST={host}")
+    t.expect(r, 0)
+    assert "url-scheme=postgresql host=" in r.err, r
+    assert t.sql("select count(*) from c") == "1"
+    # --pending-cmd exit 0: up to date, the tool does not run
+    t.write("pending.sh", "#!/bin/sh\nexit 0\n")
+    os.chmod(t.path("pending.sh"), 0o755)
+    r = t.run("run", "--migrator", "command", "--migrate-cmd", "./tool.sh", "--pending-cmd", "./pending.sh",
+              "--backup", "never")
+    t.expect(r, 0)
+    assert t.sql("select count(*) from c") == "1"
+    # no --migrate-cmd: 78
+    r = t.run("run", "--migrator", "command")
+    t.expect(r, 78)
+
+
+@case
+def auto_detection_and_ambiguity(t: Env):
+    app = alembic_project(t)
+    r = t.run("run", "--backup", "never", cwd=app)
+    t.expect(r, 0)
+    assert "migrator: alembic" in r.err, r
+    assert t.sql("select version_num from alembic_version") == HEAD
+    os.makedirs(os.path.join(app, "prisma", "migrations"))
+    r = t.run("status", cwd=app)
+    t.expect(r, 78)
+    assert "alembic" in r.err and "prisma" in r.err and "--migrator" in r.err, r
+
+
+@case
+def database_url_references_variables(t: Env):
+    app = alembic_project(t)
+    url = t.url
+    user_pw, rest = url.split("://", 1)[1].split("@", 1)
+    pw = user_pw.split(":", 1)[1]
+    tmpl = url.replace(":" + pw + "@", ":${APP_DB_PASSWORD}@")
+    r = t.run("run", "--migrator", "alembic", "--backup", "never", "--database-url", tmpl, cwd=app,
+              env={"APP_DB_PASSWORD": pw, "DATABASE_URL": None})
+    t.expect(r, 0)
+    r = t.run("run", "--migrator", "alembic", "--database-url", tmpl, cwd=app, env={"DATABASE_URL": None})
+    t.expect(r, 78)
+    assert "${APP_DB_PASSWORD}" in r.err, r
+
+
+@case
+def status_current_backup_speak_alembic(t: Env):
+    app = alembic_project(t)
+    alembic(t, app, "upgrade", "20260206_exercises_idx")
+    r = t.run("status", "--migrator", "alembic", cwd=app)
+    t.expect(r, 0)
+    lines = r.out.splitlines()
+    assert lines[1].split()[:2] == ["initial_snapshot", "applied"], r
+    assert lines[2].split()[:2] == ["20260206_exercises_idx", "applied"], r
+    assert [ln.split()[0] for ln in lines[3:7]] == ["a1b2c3d4e5f6", "c0ffee000001", "d4e5f6a7b804", HEAD], r
+    assert "current revision 20260206_exercises_idx; 2 applied, 4 pending" in r.out, r
+    t.expect(t.run("status", "--migrator", "alembic", "--exit-code", cwd=app), 3)
+    r = t.run("status", "--migrator", "alembic", "--format", "json", cwd=app)
+    import json
+    j = json.loads(r.out)
+    assert j["migrator"] == "alembic" and j["current"] == "20260206_exercises_idx" and j["pending"] == 4, j
+    r = t.run("current", "--migrator", "alembic", cwd=app)
+    t.expect(r, 0)
+    assert r.out.strip() == "20260206_exercises_idx", r
+    r = t.run("backup", "--migrator", "alembic", "--backup-dir", t.path("backups"), cwd=app)
+    t.expect(r, 0)
+    assert r.out.strip().endswith("_20260206-exercises-idx.sql.gz"), r
+    r = t.run("backups", "--backup-dir", t.path("backups"), cwd=app)
+    t.expect(r, 0)
+    assert "20260206-exercises-idx" in r.out, r
+    r = t.run("down", "--migrator", "alembic", cwd=app)
+    t.expect(r, 64)
+    assert "alembic downgrade" in r.err, r
+
+
+if __name__ == "__main__":
+    main()
