@@ -129,7 +129,12 @@ static void name_rejects(void)
 	CHECK_INT(backup_parse_name("app_20231114T221320Z_3.sql.gz.partial", db, sizeof(db), ver, sizeof(ver), &t), -1);
 	CHECK_INT(backup_parse_name("app_20231114X221320Z_3.sql.gz", db, sizeof(db), ver, sizeof(ver), &t), -1);
 	CHECK_INT(backup_parse_name("_20231114T221320Z_3.sql.gz", db, sizeof(db), ver, sizeof(ver), &t), -1);
-	CHECK_INT(backup_parse_name("app_20231114T221320Z_v3.sql.gz", db, sizeof(db), ver, sizeof(ver), &t), -1);
+	CHECK_INT(backup_parse_name("app_20231114T221320Z_v 3.sql.gz", db, sizeof(db), ver, sizeof(ver), &t), -1);
+	CHECK_INT(backup_parse_name("app_20231114T221320Z_.v3.sql.gz", db, sizeof(db), ver, sizeof(ver), &t), -1);
+	/* a tool's revision, sanitised (docs/migrators.md) */
+	CHECK_INT(backup_parse_name("app_20231114T221320Z_2026-exercises-idx.sql.gz", db, sizeof(db), ver, sizeof(ver),
+				    &t), 0);
+	CHECK_STR(ver, "2026-exercises-idx");
 	CHECK_INT(backup_parse_name("app_20231114T221320Z_3.sql.gz", db, 3, ver, sizeof(ver), &t), -1);
 }
 
