@@ -5,13 +5,15 @@
  * the next statement's allow list, or to the whole section's when the
  * annotation is at the top of the section and a blank line separates it
  * from the first statement.  Unknown ids are reported (unknown_rule) where
- * they are written.
+ * they are written.  Only `--` line comments count (the SQL lexer,
+ * src/sqllex.h, finds them; a line inside a block comment is not one).
  */
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
 #include "lint/lint_int.h"
+#include "sqllex.h"
 #include "util/banned.h"
 
 static const char tag[] = "predeploy:allow";
@@ -75,25 +77,31 @@ static void read_rules(struct lint_ctx *c, struct strlist *dst, const char *gap,
 
 void lint_annotations(struct lint_ctx *c, const char *gap, size_t n, int gap_line, int top)
 {
-	size_t i = 0;
-	int line = gap_line;
+	struct sqllex lx;
+	struct sqltok t;
+	struct err e = ERR_INIT;
+	size_t p, eol, bol;
 
-	while (i < n) {
-		size_t eol = i, p;
+	/* the gap holds comments and blanks; the lexer tells line comments
+	 * from text inside a block comment */
+	sqllex_init(&lx, 0);
+	while (sqllex_token(&lx, gap, n, 1, &t, &e) == SQLLEX_TOKEN) {
+		if (t.kind != SQLTOK_COMMENT || t.len < 2 || gap[t.off] != '-')
+			continue;
+		/* on a line of its own: after a ';' it would be the previous
+		 * statement's comment */
+		for (bol = t.off; bol > 0 && gap[bol - 1] != '\n'; bol--)
+			;
+		if (skip_blanks(gap, bol, t.off) != t.off)
+			continue;
+		eol = t.off + t.len;
+		p = skip_blanks(gap, t.off + 2, eol);
+		if (eol - p >= sizeof(tag) - 1 && !strncasecmp(gap + p, tag, sizeof(tag) - 1)) {
+			struct strlist *dst = top && blank_line_after(gap, eol, n) ? &c->section_allow
+										   : &c->stmt_allow;
 
-		while (eol < n && gap[eol] != '\n')
-			eol++;
-		p = skip_blanks(gap, i, eol);
-		if (p + 2 <= eol && gap[p] == '-' && gap[p + 1] == '-') {
-			p = skip_blanks(gap, p + 2, eol);
-			if (eol - p >= sizeof(tag) - 1 && !strncasecmp(gap + p, tag, sizeof(tag) - 1)) {
-				struct strlist *dst = top && blank_line_after(gap, eol, n) ? &c->section_allow
-											   : &c->stmt_allow;
-
-				read_rules(c, dst, gap, p + sizeof(tag) - 1, eol, i, line);
-			}
+			read_rules(c, dst, gap, p + sizeof(tag) - 1, eol, bol, gap_line + (int)t.line - 1);
 		}
-		i = eol + 1;
-		line++;
 	}
+	sqllex_release(&lx);
 }

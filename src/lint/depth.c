@@ -1,148 +1,112 @@
 /*
  * depth: a conservative estimate of a statement's parse-tree depth, from
- * tokens alone, so the driver can refuse (statement_too_complex) what would
- * make the parser and the protobuf reader recurse too deeply.  Brackets
- * nest; left-associative operators and UNION/JOIN chains nest once per
- * operator within one list element; commas and AND/OR (flattened by the
- * parser) start a new sibling.  Strings, identifiers and comments are
- * skipped.
+ * the tokens of the one SQL lexer (src/sqllex.h), so the driver can refuse
+ * (statement_too_complex) what would make the parser and the protobuf
+ * reader recurse too deeply.  Brackets nest; left-associative operators,
+ * casts (::) and UNION/JOIN chains nest once per operator within one list
+ * element; commas and AND/OR (flattened by the parser) start a new
+ * sibling.  Strings, identifiers and comments count for nothing.
  *
  *   if (lint_depth_estimate(sql, len) > LINT_MAX_DEPTH) ... refuse
  */
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
 #include "lint/lint_int.h"
+#include "sqllex.h"
 #include "util/banned.h"
 
 struct dframe {
 	int ops, child, best, flat;
 };
 
-static int kw_is(const char *p, size_t n, const char *w)
+static const char *const nesting_words[] = {
+	"not", "union", "intersect", "except", "join", "is", "like", "ilike", "between", "in",
+	"collate", "case", "at", "similar", NULL,
+};
+
+static int word_is(const char *p, size_t n, const char *w)
 {
 	return strlen(w) == n && !strncasecmp(p, w, n);
 }
 
-/*
- * A conservative estimate of the parse tree's depth, from tokens alone:
- * brackets nest, left-associative operators and UNION/JOIN chains nest once
- * per operator within one list element, commas and AND/OR (flattened by the
- * parser) start a new sibling.  Strings, identifiers and comments are
- * skipped.  Returns LINT_MAX_DEPTH + 1 as soon as the limit is passed.
- */
+static int nests(const char *p, size_t n)
+{
+	int i;
+
+	for (i = 0; nesting_words[i]; i++)
+		if (word_is(p, n, nesting_words[i]))
+			return 1;
+	return 0;
+}
+
+static int frame_depth(const struct dframe *f)
+{
+	return (f->ops + f->child > f->best ? f->ops + f->child : f->best) + 1 + f->flat;
+}
+
+/* A new list element (',' AND OR): the best so far is kept. */
+static void sibling(struct dframe *f)
+{
+	if (f->ops + f->child > f->best)
+		f->best = f->ops + f->child;
+	f->ops = f->child = 0;
+}
+
 int lint_depth_estimate(const char *s, size_t n)
 {
 	struct dframe st[LINT_MAX_DEPTH + 2];
-	int sp = 0, d;
-	size_t i = 0;
+	struct sqllex lx;
+	struct sqltok t;
+	struct err e = ERR_INIT;
+	int sp = 0, d, prev_colon = 0, too_deep = 0;
 
 	memset(&st[0], 0, sizeof(st[0]));
-	while (i < n) {
-		unsigned char ch = (unsigned char)s[i];
+	sqllex_init(&lx, 0);
+	/* a lexing error (an unterminated quote) ends the estimate; the
+	 * parser reports it */
+	while (!too_deep && sqllex_token(&lx, s, n, 1, &t, &e) == SQLLEX_TOKEN) {
 		struct dframe *f = &st[sp];
+		char c = s[t.off];
+		int colon = 0;
 
-		if (ch == '-' && i + 1 < n && s[i + 1] == '-') {
-			while (i < n && s[i] != '\n')
-				i++;
-		} else if (ch == '/' && i + 1 < n && s[i + 1] == '*') {
-			int nest = 1;
-
-			for (i += 2; i < n && nest; i++) {
-				if (s[i] == '/' && i + 1 < n && s[i + 1] == '*')
-					nest++, i++;
-				else if (s[i] == '*' && i + 1 < n && s[i + 1] == '/')
-					nest--, i++;
+		if (t.kind == SQLTOK_PUNCT && (c == '(' || c == '[')) {
+			if (sp + 1 > LINT_MAX_DEPTH) {
+				too_deep = 1;
+				break;
 			}
-		} else if (ch == '\'' || ch == '"') {
-			int esc = ch == '\'' && i > 0 && (s[i - 1] == 'E' || s[i - 1] == 'e');
-
-			for (i++; i < n; i++) {
-				if (esc && s[i] == '\\') {
-					i++;
-				} else if ((unsigned char)s[i] == ch) {
-					if (i + 1 < n && (unsigned char)s[i + 1] == ch)
-						i++;
-					else
-						break;
-				}
-			}
-			i++;
-		} else if (ch == '$' && (i == 0 || !(isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_'))) {
-			size_t j = i + 1, tl;
-			const char *end;
-
-			while (j < n && (isalnum((unsigned char)s[j]) || s[j] == '_'))
-				j++;
-			if (j < n && s[j] == '$' && !(j > i + 1 && isdigit((unsigned char)s[i + 1]))) {
-				tl = j + 1 - i;
-				end = NULL;
-				for (j = j + 1; j + tl <= n; j++)
-					if (s[j] == '$' && !memcmp(s + j, s + i, tl)) {
-						end = s + j;
-						break;
-					}
-				i = end ? (size_t)(end - s) + tl : n;
-			} else {
-				i++;
-			}
-		} else if (ch == '(' || ch == '[') {
-			if (sp + 1 > LINT_MAX_DEPTH)
-				return LINT_MAX_DEPTH + 1;
-			sp++;
-			memset(&st[sp], 0, sizeof(st[sp]));
-			i++;
-		} else if (ch == ')' || ch == ']') {
+			memset(&st[++sp], 0, sizeof(st[0]));
+		} else if (t.kind == SQLTOK_PUNCT && (c == ')' || c == ']')) {
 			if (sp > 0) {
-				d = (f->ops + f->child > f->best ? f->ops + f->child : f->best) + 1 + f->flat;
+				d = frame_depth(f);
 				sp--;
 				if (d > st[sp].child)
 					st[sp].child = d;
-				if (st[sp].ops + st[sp].child > LINT_MAX_DEPTH)
-					return LINT_MAX_DEPTH + 1;
+				too_deep = st[sp].ops + st[sp].child > LINT_MAX_DEPTH;
 			}
-			i++;
-		} else if (ch == ',') {
-			if (f->ops + f->child > f->best)
-				f->best = f->ops + f->child;
-			f->ops = f->child = 0;
-			i++;
-		} else if (strchr("+-*/<>=~!@#%^&|`?:", ch)) {
-			while (i < n && strchr("+-*/<>=~!@#%^&|`?:", s[i]))
-				i++;
-			if (++f->ops + f->child > LINT_MAX_DEPTH)
-				return LINT_MAX_DEPTH + 1;
-		} else if (isalpha(ch) || ch == '_' || ch >= 0x80) {
-			size_t j = i;
-
-			while (j < n && (isalnum((unsigned char)s[j]) || s[j] == '_' || s[j] == '$' ||
-					 (unsigned char)s[j] >= 0x80))
-				j++;
-			if (kw_is(s + i, j - i, "and") || kw_is(s + i, j - i, "or")) {
-				if (f->ops + f->child > f->best)
-					f->best = f->ops + f->child;
-				f->ops = f->child = 0;
+		} else if (t.kind == SQLTOK_PUNCT && c == ',') {
+			sibling(f);
+		} else if (t.kind == SQLTOK_OP || (t.kind == SQLTOK_PUNCT && c == ':')) {
+			/* "::" is one cast, two ':' tokens */
+			colon = c == ':';
+			if (!(colon && prev_colon))
+				too_deep = ++f->ops + f->child > LINT_MAX_DEPTH;
+		} else if (t.kind == SQLTOK_WORD) {
+			if (word_is(s + t.off, t.len, "and") || word_is(s + t.off, t.len, "or")) {
+				sibling(f);
 				f->flat = 1;
-			} else if (kw_is(s + i, j - i, "not") || kw_is(s + i, j - i, "union") ||
-				   kw_is(s + i, j - i, "intersect") || kw_is(s + i, j - i, "except") ||
-				   kw_is(s + i, j - i, "join") || kw_is(s + i, j - i, "is") ||
-				   kw_is(s + i, j - i, "like") || kw_is(s + i, j - i, "ilike") ||
-				   kw_is(s + i, j - i, "between") || kw_is(s + i, j - i, "in") ||
-				   kw_is(s + i, j - i, "collate") || kw_is(s + i, j - i, "case") ||
-				   kw_is(s + i, j - i, "at") || kw_is(s + i, j - i, "similar")) {
-				if (++f->ops + f->child > LINT_MAX_DEPTH)
-					return LINT_MAX_DEPTH + 1;
+			} else if (nests(s + t.off, t.len)) {
+				too_deep = ++f->ops + f->child > LINT_MAX_DEPTH;
 			}
-			i = j;
-		} else {
-			i++;
 		}
+		if (t.kind != SQLTOK_SPACE && t.kind != SQLTOK_COMMENT)
+			prev_colon = colon;
 	}
+	sqllex_release(&lx);
+	if (too_deep)
+		return LINT_MAX_DEPTH + 1;
 	while (sp > 0) {
-		struct dframe *f = &st[sp];
-
-		d = (f->ops + f->child > f->best ? f->ops + f->child : f->best) + 1 + f->flat;
+		d = frame_depth(&st[sp]);
 		sp--;
 		if (d > st[sp].child)
 			st[sp].child = d;

@@ -21,6 +21,7 @@
 #include <pg_query.h>
 
 #include "lint/lint_int.h"
+#include "sqllex.h"
 #include "sqlsplit.h"
 #include "util/exitcode.h"
 #include "util/xalloc.h"
@@ -28,17 +29,36 @@
 
 #define LINT_STACK (64u * 1024 * 1024)
 
-static int word_at(const char *s, size_t len, size_t *i, const char *w)
+/* The first n words of s (keywords or identifiers, lower case), through the
+ * SQL lexer; fewer when the statement starts otherwise.  Returns how many. */
+static int first_words(const char *s, size_t len, char w[][16], int n)
 {
-	size_t n = strlen(w);
+	struct sqllex lx;
+	struct sqltok t;
+	struct err e = ERR_INIT;
+	int k = 0;
+	size_t i;
 
-	if (*i + n > len || strncasecmp(s + *i, w, n) ||
-	    (*i + n < len && (isalnum((unsigned char)s[*i + n]) || s[*i + n] == '_')))
-		return 0;
-	*i += n;
-	while (*i < len && isspace((unsigned char)s[*i]))
-		(*i)++;
-	return 1;
+	sqllex_init(&lx, 0);
+	while (k < n && sqllex_token(&lx, s, len, 1, &t, &e) == SQLLEX_TOKEN) {
+		if (t.kind == SQLTOK_SPACE || t.kind == SQLTOK_COMMENT)
+			continue;
+		if (t.kind != SQLTOK_WORD || t.len >= sizeof(w[0]))
+			break;
+		for (i = 0; i < t.len; i++)
+			w[k][i] = (char)tolower((unsigned char)s[t.off + i]);
+		w[k++][t.len] = '\0';
+	}
+	sqllex_release(&lx);
+	return k;
+}
+
+static int in_list(const char *w, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(w, *list))
+			return 1;
+	return 0;
 }
 
 /* Statements that no rule (and no tracking) looks at: only their syntax is
@@ -46,18 +66,18 @@ static int word_at(const char *s, size_t len, size_t *i, const char *w)
  * (most of the cost of a big INSERT). */
 static int syntax_only(const char *s, size_t len)
 {
-	size_t i = 0;
+	static const char *const plain[] = { "insert", "comment", "grant", "revoke", "copy", NULL };
+	static const char *const created[] = { "view", "trigger", "policy", "type", "domain", "rule", NULL };
+	char w[4][16];
+	int n = first_words(s, len, w, 4), k = 1;
 
-	if (word_at(s, len, &i, "insert") || word_at(s, len, &i, "comment") ||
-	    word_at(s, len, &i, "grant") || word_at(s, len, &i, "revoke") || word_at(s, len, &i, "copy"))
+	if (n >= 1 && in_list(w[0], plain))
 		return 1;
-	if (!word_at(s, len, &i, "create"))
+	if (n < 2 || strcmp(w[0], "create"))
 		return 0;
-	if (word_at(s, len, &i, "or"))
-		word_at(s, len, &i, "replace");
-	return word_at(s, len, &i, "view") || word_at(s, len, &i, "trigger") ||
-	       word_at(s, len, &i, "policy") || word_at(s, len, &i, "type") ||
-	       word_at(s, len, &i, "domain") || word_at(s, len, &i, "rule");
+	if (n >= 3 && !strcmp(w[1], "or") && !strcmp(w[2], "replace"))
+		k = 3;
+	return k < n && in_list(w[k], created);
 }
 
 static void report_syntax(struct lint_ctx *c, const char *s, size_t len, const PgQueryError *err)

@@ -1,8 +1,8 @@
 /*
  * rules_dynamic: code lint cannot see into: dynamic_sql, for a DO block or
  * a PL/pgSQL function or procedure whose body runs EXECUTE.  The body is
- * tokenized with libpg_query's scanner (PL/pgSQL uses the same one), so
- * EXECUTE inside a string or a comment does not count.
+ * tokenized with the SQL lexer (src/sqllex.h; PL/pgSQL quotes and comments
+ * like SQL), so EXECUTE inside a string or a comment does not count.
  *
  * Protected tables (--protect): a DO block runs now and can reach any
  * table, so it is treated as touching every protected table; a function
@@ -14,9 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <pg_query.h>
-
 #include "lint/lint_int.h"
+#include "sqllex.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -37,26 +36,21 @@ static int word_in(const char *text, const char *word)
 	return 0;
 }
 
-/* Does the PL/pgSQL text run EXECUTE?  A text the scanner refuses counts
+/* Does the PL/pgSQL text run EXECUTE?  A text the lexer refuses counts
  * when it contains the word at all (the safe side). */
 static int runs_execute(const char *body)
 {
-	PgQueryScanResult sr = pg_query_scan(body);
-	PgQuery__ScanResult *toks = NULL;
-	int found = 0;
-	size_t i;
+	struct sqllex lx;
+	struct sqltok t;
+	struct err e = ERR_INIT;
+	size_t n = strlen(body);
+	int r, found = 0;
 
-	if (!sr.error)
-		toks = pg_query__scan_result__unpack(NULL, sr.pbuf.len, (const uint8_t *)sr.pbuf.data);
-	if (toks) {
-		for (i = 0; i < toks->n_tokens && !found; i++)
-			found = toks->tokens[i] && toks->tokens[i]->token == PG_QUERY__TOKEN__EXECUTE;
-		pg_query__scan_result__free_unpacked(toks, NULL);
-	} else {
-		found = word_in(body, "execute");
-	}
-	pg_query_free_scan_result(sr);
-	return found;
+	sqllex_init(&lx, 0);
+	while (!found && (r = sqllex_token(&lx, body, n, 1, &t, &e)) == SQLLEX_TOKEN)
+		found = t.kind == SQLTOK_WORD && t.len == 7 && !strncasecmp(body + t.off, "execute", 7);
+	sqllex_release(&lx);
+	return found || (r < 0 && word_in(body, "execute"));
 }
 
 /* The first protected table whose name the body mentions, or NULL. */
