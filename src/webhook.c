@@ -573,9 +573,10 @@ static int deliver_one(const struct job *j, struct err *e)
 		}
 		remaining = lim->budget_ms - (now_ms() - start);
 		if (wait + 100 >= remaining) {
+			char budget[32];
 			log_warn("webhook %s to \"%s\": attempt %d failed: %s; no time left "
-				 "to retry within %llds", j->type, j->display, attempt, last.buf,
-				 (long long)(lim->budget_ms / 1000));
+				 "to retry within %s", j->type, j->display, attempt, last.buf,
+				 duration_format(lim->budget_ms, budget, sizeof(budget)));
 			break;
 		}
 		if (lim->stop && *lim->stop) {
@@ -616,9 +617,55 @@ out:
 	return ret;
 }
 
-int webhook_deliver_limits(const struct config *cfg, const struct webhook_msg *m,
-			   const struct webhook_limits *lim, struct err *e)
+/* PREDEPLOY_TEST_WEBHOOK_LIMITS (see webhook.h): "key=duration,..." over
+ * the caller's limits, for the test suite.  0, or -1 with EXIT_CONFIG. */
+static int limits_from_env(struct webhook_limits *lim, struct err *e)
 {
+	static const char var[] = "PREDEPLOY_TEST_WEBHOOK_LIMITS";
+	const char *s = getenv(var);
+	char item[64];
+
+	while (s && *s) {
+		size_t n = strcspn(s, ",");
+		char *val;
+		int64_t ms, *dst = NULL;
+
+		if (n >= sizeof(item))
+			goto bad;
+		memcpy(item, s, n);
+		item[n] = '\0';
+		s += n + (s[n] == ',');
+		val = strchr(item, '=');
+		if (!val)
+			goto bad;
+		*val++ = '\0';
+		if (!strcmp(item, "attempts")) {
+			char *end;
+			long v = strtol(val, &end, 10);
+			if (end == val || *end || v < 1 || v > 100)
+				goto bad;
+			lim->max_attempts = (int)v;
+			continue;
+		}
+		dst = !strcmp(item, "connect") ? &lim->connect_timeout_ms :
+		      !strcmp(item, "attempt") ? &lim->attempt_timeout_ms :
+		      !strcmp(item, "backoff") ? &lim->backoff_ms :
+		      !strcmp(item, "retry-after-cap") ? &lim->retry_after_cap_ms :
+		      !strcmp(item, "budget") ? &lim->budget_ms : NULL;
+		if (!dst || duration_parse(val, &ms) < 0 || ms < 1)
+			goto bad;
+		*dst = ms;
+	}
+	return 0;
+bad:
+	err_set(e, EXIT_CONFIG, "invalid %s \"%s\"", var, getenv(var));
+	return -1;
+}
+
+int webhook_deliver_limits(const struct config *cfg, const struct webhook_msg *m,
+			   const struct webhook_limits *caller_lim, struct err *e)
+{
+	struct webhook_limits limits = *caller_lim, *lim = &limits;
 	struct strbuf body = STRBUF_INIT, display = STRBUF_INIT;
 	char msg_id[32];
 	int i, failed = 0, ret = -1;
@@ -627,7 +674,7 @@ int webhook_deliver_limits(const struct config *cfg, const struct webhook_msg *m
 
 	if (!cfg->webhooks.n)
 		return 0;
-	if (webhook_check_config(cfg, e) < 0)
+	if (webhook_check_config(cfg, e) < 0 || limits_from_env(lim, e) < 0)
 		return -1;
 	curl_init_once();
 	/* CURLOPT_NOSIGNAL leaves SIGPIPE to us: a receiver that closes the

@@ -31,6 +31,12 @@
  * verified; cfg->webhook_ca_file replaces the system CA bundle.  Only http
  * and https.  Response bodies are read up to 4 KiB (the rest is discarded).
  *
+ * Tests only: PREDEPLOY_TEST_WEBHOOK_LIMITS="budget=2s,backoff=100ms,..."
+ * (keys connect, attempt, attempts, backoff, retry-after-cap, budget; the
+ * others keep their values) shortens these limits so the test suite does not
+ * wait out 30 s budgets.  It is not a user option and is not documented in
+ * the help; a malformed value is a configuration error (78).
+ *
  * Secrets: data_json, summary and details pass through the log redaction
  * (log_redact) before they are sent, so a registered password cannot reach a
  * receiver.  URLs are never logged whole: see webhook_url_display().

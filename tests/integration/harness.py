@@ -16,7 +16,8 @@ throwaway server (started by the ctest fixture, see pgctl.py).
 Each case gets its own database (dropped afterwards, also on failure), its own
 temp working directory, and a DATABASE_URL with a password (the harness checks
 that the password never appears in any output).  The file prints one line per
-case and "N passed, N failed".
+case and "N passed, N failed".  A "# cost: SECONDS" line (the file's measured
+run time) lets ctest start the longest files first.
 """
 import json
 import os

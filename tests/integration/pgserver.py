@@ -61,6 +61,11 @@ def start(extra_conf=None, port=None):
                                     "--no-sync"]),
                    check=True, stdout=subprocess.DEVNULL)
     os.unlink(pwfile)
+    # the password role exists before the server listens, so a client that
+    # is already waiting never sees a server without it
+    subprocess.run(_as_server_user([os.path.join(b, "postgres"), "--single", "-D", data, "-F", "postgres"]),
+                   input="CREATE ROLE %s LOGIN SUPERUSER PASSWORD '%s';\n" % (ROLE, PASSWORD),
+                   text=True, check=True, stdout=subprocess.DEVNULL)
     port = port or free_port()
     conf = [
         "listen_addresses = '127.0.0.1'",
@@ -78,7 +83,6 @@ def start(extra_conf=None, port=None):
                    check=True, stdout=subprocess.DEVNULL)
     info = {"base": base, "data": data, "sockdir": sock, "port": port, "bindir": b,
             "role": ROLE, "password": PASSWORD}
-    psql(info, "postgres", "CREATE ROLE %s LOGIN SUPERUSER PASSWORD '%s'" % (ROLE, PASSWORD))
     info["version"] = psql(info, "postgres", "SHOW server_version").strip()
     return info
 

@@ -116,7 +116,9 @@ class Receiver:
             self.scheme = "https"
         self.port = self.httpd.server_address[1]
         self.url = "%s://127.0.0.1:%d%s" % (self.scheme, self.port, path)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # shutdown() waits for serve_forever's next poll: keep it short
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                                       daemon=True)
 
     # -- lifecycle
     def start(self):

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# cost: 4
 """The command line: help, usage errors, configuration errors, wait, and the
 password never reaching any output."""
 from harness import case, main, Env

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# cost: 2
 """`up --dry-run`: the pending migrations run in one transaction on the real
 database, each statement reports the locks it took and whether it rewrote a
 relation, then everything is rolled back."""

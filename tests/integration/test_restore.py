@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# cost: 12
 """restore: round trip of every kind of content, one transaction against
 corrupt, truncated, tampered and non-gzip files, confirmation, --into,
 --reset-to and history."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# cost: 20
 """`predeploy run`: the entrypoint pipeline, exec, waiting, signals, replicas."""
 import json
 import os
@@ -82,8 +83,7 @@ def waits_for_server_that_comes_up(t: Env):
         pgserver.ROLE, pgserver.PASSWORD.replace("!", "%21").replace("#", "%23"), port)
     one_migration(t)
     p = t.spawn("run", "--wait-timeout", "30s", "--", "sh", "-c", "echo STARTED", env={"DATABASE_URL": url})
-    time.sleep(2)
-    info = pgserver.start(port=port)
+    info = pgserver.start(port=port)    # initdb first: predeploy has long been waiting
     try:
         out, err = p.communicate(timeout=60)
         assert p.returncode == 0, err
@@ -97,21 +97,20 @@ def waits_for_server_that_comes_up(t: Env):
 @case
 def never_up_is_69_within_timeout(t: Env):
     port = pgserver.free_port()
-    t0 = time.time()
-    r = t.run("run", "--wait-timeout", "2s", "--", "true",
+    r = t.run("run", "--wait-timeout", "1s", "--", "true",
               env={"DATABASE_URL": "postgresql://u:%s@127.0.0.1:%d/x" % (pgserver.PASSWORD, port)})
-    took = time.time() - t0
     t.expect(r, 69)
-    assert took < 3.0, took
-    assert "unreachable" in r.err
+    assert "unreachable after 1s" in r.err, r
 
 
 @case
 def wrong_password_is_77_at_once(t: Env):
-    t0 = time.time()
-    r = t.run("run", "--wait-timeout", "30s", "--", "true", env={"DATABASE_URL": t.url.replace("TopSecret", "Nope")})
+    # not retried: with a 1 h --wait-timeout a retrying run would outlast
+    # the 60 s bound on the process
+    r = t.run("run", "--wait-timeout", "1h", "--", "true", env={"DATABASE_URL": t.url.replace("TopSecret", "Nope")},
+              timeout=60)
     t.expect(r, 77)
-    assert time.time() - t0 < 5
+    assert "waiting for the database" not in r.err, r
 
 
 @case
@@ -122,11 +121,11 @@ def bad_file_wins_over_unreachable_db(t: Env):
     for v in range(1, 40):
         one_migration(t, str(v), "create table t%d(id int);" % v)
     t.write("migrations/40_bad.sql", "-- migrate:up\ncreate table x(id int);\n-- migrate:up\nselect 1;\n")
-    t0 = time.time()
-    r = t.run("run", "--wait-timeout", "30s", "--", "sh", "-c", "echo STARTED",
-              env={"DATABASE_URL": "postgresql://u:%s@127.0.0.1:%d/x" % (pgserver.PASSWORD, port)})
+    # a 1 h --wait-timeout: a run that waited for the database would outlast
+    # the 60 s bound on the process
+    r = t.run("run", "--wait-timeout", "1h", "--", "sh", "-c", "echo STARTED",
+              env={"DATABASE_URL": "postgresql://u:%s@127.0.0.1:%d/x" % (pgserver.PASSWORD, port)}, timeout=60)
     t.expect(r, 65)
-    assert time.time() - t0 < 10
     assert "40_bad.sql" in r.err and "STARTED" not in r.out
 
 
@@ -168,13 +167,13 @@ def eight_replicas(t: Env):
 
 @case
 def sigterm_during_migration(t: Env):
-    one_migration(t, "1", "create table slow(id int);\nselect pg_sleep(30);")
+    one_migration(t, "1", "create table slow(id int);\nselect pg_sleep(3600);")
     rx = Receiver()
     rx.start()
     p = t.spawn("run", "--webhook", rx.url, "--", "sh", "-c", "echo STARTED")
-    t.wait_for_backend("pg_sleep(30)")
+    t.wait_for_backend("pg_sleep(3600)")
     p.send_signal(signal.SIGTERM)
-    out, err = p.communicate(timeout=20)
+    out, err = p.communicate(timeout=60)   # pg_sleep(3600) if not cancelled
     assert p.returncode == 143, (p.returncode, err)
     assert "STARTED" not in out
     reqs = rx.wait_for(1, timeout=15)
@@ -182,7 +181,7 @@ def sigterm_during_migration(t: Env):
     assert reqs[0]["json"]["data"]["exit_code"] == 143
     assert reqs[0]["json"]["type"] == "deploy.failed"
     assert t.sql("select to_regclass('slow') is null") == "t"
-    assert t.sql("select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' "
+    assert t.sql("select count(*) from pg_stat_activity where query like '%pg_sleep(3600)%' "
                  "and pid <> pg_backend_pid()") == "0"
     assert t.sql("select outcome from predeploy_migrations_history") == "failed"
 
@@ -199,8 +198,7 @@ def nothing_pending_one_webhook_app_runs(t: Env):
         t.expect(r, 0)
         assert r.out.strip() == "STARTED"
         reqs = rx.wait_for(1, timeout=15)
-        time.sleep(0.3)
-        assert len(rx.snapshot()) == 1
+        assert len(rx.snapshot()) == 1     # predeploy has exited: no more will come
     req = reqs[0]
     assert req["signature_valid"] is True
     body = req["json"]
@@ -246,7 +244,8 @@ def failure_webhook_carries_error(t: Env):
 @case
 def webhook_retries_then_delivers(t: Env):
     with Receiver(secret=SECRET, script=["500", "500", "200"]) as rx:
-        r = t.run("run", "--webhook", rx.url, env={"PREDEPLOY_WEBHOOK_SECRET": SECRET})
+        r = t.run("run", "--webhook", rx.url, env={"PREDEPLOY_WEBHOOK_SECRET": SECRET,
+                                                   "PREDEPLOY_TEST_WEBHOOK_LIMITS": "backoff=100ms"})
         t.expect(r, 0)
         reqs = rx.wait_for(3, timeout=30)
     assert len({q["headers"]["webhook-id"] for q in reqs}) == 1
@@ -255,17 +254,19 @@ def webhook_retries_then_delivers(t: Env):
 
 @case
 def webhook_never_answers(t: Env):
-    # both runs at once: each is bounded by the per-URL budget (30 s)
+    # an undeliverable webhook does not stop the deploy, unless it is
+    # required (the budget itself: test_webhook.hanging_receiver_bounded;
+    # here one short attempt)
+    fast = {"PREDEPLOY_TEST_WEBHOOK_LIMITS": "attempts=1,attempt=300ms"}
     with Receiver(script=["hang"] * 10) as rx:
-        t0 = time.time()
-        p1 = t.spawn("run", "--webhook", rx.url, "--", "sh", "-c", "echo STARTED")
-        p2 = t.spawn("run", "--webhook", rx.url, "--webhook-required", "--", "sh", "-c", "echo STARTED")
+        p1 = t.spawn("run", "--webhook", rx.url, "--", "sh", "-c", "echo STARTED", env=fast)
+        p2 = t.spawn("run", "--webhook", rx.url, "--webhook-required", "--", "sh", "-c", "echo STARTED",
+                     env=fast)
         out1, err1 = p1.communicate(timeout=120)
         out2, err2 = p2.communicate(timeout=120)
-        took = time.time() - t0
     assert p1.returncode == 0 and out1.strip() == "STARTED", err1
     assert p2.returncode == 15 and "STARTED" not in out2, err2
-    assert took < 45, took
+    assert "timed out" in err2.lower() or "timeout" in err2.lower(), err2
 
 
 @case
