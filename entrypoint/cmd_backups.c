@@ -1,7 +1,10 @@
 /* cmd_backups: `predeploy backups`: the backups in --backup-dir, newest
  * first, numbered from 0 (the numbers `restore --backup N` takes): time,
- * size, schema version, verified, path.  No database connection needed. */
+ * size, schema version, verified, path.  A backup with a sidecar is read
+ * and hashed: one whose SHA-256 no longer matches is shown as MODIFIED
+ * (verified false).  No database connection needed. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "backup.h"
 #include "cmd.h"
@@ -9,9 +12,10 @@
 #include "util/exitcode.h"
 #include "util/json.h"
 #include "util/strbuf.h"
+#include "util/xalloc.h"
 #include "util/banned.h"
 
-static void print_json(const struct backup_list *l)
+static void print_json(const struct backup_list *l, const int *modified)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct json_w j;
@@ -28,7 +32,8 @@ static void print_json(const struct backup_list *l)
 		jw_str(&j, "database", b->database);
 		jw_str(&j, "schema_version", b->version);
 		jw_int(&j, "size", (long long)b->size);
-		jw_bool(&j, "verified", b->verified);
+		jw_bool(&j, "verified", b->verified && !modified[i]);
+		jw_bool(&j, "modified", modified[i]);
 		jw_str(&j, "sha256", b->sha256);
 		jw_str(&j, "path", b->path);
 		jw_end(&j);
@@ -44,7 +49,7 @@ CMD(backups)
 	struct backup_list l = BACKUP_LIST_INIT;
 	struct storage *st;
 	struct err e = ERR_INIT;
-	int i, rc;
+	int i, rc, *modified;
 
 	if (args->pos.n)
 		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
@@ -54,8 +59,17 @@ CMD(backups)
 		storage_free(st);
 		return report_err(&e);
 	}
+	modified = xcalloc((size_t)l.n + 1, sizeof(*modified));
+	for (i = 0; i < l.n; i++) {
+		struct err he = ERR_INIT;
+		int m = l.v[i].verified ? backup_check_hash(st, &l.v[i], &he) : 1;
+
+		if (m < 0)
+			log_warn("could not read \"%s\" to check its SHA-256: %s", l.v[i].path, he.msg);
+		modified[i] = m == 0;
+	}
 	if (cfg->format == OUT_JSON) {
-		print_json(&l);
+		print_json(&l, modified);
 	} else if (!l.n) {
 		log_info("no backups in \"%s\"", storage_where(st));
 	} else {
@@ -69,9 +83,10 @@ CMD(backups)
 			else
 				snprintf(size, sizeof(size), "%.1f kB", (double)b->size / 1e3);
 			printf("%-5d %-20s %10s %-16s %-8s %s\n", i, b->when, size, b->version,
-			       b->verified ? "yes" : "no", b->path);
+			       modified[i] ? "MODIFIED" : b->verified ? "yes" : "no", b->path);
 		}
 	}
+	free(modified);
 	backup_list_release(&l);
 	storage_free(st);
 	return 0;

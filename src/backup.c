@@ -511,8 +511,11 @@ int backup_for_deploy(const struct config *cfg, struct db *db, const char *schem
 	memset(out, 0, sizeof(*out));
 	if (!st)
 		return -1;
-	if (!backup_find_reusable(st, db->dbname, version, cfg->backup_reuse_ms, out))
+	ret = backup_find_reusable(st, db->dbname, version, cfg->backup_reuse_ms, out, e);
+	if (ret == 0)
 		ret = take_and_retain(st, cfg, db, schema_version, pending_versions, progress, out, e);
+	else if (ret > 0)
+		ret = 0;
 	storage_free(st);
 	return ret;
 }

@@ -49,8 +49,10 @@ int backup_wanted(const struct config *cfg, int npending);
  * `schema_version` younger than cfg->backup_reuse_ms, else take one
  * (backup_take), then apply retention (cfg->keep).  schema_version "" means
  * nothing applied (file name uses "0").  pending_versions and progress may
- * be NULL.  Returns 0, or -1 with e->code = EXIT_BACKUP (or 128+N when
- * stopped by a signal) and nothing left behind. */
+ * be NULL.  The reused file is hashed again and must match its sidecar.
+ * Returns 0, or -1 with e->code = EXIT_BACKUP (or 128+N when stopped by a
+ * signal) and nothing left behind, or EXIT_DATAERR when the backup it
+ * would reuse no longer matches its sidecar's SHA-256. */
 int backup_for_deploy(const struct config *cfg, struct db *db, const char *schema_version,
 		      const struct strlist *pending_versions, const struct progress *progress,
 		      struct backup_info *out, struct err *e);

@@ -14,6 +14,8 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
+#define HASH_CHUNK (256 * 1024)
+
 struct storage *backup_store_open(const struct config *cfg, struct err *e)
 {
 	return storage_posix_open(cfg->backup_dir, cfg->backup_dir_insecure_ok, e);
@@ -265,8 +267,39 @@ int backup_write_sidecar(struct storage *st, const struct backup_info *bi, const
 
 /* ---- reuse and retention ---- */
 
+int backup_hash(struct storage *st, const char *name, char out[SHA256_HEX_LEN], struct err *e)
+{
+	struct storage_r *r = storage_open_read(st, name, NULL, e);
+	unsigned char *buf, digest[SHA256_LEN];
+	struct sha256 h;
+	ssize_t n;
+
+	if (!r)
+		return -1;
+	buf = xmalloc(HASH_CHUNK);
+	sha256_init(&h);
+	while ((n = storage_read(r, buf, HASH_CHUNK, e)) > 0)
+		sha256_update(&h, buf, (size_t)n);
+	storage_close_read(r);
+	free(buf);
+	if (n < 0)
+		return -1;
+	sha256_final(&h, digest);
+	sha256_hex(digest, out);
+	return 0;
+}
+
+int backup_check_hash(struct storage *st, const struct backup_entry *b, struct err *e)
+{
+	char sha[SHA256_HEX_LEN];
+
+	if (backup_hash(st, b->file, sha, e) < 0)
+		return -1;
+	return b->sha256 && !strcmp(sha, b->sha256);
+}
+
 int backup_find_reusable(struct storage *st, const char *database, const char *version, int64_t reuse_ms,
-			 struct backup_info *out)
+			 struct backup_info *out, struct err *e)
 {
 	struct backup_list l = BACKUP_LIST_INIT;
 	struct err ignore = ERR_INIT;
@@ -282,6 +315,17 @@ int backup_find_reusable(struct storage *st, const char *database, const char *v
 
 		if (!b->verified || strcmp(b->version, version) || age_ms < -60000 || age_ms >= reuse_ms)
 			continue;
+		/* "verified" is checked again: the bytes must still be the ones hashed */
+		int match = backup_check_hash(st, b, e);
+
+		if (match == 0)
+			err_set(e, EXIT_DATAERR, "backup \"%s\" would be reused but its SHA-256 no longer matches its "
+				"sidecar: the file changed after it was verified", b->path);
+		if (match != 1) {
+			err_hint(e, "move it and its .json away (or pass --backup-reuse 0) to take a new backup");
+			found = -1;
+			break;
+		}
 		memset(out, 0, sizeof(*out));
 		xstrlcpy(out->path, b->path, sizeof(out->path));
 		xstrlcpy(out->file, b->file, sizeof(out->file));
@@ -290,7 +334,7 @@ int backup_find_reusable(struct storage *st, const char *database, const char *v
 		if (json_get(b->sidecar, "raw_size", raw, sizeof(raw), NULL) == 0)
 			out->raw_size = strtoll(raw, NULL, 10);
 		out->reused = 1;
-		log_info("reusing backup \"%s\" (verified, schema version %s, %llds old, "
+		log_info("reusing backup \"%s\" (verified, SHA-256 checked, schema version %s, %llds old, "
 			 "--backup-reuse)", b->file, version, (long long)(age_ms / 1000));
 		found = 1;
 	}

@@ -85,9 +85,17 @@ int backup_write_sidecar(struct storage *st, const struct backup_info *bi, const
 			 struct err *e);
 
 /* A verified backup of `database` at `version` younger than reuse_ms:
- * 1 and *out filled, 0 when there is none (listing errors count as none). */
+ * 1 and *out filled, 0 when there is none (listing errors count as none),
+ * -1 with EXIT_DATAERR when the file's SHA-256 no longer matches its
+ * sidecar (the file is read completely to hash it). */
 int backup_find_reusable(struct storage *st, const char *database, const char *version, int64_t reuse_ms,
-			 struct backup_info *out);
+			 struct backup_info *out, struct err *e);
+
+/* SHA-256 (hex) of object `name`, read completely. */
+int backup_hash(struct storage *st, const char *name, char out[SHA256_HEX_LEN], struct err *e);
+/* Compare a verified entry's file with its sidecar's SHA-256: 1 match,
+ * 0 mismatch, -1 read error. */
+int backup_check_hash(struct storage *st, const struct backup_entry *b, struct err *e);
 
 /* Keep the newest `keep` verified backups of `database` (and always
  * `keep_file`); remove the others, sidecar first.  *removed counts them. */
