@@ -1,8 +1,10 @@
-/* cmd_restore: `predeploy restore [--backup N | --file PATH] [--force]
- * [--reset-to V] [--into DB]`: pick the backup (default: index 0 of
- * `backups`), confirm on a terminal (else --force is required), create the
- * --into database when missing, take the migration lock on the target,
- * back up its current state (unless --no-backup), then restore_run(). */
+/* cmd_restore: `predeploy restore [--backup N | --file PATH]
+ * [--from-database NAME] [--force] [--reset-to V] [--into DB]`: check the
+ * options and the migration files, pick the backup (restore_pick: default
+ * the newest backup of the target database), check the whole file
+ * (restore_check: nothing touched yet), confirm on a terminal (else --force
+ * is required), restore_prepare() (create --into, lock, safety backup),
+ * then restore_run(). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,197 +13,133 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "backup.h"
 #include "cmd.h"
-#include "ledger.h"
-#include "lock.h"
 #include "log.h"
 #include "migration.h"
 #include "proc.h"
 #include "restore.h"
+#include "restore_prepare.h"
 #include "util/exitcode.h"
-#include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
 const struct cmd_opt opts_restore[] = {
-	{ "backup", 1, "restore backup number N of `predeploy backups` (default 0, the newest)" },
+	{ "backup", 1, "restore backup number N of `predeploy backups` (default: the target database's newest)" },
 	{ "file", 1, "restore this .sql.gz file" },
+	{ "from-database", 1, "restore the newest backup of database NAME (another database's backups need it)" },
 	{ "reset-to", 1, "afterwards set the tracking table to version V" },
 	{ "into", 1, "restore into database DB (created if missing) instead of the connected one" },
 	{ NULL, 0, NULL },
 };
 
-static int confirm(const char *target, const struct db *db, const char *path, const struct backup_entry *b)
+static int confirm(const char *target, const struct db *db, const struct restore_source *s)
 {
 	char answer[64];
 
 	fprintf(stderr, "Restore into database \"%s\" on %s:%s (user %s)\n", target, db->host, db->port, db->user);
-	fprintf(stderr, "  from   %s\n", path);
-	if (b)
-		fprintf(stderr, "  taken  %s from database \"%s\", schema version %s, %.1f MB, %s\n", b->when,
-			b->database, b->version, (double)b->size / 1e6, b->verified ? "verified" : "NOT verified");
+	fprintf(stderr, "  from   %s%s\n", s->path, s->sha256[0] ? " (SHA-256 checked)" : "");
+	if (s->listed)
+		fprintf(stderr, "  taken  %s from database \"%s\", schema version %s, %.1f MB\n", s->when, s->database,
+			s->version, (double)s->size / 1e6);
 	fprintf(stderr, "Everything in \"%s\" is replaced by the backup's state. Continue? [y/N] ", target);
 	fflush(stderr);
-	if (!fgets(answer, sizeof(answer), stdin))
-		return 0;
-	return answer[0] == 'y' || answer[0] == 'Y';
+	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
+/* --reset-to V must name a migration file (or be 0). */
+static int check_reset_to(const struct config *cfg, const char *v, struct migration_set *files, struct err *e)
+{
+	if (!version_valid(v))
+		return err_set(e, EXIT_USAGE, "--reset-to: invalid version \"%s\": expected digits", v);
+	if (migration_load_dir(cfg->dir, files, e) < 0)
+		return -1;
+	if (strcmp(v, "0") && migration_find(files, v) < 0)
+		return err_set(e, EXIT_USAGE, "--reset-to: no migration in \"%s\" has version %s", cfg->dir, v);
+	return 0;
 }
 
 CMD(restore)
 {
 	const char *file = args_get(args, "file"), *nstr = args_get(args, "backup");
 	const char *into = args_get(args, "into"), *reset_to = args_get(args, "reset-to");
-	struct backup_list list = BACKUP_LIST_INIT;
-	struct backup_entry *entry = NULL;
-	struct storage *store = NULL;
+	const char *from = args_get(args, "from-database");
 	struct migration_set files = MIGRATION_SET_INIT;
-	struct db db = DB_INIT, tdb = DB_INIT, *target = &db;
-	struct ledger l = LEDGER_INIT;
-	struct backup_info pre;
+	struct db db = DB_INIT;
+	struct restore_target t = RESTORE_TARGET_INIT;
+	struct restore_source src;
 	struct restore_opts o;
+	struct restore_checked chk;
 	struct restore_result res;
 	struct err e = ERR_INIT;
-	char path[4096], cur[128] = "";
 	struct stat st;
-	int fd = -1, rc = 0, exists = 1, interactive = isatty(0) && isatty(2);
+	char *end = NULL;
+	long n = nstr ? strtol(nstr, &end, 10) : -1;
+	int fd = -1, rc = 0, interactive = isatty(0) && isatty(2);
 
-	memset(&pre, 0, sizeof(pre));
 	if (args->pos.n)
 		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
-	if (file && nstr)
-		return log_error("--backup and --file cannot be combined"), EXIT_USAGE;
-	if (!interactive && !cfg->force) {
-		log_error("restore replaces the database's contents and needs confirmation: there is no "
-			  "terminal, so pass --force");
-		return EXIT_USAGE;
-	}
-	if (file) {
-		xstrlcpy(path, file, sizeof(path));
-	} else {
-		char *end;
-		long n = nstr ? strtol(nstr, &end, 10) : 0;
-
-		if (nstr && (*end || end == nstr || n < 0))
-			return log_error("--backup needs a backup number (see `predeploy backups`), not \"%s\"", nstr),
-			       EXIT_USAGE;
-		store = backup_store_open(cfg, &e);
-		if (!store || backup_list(store, NULL, &list, &e) < 0) {
-			rc = report_err(&e);
-			goto out;
-		}
-		if (n >= list.n) {
-			log_error("there is no backup number %ld in \"%s\" (%d found)", n, storage_where(store), list.n);
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		entry = &list.v[n];
-		if (!entry->verified) {
-			log_error("backup \"%s\" is not verified (no valid sidecar); restore it with --file if you must",
-				  entry->path);
-			rc = EXIT_DATAERR;
-			goto out;
-		}
-		xstrlcpy(path, entry->path, sizeof(path));
-	}
-	/* Open now: retention after the pre-restore backup may remove the file. */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		log_error("could not open backup \"%s\": %s", path, strerror(errno));
-		rc = EXIT_DATAERR;
-		goto out;
-	}
-
+	if (file && (nstr || from))
+		return log_error("--file cannot be combined with --backup or --from-database"), EXIT_USAGE;
+	if (nstr && (*end || end == nstr || n < 0))
+		return log_error("--backup needs a backup number (see `predeploy backups`), not \"%s\"", nstr), EXIT_USAGE;
+	if (!interactive && !cfg->force)
+		return log_error("restore replaces the database's contents and needs confirmation: there is no "
+				 "terminal, so pass --force"), EXIT_USAGE;
+	/* everything that can be refused is refused before the safety backup */
+	if (reset_to && check_reset_to(cfg, reset_to, &files, &e) < 0)
+		goto err;
 	proc_install();
 	if ((rc = connect_db(cfg, &db, 0)))
 		goto out;
 	proc_watch_conn(db.conn);
-	if (into && strcmp(into, db.dbname)) {
-		const char *params[1] = { into };
-		PGresult *r = db_query(&db, "select 1 from pg_catalog.pg_database where datname = $1", 1, params,
-				       EXIT_INTERNAL, &e);
-
-		if (!r) {
-			rc = report_err(&e);
-			goto out;
-		}
-		exists = PQntuples(r) > 0;
-		PQclear(r);
+	if (restore_pick(cfg, into ? into : db.dbname, file, n, from, &src, &e) < 0)
+		goto err;
+	/* Open now: retention after the safety backup may remove the file. */
+	fd = open(src.path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		log_error("could not open backup \"%s\": %s", src.path, strerror(errno));
+		rc = EXIT_DATAERR;
+		goto out;
 	}
-	if (interactive && !cfg->force && !confirm(into ? into : db.dbname, &db, path, entry)) {
+	o = (struct restore_opts){ .fd = fd, .path = src.path, .table = cfg->table, .reset_to = reset_to,
+				   .files = &files, .forced = cfg->force, .progress = progress_stderr(),
+				   .file_size = (int64_t)st.st_size, .expect_sha256 = src.sha256[0] ? src.sha256 : NULL };
+	if (restore_check(&o, &chk, &e) < 0) {
+		rc = report_err(&e);
+		log_info("nothing was executed: the database is unchanged");
+		goto out;
+	}
+	if (interactive && !cfg->force && !confirm(into ? into : db.dbname, &db, &src)) {
 		log_error("restore cancelled");
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (into && strcmp(into, db.dbname)) {
-		if (!exists) {
-			char *q = db_ident(&db, into), *sql = xasprintf("CREATE DATABASE %s", q);
-			int r = db_exec(&db, sql, EXIT_INTERNAL, &e);
-
-			free(q);
-			free(sql);
-			if (r < 0) {
-				rc = report_err(&e);
-				goto out;
-			}
-			log_info("created database \"%s\"", into);
-		}
-		if (db_connect_other(cfg, &db, into, &tdb, &e) < 0) {
-			rc = report_err(&e);
-			goto out;
-		}
-		target = &tdb;
-		proc_watch_conn(tdb.conn);
-	}
-	if (ledger_init(&l, target, cfg->table, &e) < 0 ||
-	    lock_acquire(target, l.lock_key, cfg->lock_wait_ms, &e) < 0) {
-		rc = report_err(&e);
-		goto out;
-	}
-	if (!cfg->no_backup && exists) {
-		if (ledger_current_version(&l, target, cur, sizeof(cur), &e) < 0 ||
-		    backup_take(cfg, target, cur, NULL, progress_stderr(), &pre, &e) < 0) {
-			rc = report_err(&e);
-			goto out;
-		}
-	}
-	if (reset_to && migration_load_dir(cfg->dir, &files, &e) < 0) {
-		rc = report_err(&e);
-		goto out;
-	}
-	memset(&o, 0, sizeof(o));
-	o.fd = fd;
-	o.path = path;
-	o.table = cfg->table;
-	o.reset_to = reset_to;
-	o.files = &files;
-	o.pre_backup_file = pre.path[0] ? pre.path : NULL;
-	o.pre_backup_sha256 = pre.path[0] ? pre.sha256 : NULL;
-	o.forced = cfg->force;
-	o.progress = progress_stderr();
-	o.file_size = (int64_t)st.st_size;
-	log_info("restoring \"%s\" into database \"%s\"", path, target->dbname);
-	if (restore_run(target, &o, &res, &e) < 0) {
+	if (restore_prepare(cfg, &db, into, progress_stderr(), &t, &e) < 0)
+		goto err;
+	proc_watch_conn(t.db->conn);
+	o.pre_backup_file = t.pre.path[0] ? t.pre.path : NULL;
+	o.pre_backup_sha256 = t.pre.path[0] ? t.pre.sha256 : NULL;
+	log_info("restoring \"%s\" into database \"%s\"", src.path, t.db->dbname);
+	if (restore_run(t.db, &o, &chk, &res, &e) < 0) {
 		rc = report_err(&e);
 		if (res.unchanged)
-			log_info("database \"%s\" is unchanged (nothing was committed)", target->dbname);
+			log_info("database \"%s\" is unchanged (nothing was committed)", t.db->dbname);
 		else
-			log_error("database \"%s\" may have been changed: check it before using it", target->dbname);
+			log_error("database \"%s\" may have been changed: check it before using it", t.db->dbname);
 		goto out;
 	}
 	log_info("restored \"%s\" into database \"%s\": %lld statements, %.1f MB of COPY data in %.1fs; "
-		 "schema version now %s", path, target->dbname, (long long)res.statements,
-		 (double)res.copy_bytes / 1e6, (double)res.duration_ms / 1000.0,
-		 res.version[0] ? res.version : "(none)");
+		 "schema version now %s", src.path, t.db->dbname, (long long)res.statements,
+		 (double)res.copy_bytes / 1e6, (double)res.duration_ms / 1000.0, res.version[0] ? res.version : "(none)");
+	goto out;
+err:
+	rc = report_err(&e);
 out:
 	if (fd >= 0)
 		close(fd);
 	proc_watch_conn(NULL);
-	ledger_release(&l);
+	restore_target_release(&t);
 	migration_set_release(&files);
-	backup_list_release(&list);
-	storage_free(store);
-	db_close(&tdb);
 	db_close(&db);
 	return rc;
 }

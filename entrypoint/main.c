@@ -41,7 +41,7 @@ static const struct command commands[] = {
 	{ "wait", cmd_wait, "wait", "wait until the database accepts connections", opts_none, NULL },
 	{ "backup", cmd_backup, "backup", "take a verified gzipped backup now", opts_none, NULL },
 	{ "backups", cmd_backups, "backups", "list backups, newest first, numbered from 0", opts_none, NULL },
-	{ "restore", cmd_restore, "restore [--backup N | --file PATH] [--force] [--reset-to V] [--into DB]",
+	{ "restore", cmd_restore, "restore [--backup N | --file PATH | --from-database NAME] [--force] [--reset-to V] [--into DB]",
 	  "restore a backup in one transaction", opts_restore, NULL },
 	{ "check", cmd_check, "check [--since V] [--shadow-database-url URL] [--allow-missing-down]",
 	  "prove every migration goes up, down and up again on a scratch database", opts_check,

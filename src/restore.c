@@ -436,10 +436,26 @@ out:
 	return ret;
 }
 
-int restore_run(struct db *db, const struct restore_opts *o, struct restore_result *res, struct err *e)
+int restore_check(const struct restore_opts *o, struct restore_checked *c, struct err *e)
+{
+	memset(c, 0, sizeof(*c));
+	if (check_pass(o, c->sha256, e) < 0)
+		return -1;
+	if (o->expect_sha256 && strcmp(o->expect_sha256, c->sha256)) {
+		err_set(e, EXIT_DATAERR, "the SHA-256 of \"%s\" (%.12s...) does not match its sidecar (%.12s...): the "
+			"file changed after it was verified; nothing was executed", o->path, c->sha256,
+			o->expect_sha256);
+		err_hint(e, "restore another backup, or pass --file with a copy you trust");
+		c->sha256[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+int restore_run(struct db *db, const struct restore_opts *o, const struct restore_checked *c,
+		struct restore_result *res, struct err *e)
 {
 	struct run rn;
-	char sha256[SHA256_HEX_LEN];
 	int ret;
 
 	memset(res, 0, sizeof(*res));
@@ -448,16 +464,10 @@ int restore_run(struct db *db, const struct restore_opts *o, struct restore_resu
 	rn.o = o;
 	rn.intact = 1;
 	res->unchanged = 1;
-	if (check_pass(o, sha256, e) < 0)
-		return -1;
-	xstrlcpy(res->sha256, sha256, sizeof(res->sha256));
-	if (o->expect_sha256 && strcmp(o->expect_sha256, sha256)) {
-		err_set(e, EXIT_DATAERR, "the SHA-256 of \"%s\" (%.12s...) does not match its sidecar (%.12s...): the "
-			"file changed after it was verified; nothing was executed", o->path, sha256, o->expect_sha256);
-		err_hint(e, "restore another backup, or pass --file with a copy you trust");
-		return -1;
-	}
-	ret = exec_pass(db, &rn, sha256, res, e);
+	if (!c->sha256[0])
+		return err_set(e, EXIT_INTERNAL, "restore_run without a successful restore_check");
+	xstrlcpy(res->sha256, c->sha256, sizeof(res->sha256));
+	ret = exec_pass(db, &rn, c->sha256, res, e);
 	if (ret < 0) {
 		if (rn.in_copy) {
 			PGresult *r;

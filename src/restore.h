@@ -3,17 +3,20 @@
  * (SPEC.md "Restore").
  *
  *   struct restore_opts o = { .fd = fd, .path = path, .table = cfg->table, ... };
+ *   struct restore_checked c;
  *   struct restore_result r;
- *   if (restore_run(&target_db, &o, &r, &err) < 0) ...   // database unchanged
+ *   if (restore_check(&o, &c, &err) < 0) ...      // no database involved
+ *   ... restore_prepare() (restore_prepare.h) ...
+ *   if (restore_run(&target_db, &o, &c, &r, &err) < 0) ...   // r.unchanged
  *
- * Two passes over the file.  First, without touching the database, the
+ * Two passes over the file.  First (restore_check), without a database, the
  * whole file is read, inflated and scanned (restore_scan.h: its guard
  * refuses transaction control, COPY TO/PROGRAM/server files, server file
  * and program functions, backslash commands other than \restrict and
  * \unrestrict), the completion line and \restrict keys are checked and
  * the SHA-256 of the file is computed and compared with
- * o->expect_sha256: any problem fails here, nothing executed.  Then the
- * file is read again and executed in one transaction: first the user
+ * o->expect_sha256: any problem fails here, nothing executed.  Then
+ * (restore_run) the file is read again and executed in one transaction: first the user
  * schemas are emptied (every schema but pg_catalog, information_schema
  * and pg_*: other schemas are dropped with CASCADE, the contents of
  * "public" - extensions, relations, routines, types - are dropped, the
@@ -44,6 +47,7 @@
 #include "migration.h"
 #include "progress.h"
 #include "util/err.h"
+#include "util/sha256.h"
 
 #define RESTORE_STATEMENT_CAP ((size_t)64 << 20)
 
@@ -73,6 +77,13 @@ struct restore_result {
 					  * begun), 0 when that is not known */
 };
 
-int restore_run(struct db *db, const struct restore_opts *o, struct restore_result *r, struct err *e);
+struct restore_checked {
+	char sha256[SHA256_HEX_LEN];     /* of the file as checked */
+};
+
+int restore_check(const struct restore_opts *o, struct restore_checked *c, struct err *e);
+/* o->fd is read again from its start; c from a successful restore_check. */
+int restore_run(struct db *db, const struct restore_opts *o, const struct restore_checked *c,
+		struct restore_result *r, struct err *e);
 
 #endif

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Which backup restore takes, and "verified" checked at use: the target
+database's newest by default (another database's needs --from-database or
+--file); a file whose SHA-256 no longer matches its sidecar is refused by
+restore and by run's reuse, and marked by `backups`; options are checked
+before the safety backup."""
+import gzip
+import os
+import struct
+import zlib
+
+import pgserver
+from harness import case, main, Env
+from bkfixture import RICH, state, backups, read_dump
+
+
+def take(t, db=None):
+    r = t.run("backup", *(["--database-url", pgserver.url(t.pg, db)] if db else []))
+    t.expect(r, 0)
+    return t.path(r.out.strip())
+
+
+def same_size_gzip(data, size):
+    """A valid gzip of `data` exactly `size` bytes long (padded with a header
+    comment), so only a content hash can tell it from the original."""
+    body = zlib.compressobj(9, zlib.DEFLATED, -15)
+    deflated = body.compress(data) + body.flush()
+    trailer = struct.pack("<II", zlib.crc32(data) & 0xFFFFFFFF, len(data) & 0xFFFFFFFF)
+    pad = size - (10 + 1 + len(deflated) + len(trailer))
+    assert pad >= 0, "the swapped dump does not fit"
+    header = b"\x1f\x8b\x08\x10\x00\x00\x00\x00\x00\xff" + b"c" * pad + b"\x00"
+    out = header + deflated + trailer
+    assert len(out) == size and gzip.decompress(out) == data
+    return out
+
+
+def swap(path, old, new):
+    raw = open(path, "rb").read()
+    dump = read_dump(path)
+    assert old in dump and len(old) == len(new)
+    open(path, "wb").write(same_size_gzip(dump.replace(old, new), len(raw)))
+
+
+@case
+def swapped_same_size_backup_refused(t: Env):
+    t.sql(RICH)
+    path = take(t)
+    t.sql("update authors set name = 'zed' where name = 'ann'")
+    before = state(t)
+    swap(path, b"1\tann\t", b"1\teve\t")
+    assert backups(t)[0]["size"] == len(open(path, "rb").read())
+    r = t.run("restore", "--force", "--no-backup")
+    t.expect(r, 65)
+    assert "does not match its sidecar" in r.err and "nothing was executed" in r.err, r.err
+    assert state(t) == before
+    # `backups` marks it
+    b = backups(t)[0]
+    assert b["modified"] is True and b["verified"] is False, b
+    r = t.run("backups")
+    assert "MODIFIED" in r.out, r.out
+    # --file with the sidecar beside it is checked too
+    r = t.run("restore", "--force", "--no-backup", "--file", path)
+    t.expect(r, 65)
+    assert state(t) == before
+
+
+@case
+def run_reuse_checks_the_hash(t: Env):
+    t.sql("create table a (x int); insert into a values (1)")
+    path = take(t)
+    t.write("migrations/001_b.sql", "-- migrate:up\ncreate table b (x int);\n")
+    swap(path, b"COPY public.a (x) FROM stdin;\n1\n", b"COPY public.a (x) FROM stdin;\n2\n")
+    r = t.run("run", "--backup", "auto")
+    t.expect(r, 65)
+    assert "no longer matches its sidecar" in r.err, r.err
+    assert t.sql("select to_regclass('public.b') is null") == "t"
+    # an intact backup at the same version is reused, with the hash checked
+    os.remove(path)
+    os.remove(path + ".json")
+    take(t)
+    r = t.run("run", "--backup", "auto")
+    t.expect(r, 0)
+    assert "reusing backup" in r.err and "SHA-256 checked" in r.err, r.err
+
+
+@case
+def default_is_the_target_databases_backup(t: Env):
+    other = t.db + "_b"
+    t.sql('DROP DATABASE IF EXISTS "%s"' % other, db="postgres")
+    t.sql('CREATE DATABASE "%s"' % other, db="postgres")
+    try:
+        t.sql("create table mine (x int); insert into mine values (1)")
+        take(t)
+        t.sql("create table theirs (y int); insert into theirs values (2)", db=other)
+        take(t, other)        # newer, of another database, same directory
+        t.sql("insert into mine values (3)")
+        r = t.run("restore", "--force", "--no-backup")
+        t.expect(r, 0)
+        assert t.sql("select string_agg(x::text, ',') from mine") == "1"
+        assert t.sql("select to_regclass('public.theirs') is null") == "t"
+        # backup number 0 is the other database's: refused without --from-database
+        assert backups(t)[0]["database"] == other
+        r = t.run("restore", "--force", "--no-backup", "--backup", "0")
+        t.expect(r, 64)
+        assert "--from-database" in r.err and other in r.err, r.err
+        r = t.run("restore", "--force", "--no-backup", "--from-database", other)
+        t.expect(r, 0)
+        assert t.sql("select count(*) from theirs") == "1"
+        # a database without backups of its own says where the others are
+        r = t.run("restore", "--force", "--no-backup", "--into", t.db + "_none")
+        t.expect(r, 64)
+        assert "there is no backup of database" in r.err and "--from-database" in r.err, r.err
+    finally:
+        t.sql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % other, db="postgres")
+        t.sql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % (t.db + "_none"), db="postgres")
+
+
+@case
+def options_checked_before_the_safety_backup(t: Env):
+    t.write("migrations/001_a.sql", "-- migrate:up\ncreate table a (x int);\n")
+    t.expect(t.run("up", "--backup", "never"), 0)
+    take(t)
+    for bad in (["--reset-to", "999"], ["--reset-to", "abc"]):
+        r = t.run("restore", "--force", *bad)
+        t.expect(r, 64)
+        assert "--reset-to" in r.err, r.err
+    assert len(backups(t)) == 1, "a safety backup was taken before the options were checked"
+    # a refused file: no safety backup, no --into database created
+    raw = read_dump(t.path(backups(t)[0]["path"])).replace(b"SET lock_timeout = 0;", b"SET lock_timeout = 0;\nCOMMIT;", 1)
+    with gzip.open(t.path("bad.sql.gz"), "wb") as f:
+        f.write(raw)
+    r = t.run("restore", "--force", "--file", t.path("bad.sql.gz"), "--into", t.db + "_x")
+    t.expect(r, 65)
+    assert len(backups(t)) == 1
+    assert t.sql("select count(*) from pg_database where datname = '%s'" % (t.db + "_x"), db="postgres") == "0"
+    t.check_no_password()
+
+
+if __name__ == "__main__":
+    main()
