@@ -9,6 +9,7 @@
  *   rules_*.c         one family of rules each; decide *whether* a rule fires
  *   fk.c              foreign-key index coverage
  *   findings.c        lint_emit*, finding_drop, blocking; report-level API
+ *   report.c          a report as text, JSON, GitHub annotations
  *   memory.c          what earlier migrations of the run created and declared
  *   rules.c names.c   rule data (severity, message, help, flags); name helpers
  *
