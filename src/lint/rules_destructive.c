@@ -76,17 +76,29 @@ static const char *const_text(const PgQuery__Node *n)
 	return n->a_const->sval->sval;
 }
 
+/* The constant under casts ('1'::int, 2::numeric), or n itself. */
+static const PgQuery__Node *uncast(const PgQuery__Node *n)
+{
+	int k;
+
+	for (k = 0; k < 8 && n && n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST; k++)
+		n = n->type_cast->arg;
+	return n;
+}
+
 /* lhs OP rhs on two numeric or two string constants */
 static enum cval cv_compare(const PgQuery__AExpr *x)
 {
 	const char *op = names_last(x->name, x->n_name), *ls, *rs;
+	const PgQuery__Node *lx = uncast(x->lexpr), *rx = uncast(x->rexpr);
 	double l, r;
 	int c;
 
-	if (const_number(x->lexpr, &l) && const_number(x->rexpr, &r))
+	if (const_number(lx, &l) && const_number(rx, &r))
 		c = l < r ? -1 : l > r;
-	else if ((ls = const_text(x->lexpr)) != NULL && (rs = const_text(x->rexpr)) != NULL)
-		c = strcmp(ls, rs);
+	else if ((ls = const_text(lx)) != NULL && (rs = const_text(rx)) != NULL &&
+		 (!strcmp(op, "=") || !strcmp(op, "<>") || !strcmp(op, "!=")))
+		c = strcmp(ls, rs);     /* order depends on the collation: only (in)equality */
 	else
 		return CV_UNKNOWN;
 	if (!strcmp(op, "="))

@@ -6,3 +6,4 @@ delete from sessions where 1 = 2 or 2 > 1;
 delete from sessions where 't'::boolean;
 delete from sessions where null is null;
 delete from sessions where (1 = 1) is not false;
+delete from sessions where 1::bigint = 1;
