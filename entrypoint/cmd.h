@@ -1,12 +1,13 @@
 /*
  * cmd: the command table's types and the helpers every cmd_<name>.c uses.
  *
- * main.c parses argv once: options that belong to the command (its
- * `opts` table) land in `struct cmd_args`, global options go straight into
- * `struct config` (flags > PREDEPLOY_* > defaults), plain words become
- * positional arguments, and everything after "--" is the app's argv (run).
- * A handler returns the process exit code; only entrypoint/ prints results
- * or exits.
+ * options.c parses argv once against the option table (src/config.c):
+ * an option the command does not accept is a usage error; a command's own
+ * arguments (OPT_ARG rows: up --target) land in `struct cmd_args`, every
+ * other option goes straight into `struct config` (flags > PREDEPLOY_* >
+ * defaults), plain words become positional arguments, and everything after
+ * "--" is the app's argv (run).  A handler returns the process exit code;
+ * only entrypoint/ prints results or exits.
  */
 #ifndef PREDEPLOY_CMD_H
 #define PREDEPLOY_CMD_H
@@ -16,12 +17,6 @@
 #include "progress.h"
 #include "util/err.h"
 
-struct cmd_opt {
-	const char *name;       /* without "--" */
-	int has_value;
-	const char *help;
-};
-
 struct cmd_args {
 	struct strlist pos;
 	struct strlist names;   /* command options seen, in order */
@@ -30,14 +25,30 @@ struct cmd_args {
 	int exec_argc;
 };
 
+/* Setup flags of a command (git's RUN_SETUP): what main checks or prepares
+ * before calling the handler. */
+#define NEEDS_DB (1u << 0)      /* a database must be configured: 78 at once if not */
+
 struct command {
 	const char *name;
 	int (*fn)(struct config *cfg, struct cmd_args *args);
+	unsigned bit;           /* CC_*: the options it accepts are the rows with this bit */
+	unsigned flags;         /* NEEDS_DB, ... */
 	const char *usage;      /* "up [--target V] ..." */
 	const char *summary;
-	const struct cmd_opt *opts;
 	const char *help;       /* longer text, may be NULL */
 };
+
+const struct command *command_find(const char *name);
+const struct command *command_list(int *n);
+
+/* Parse argv (see the top of this file).  On success returns 0 with *cmd
+ * set (NULL: no command given); *help is 1 when help was asked for
+ * (`help TOPIC`, --help, -h) and then *topic is what to show (NULL: the
+ * overview).  Otherwise reports the error and returns its exit code. */
+int args_parse(int argc, char **argv, struct config *cfg, struct cmd_args *a,
+	       const struct command **cmd, int *help, const char **topic);
+void args_release(struct cmd_args *a);
 
 /* Last value of a command option, NULL when not given. */
 const char *args_get(const struct cmd_args *a, const char *name);
@@ -58,9 +69,6 @@ int run_exec(char **argv);
 #define CMD(name) int cmd_##name(struct config *cfg, struct cmd_args *args)
 CMD(run); CMD(up); CMD(down); CMD(status); CMD(history); CMD(current); CMD(new);
 CMD(stamp); CMD(lint); CMD(wait); CMD(backup); CMD(backups); CMD(restore);
-CMD(version); CMD(check);
-
-extern const struct cmd_opt opts_run[], opts_up[], opts_down[], opts_status[],
-	opts_stamp[], opts_restore[], opts_lint[], opts_history[], opts_check[], opts_none[];
+CMD(version); CMD(check); CMD(completion);
 
 #endif

@@ -13,14 +13,6 @@
 #include "util/strbuf.h"
 #include "util/banned.h"
 
-const struct cmd_opt opts_check[] = {
-	{ "since", 1, "apply migrations up to V without checking (already released), check the rest" },
-	{ "shadow-database-url", 1, "scratch database to check on, emptied first "
-	  "(default: a temporary database on the configured server; needs CREATEDB)" },
-	{ "allow-missing-down", 0, "a migration without a down section is a note, not a failure" },
-	{ NULL, 0, NULL },
-};
-
 CMD(check)
 {
 	struct migration_set set = MIGRATION_SET_INIT;

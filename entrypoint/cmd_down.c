@@ -16,13 +16,6 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-const struct cmd_opt opts_down[] = {
-	{ "steps", 1, "roll back the newest N applied migrations (default 1)" },
-	{ "target", 1, "roll back everything applied above version V" },
-	{ "sql", 0, "print the SQL that would run; change nothing" },
-	{ NULL, 0, NULL },
-};
-
 /* Down sections are destructive by nature and the operator asked for them,
  * so lint findings are only shown; but a destructive operation on a
  * protected table still needs --force. Returns the number blocked. */

@@ -11,11 +11,6 @@
 #include "util/strbuf.h"
 #include "util/banned.h"
 
-const struct cmd_opt opts_history[] = {
-	{ "limit", 1, "show only the newest N entries (default 100)" },
-	{ NULL, 0, NULL },
-};
-
 static const char *const cols[] = { "id", "at", "action", "version", "name", "outcome", "duration_ms",
 				     "applied_by", "host", "predeploy_version", "backup_file", "forced",
 				     "error", "checksum", "sqlstate" };

@@ -22,10 +22,6 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-const struct cmd_opt opts_lint[] = { { NULL, 0, NULL } };
-
-#define DB_CONFIGURED(cfg) ((cfg)->database_url || getenv("PGHOST") || getenv("PGDATABASE") || getenv("PGSERVICE"))
-
 static int lint_set(const struct migration_set *set, const struct lint_opts *o, struct lint_report *r,
 		    int *count, struct err *e)
 {
@@ -124,7 +120,7 @@ CMD(lint)
 	 * the session then reads the tracking table and plans with them */
 	if (!args->pos.n && migration_load_dir(cfg->dir, &s.files, &e) < 0)
 		goto fail;
-	if (DB_CONFIGURED(cfg)) {
+	if (config_database_configured(cfg)) {
 		have_db = session_open(&s, cfg, SESSION_NO_FILES, &ce) == 0;
 		if (!have_db)
 			log_warn("no catalog numbers%s: %s", args->pos.n ? "" : "; linting every file", ce.msg);

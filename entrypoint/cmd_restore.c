@@ -23,15 +23,6 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-const struct cmd_opt opts_restore[] = {
-	{ "backup", 1, "restore backup number N of `predeploy backups` (default: the target database's newest)" },
-	{ "file", 1, "restore this .sql.gz file" },
-	{ "from-database", 1, "restore the newest backup of database NAME (another database's backups need it)" },
-	{ "reset-to", 1, "afterwards set the tracking table to version V" },
-	{ "into", 1, "restore into database DB (created if missing) instead of the connected one" },
-	{ NULL, 0, NULL },
-};
-
 static int confirm(const char *target, const struct db *db, const struct restore_source *s)
 {
 	char answer[64];

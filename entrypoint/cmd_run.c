@@ -22,8 +22,6 @@
 #include "util/timeutil.h"
 #include "util/banned.h"
 
-const struct cmd_opt opts_run[] = { { NULL, 0, NULL } };
-
 /* execvp the app like a shell would: 127 when not found, 126 otherwise. */
 int run_exec(char **argv)
 {

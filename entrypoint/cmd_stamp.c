@@ -9,8 +9,6 @@
 #include "util/exitcode.h"
 #include "util/banned.h"
 
-const struct cmd_opt opts_stamp[] = { { NULL, 0, NULL } };
-
 CMD(stamp)
 {
 	struct session s = SESSION_INIT;

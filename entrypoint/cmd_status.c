@@ -13,11 +13,6 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-const struct cmd_opt opts_status[] = {
-	{ "exit-code", 0, "exit 3 when migrations are pending, 13 on drift" },
-	{ NULL, 0, NULL },
-};
-
 static void print_json(const struct session *s)
 {
 	struct strbuf sb = STRBUF_INIT;

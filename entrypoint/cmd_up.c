@@ -10,13 +10,6 @@
 #include "util/exitcode.h"
 #include "util/banned.h"
 
-const struct cmd_opt opts_up[] = {
-	{ "target", 1, "apply up to and including version V" },
-	{ "sql", 0, "print the SQL that would run (BEGIN/COMMIT, SET LOCAL, tracking inserts); change nothing" },
-	{ "dry-run", 0, "run the pending migrations in a transaction, report locks and rewrites, roll back" },
-	{ NULL, 0, NULL },
-};
-
 CMD(up)
 {
 	struct session s = SESSION_INIT;

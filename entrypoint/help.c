@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
+#include "util/strbuf.h"
 #include "util/exitcode.h"
 #include "util/banned.h"
 
@@ -42,8 +43,64 @@ void help_print_overview(FILE *f)
 		   "execs the app.\n\ncommands:\n");
 	for (i = 0; i < n; i++)
 		fprintf(f, "  %-10s %s\n", c[i].name, c[i].summary);
-	fprintf(f, "\n'predeploy help COMMAND' for a command, 'predeploy help options' for every\n"
-		   "option, 'predeploy help exit-codes' for the exit codes.\n");
+	fprintf(f, "\n'predeploy help COMMAND' for a command and its options, 'predeploy help options'\n"
+		   "for every option, 'predeploy help exit-codes' for the exit codes.\n");
+}
+
+const char *help_flag(const struct config_option *o, char *buf, size_t cap)
+{
+	const char *v = "=V";
+
+	switch (o->type) {
+	case CT_BOOL: v = ""; break;
+	case CT_INT: case CT_INT64: v = "=N"; break;
+	case CT_DURATION: v = "=DURATION"; break;
+	case CT_LIST: v = "=A,B"; break;
+	case CT_ENUM: v = "=X"; break;
+	default: break;
+	}
+	snprintf(buf, cap, "--%s%s", o->name, v);
+	return buf;
+}
+
+/* One option: flag and help, then its choices, default and variable. */
+static void print_option(FILE *f, const struct config_option *o)
+{
+	char flag[64];
+	struct strbuf more = STRBUF_INIT;
+
+	if (o->type == CT_ENUM)
+		sb_addf(&more, "one of %s", o->choices);
+	if (o->def)
+		sb_addf(&more, "%sdefault: %s", more.len ? "; " : "", o->def);
+	if (o->env)
+		sb_addf(&more, "%senv: %s%s%s", more.len ? "; " : "", o->env,
+			o->type == CT_SECRET ? " or " : "", o->type == CT_SECRET ? o->env : "");
+	if (o->type == CT_SECRET)
+		sb_adds(&more, "_FILE");
+	if (o->env_fallback)
+		sb_addf(&more, ", else %s", o->env_fallback);
+	fprintf(f, "  %-28s %s\n", help_flag(o, flag, sizeof(flag)), o->help);
+	if (more.len)
+		fprintf(f, "  %-28s   (%s)\n", "", more.buf);
+	sb_release(&more);
+}
+
+/* The options of the command with bit `cmd`: its own arguments first. */
+static void print_command_options(FILE *f, unsigned cmd)
+{
+	int i, n, pass, any = 0;
+	const struct config_option *o = config_options(&n);
+
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			if (!(o[i].cmds & cmd) || (!(o[i].flags & OPT_ARG)) != pass)
+				continue;
+			if (!any++)
+				fprintf(f, "\noptions (flag, then choices, default and environment variable):\n");
+			print_option(f, &o[i]);
+		}
+	}
 }
 
 static void print_options(FILE *f)
@@ -51,14 +108,11 @@ static void print_options(FILE *f)
 	int i, n;
 	const struct config_option *o = config_options(&n);
 
-	fprintf(f, "global options (flag, environment variable):\n");
-	for (i = 0; i < n; i++) {
-		char flag[64];
-		snprintf(flag, sizeof(flag), "--%s%s", o[i].name,
-			 o[i].type == CT_BOOL ? "" : o[i].type == CT_ENUM ? "=X" : "=V");
-		fprintf(f, "  %-26s %s\n  %-26s   %s%s%s\n", flag, o[i].help, "", o[i].env ? o[i].env : "",
-			o[i].type == CT_SECRET ? " (or " : "", o[i].type == CT_SECRET ? "*_FILE)" : "");
-	}
+	fprintf(f, "options of every command (flag, then choices, default and environment variable);\n"
+		   "'predeploy help COMMAND' shows which ones a command takes:\n");
+	for (i = 0; i < n; i++)
+		if (!(o[i].flags & OPT_ARG))
+			print_option(f, &o[i]);
 	fprintf(f, "\nDATABASE_URL and libpq's PG* variables are used when no database URL is set.\n"
 		   "Durations: 500ms, 5s, 10m, 1h. Flags override the environment.\n");
 }
@@ -66,7 +120,6 @@ static void print_options(FILE *f)
 int help_main(const char *topic)
 {
 	const struct command *c;
-	const struct cmd_opt *o;
 	size_t i;
 
 	if (!topic) {
@@ -92,14 +145,7 @@ int help_main(const char *topic)
 	printf("usage: predeploy %s\n\n%s\n", c->usage, c->summary);
 	if (c->help)
 		printf("\n%s\n", c->help);
-	if (c->opts && c->opts[0].name) {
-		printf("\noptions:\n");
-		for (o = c->opts; o->name; o++) {
-			char flag[64];
-			snprintf(flag, sizeof(flag), "--%s%s", o->name, o->has_value ? " V" : "");
-			printf("  %-22s %s\n", flag, o->help);
-		}
-	}
-	printf("\nGlobal options (database, timeouts, logging): 'predeploy help options'.\n");
+	print_command_options(stdout, c->bit);
+	printf("\nDurations: 500ms, 5s, 10m, 1h. Flags override the environment.\n");
 	return 0;
 }

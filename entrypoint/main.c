@@ -1,10 +1,12 @@
 /*
- * main: the command table, argv parsing, help and exit codes.
+ * main: the command table, setup before a command runs, exit codes.
  *
  * `predeploy [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS] [-- CMD ARGS...]`.
- * Global options may appear before or after the command.  An unknown
- * command or option exits 64 (EXIT_USAGE) with a hint; an invalid value
- * exits 78 (EXIT_CONFIG) naming the option.
+ * Options may appear before or after the command (options.c parses them
+ * against the option table).  An unknown command or option, or an option
+ * the command does not take, exits 64 (EXIT_USAGE) with a hint; an invalid
+ * value exits 78 (EXIT_CONFIG) naming the option.  A command flagged
+ * NEEDS_DB exits 78 at once when no database is configured.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,38 +20,41 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-const struct cmd_opt opts_none[] = { { NULL, 0, NULL } };
-
 static const struct command commands[] = {
-	{ "run", cmd_run, "run [OPTIONS] [-- CMD ARGS...]",
-	  "wait, lock, lint, back up, migrate, report, then exec CMD", opts_run,
+	{ "run", cmd_run, CC_RUN, NEEDS_DB, "run [OPTIONS] [-- CMD ARGS...]",
+	  "wait, lock, lint, back up, migrate, report, then exec CMD",
 	  "The whole deploy pipeline. Without CMD it exits 0 after migrating (pre-deploy\n"
 	  "command, init container, Job). PREDEPLOY_DISABLE=1 skips everything and execs CMD." },
-	{ "up", cmd_up, "up [--target V] [--sql] [--dry-run]",
-	  "apply pending migrations", opts_up, NULL },
-	{ "down", cmd_down, "down [--steps N | --target V]",
-	  "roll back with the down sections, newest first", opts_down, NULL },
-	{ "status", cmd_status, "status [--exit-code]",
-	  "applied, pending, modified, missing and out-of-order migrations", opts_status,
+	{ "up", cmd_up, CC_UP, NEEDS_DB, "up [--target V] [--sql] [--dry-run]", "apply pending migrations", NULL },
+	{ "down", cmd_down, CC_DOWN, NEEDS_DB, "down [--steps N | --target V]",
+	  "roll back with the down sections, newest first", NULL },
+	{ "status", cmd_status, CC_STATUS, NEEDS_DB, "status [--exit-code]",
+	  "applied, pending, modified, missing and out-of-order migrations",
 	  "With --exit-code it exits 3 when something is pending." },
-	{ "history", cmd_history, "history [--limit N]", "what was done, when, by whom, how long", opts_history, NULL },
-	{ "current", cmd_current, "current", "the latest applied version", opts_none, NULL },
-	{ "new", cmd_new, "new NAME", "create migrations/<UTC timestamp>_<name>.sql", opts_none, NULL },
-	{ "stamp", cmd_stamp, "stamp V", "mark everything up to V applied without running it",
-	  opts_stamp, NULL },
-	{ "lint", cmd_lint, "lint [PATH...]", "risk analysis of SQL migrations", opts_lint, NULL },
-	{ "wait", cmd_wait, "wait", "wait until the database accepts connections", opts_none, NULL },
-	{ "backup", cmd_backup, "backup", "take a verified gzipped backup now", opts_none, NULL },
-	{ "backups", cmd_backups, "backups", "list backups, newest first, numbered from 0", opts_none, NULL },
-	{ "restore", cmd_restore, "restore [--backup N | --file PATH | --from-database NAME] [--force] [--reset-to V] [--into DB]",
-	  "restore a backup in one transaction", opts_restore, NULL },
-	{ "check", cmd_check, "check [--since V] [--shadow-database-url URL] [--allow-missing-down]",
-	  "prove every migration goes up, down and up again on a scratch database", opts_check,
+	{ "history", cmd_history, CC_HISTORY, NEEDS_DB, "history [--limit N]",
+	  "what was done, when, by whom, how long", NULL },
+	{ "current", cmd_current, CC_CURRENT, NEEDS_DB, "current", "the latest applied version", NULL },
+	{ "new", cmd_new, CC_NEW, 0, "new NAME", "create migrations/<UTC timestamp>_<name>.sql", NULL },
+	{ "stamp", cmd_stamp, CC_STAMP, NEEDS_DB, "stamp V",
+	  "mark everything up to V applied without running it", NULL },
+	{ "lint", cmd_lint, CC_LINT, 0, "lint [PATH...]", "risk analysis of SQL migrations", NULL },
+	{ "wait", cmd_wait, CC_WAIT, NEEDS_DB, "wait", "wait until the database accepts connections", NULL },
+	{ "backup", cmd_backup, CC_BACKUP, NEEDS_DB, "backup", "take a verified gzipped backup now", NULL },
+	{ "backups", cmd_backups, CC_BACKUPS, 0, "backups", "list backups, newest first, numbered from 0", NULL },
+	{ "restore", cmd_restore, CC_RESTORE, NEEDS_DB,
+	  "restore [--backup N | --file PATH | --from-database NAME] [--force] [--reset-to V] [--into DB]",
+	  "restore a backup in one transaction", NULL },
+	{ "check", cmd_check, CC_CHECK, 0, "check [--since V] [--shadow-database-url URL] [--allow-missing-down]",
+	  "prove every migration goes up, down and up again on a scratch database",
 	  "For CI: on a scratch database (a temporary one on the configured server, or\n"
 	  "--shadow-database-url), each migration after --since runs up, down and up again;\n"
 	  "the schema after its down must equal the schema before its up. Exit 16 when one\n"
 	  "does not round-trip. See docs/check.md." },
-	{ "version", cmd_version, "version", "print versions", opts_none, NULL },
+	{ "version", cmd_version, CC_VERSION, 0, "version", "print versions", NULL },
+	{ "completion", cmd_completion, CC_COMPLETION, 0, "completion bash|zsh",
+	  "print a shell completion script",
+	  "bash: source <(predeploy completion bash)   (or save it in\n"
+	  "/etc/bash_completion.d/predeploy); zsh: predeploy completion zsh > \"${fpath[1]}/_predeploy\"." },
 };
 
 #define NCOMMANDS ((int)(sizeof(commands) / sizeof(commands[0])))
@@ -70,21 +75,6 @@ const struct command *command_list(int *n)
 	return commands;
 }
 
-const char *args_get(const struct cmd_args *a, const char *name)
-{
-	int i;
-
-	for (i = a->names.n - 1; i >= 0; i--)
-		if (!strcmp(a->names.v[i], name))
-			return a->values.v[i];
-	return NULL;
-}
-
-int args_has(const struct cmd_args *a, const char *name)
-{
-	return args_get(a, name) != NULL;
-}
-
 int report_err(const struct err *e)
 {
 	log_err(e);
@@ -99,76 +89,17 @@ int connect_db(const struct config *cfg, struct db *db, int64_t wait_ms)
 	return r < 0 ? report_err(&e) : 0;
 }
 
-static const struct cmd_opt *find_cmd_opt(const struct command *c, const char *name)
+/* What main does for a command's setup flags before its handler runs. */
+static int setup(const struct command *c, const struct config *cfg)
 {
-	const struct cmd_opt *o;
-
-	for (o = c ? c->opts : NULL; o && o->name; o++)
-		if (!strcmp(o->name, name))
-			return o;
-	return NULL;
-}
-
-static int usage_error(const char *cmd, const char *fmt, const char *arg)
-{
-	char msg[512];
-
-	snprintf(msg, sizeof(msg), fmt, arg);
-	log_error("%s", msg);
-	fprintf(stderr, "hint: run 'predeploy %s--help' for usage\n", cmd ? cmd : "");
-	return EXIT_USAGE;
-}
-
-/* Parse one option at argv[*i]; consumes its value. */
-static int parse_option(const struct command *c, struct config *cfg, struct cmd_args *a,
-			int argc, char **argv, int *i)
-{
-	char name[128];
-	const char *arg = argv[*i] + 2, *eq = strchr(arg, '='), *value = NULL;
-	const struct cmd_opt *co;
-	const struct config_option *go;
-	char hintcmd[64] = "";
 	struct err e = ERR_INIT;
 
-	if (c)
-		snprintf(hintcmd, sizeof(hintcmd), "%s ", c->name);
-	if ((eq ? (size_t)(eq - arg) : strlen(arg)) >= sizeof(name))
-		return usage_error(hintcmd, "unknown option \"%s\"", argv[*i]);
-	xstrlcpy(name, arg, eq ? (size_t)(eq - arg) + 1 : sizeof(name));
-	if (eq)
-		value = eq + 1;
-
-	co = find_cmd_opt(c, name);
-	if (co) {
-		if (co->has_value && !value) {
-			if (*i + 1 >= argc)
-				return usage_error(hintcmd, "option \"--%s\" needs a value", name);
-			value = argv[++*i];
-		} else if (!co->has_value && value) {
-			return usage_error(hintcmd, "option \"--%s\" takes no value", name);
-		}
-		strlist_add(&a->names, name);
-		strlist_add(&a->values, value ? value : "");
-		return 0;
-	}
-	go = config_option_find(name);
-	if (!go)
-		return usage_error(hintcmd, "unknown option \"--%s\"", name);
-	if (go->type != CT_BOOL && !value) {
-		if (*i + 1 >= argc)
-			return usage_error(hintcmd, "option \"--%s\" needs a value", name);
-		value = argv[++*i];
-	}
-	if (config_set(cfg, name, value, CONFIG_SRC_FLAG, &e) < 0)
+	if ((c->flags & NEEDS_DB) && !config_database_configured(cfg)) {
+		err_set(&e, EXIT_CONFIG, "no database configured for \"%s\"", c->name);
+		err_hint(&e, "set " CONFIG_DATABASE_VARIABLES " (a postgres:// URL or libpq's variables)");
 		return report_err(&e);
+	}
 	return 0;
-}
-
-static void args_release(struct cmd_args *a)
-{
-	strlist_clear(&a->pos);
-	strlist_clear(&a->names);
-	strlist_clear(&a->values);
 }
 
 int main(int argc, char **argv)
@@ -177,6 +108,7 @@ int main(int argc, char **argv)
 	struct cmd_args a;
 	struct err e = ERR_INIT;
 	const struct command *c = NULL;
+	const char *topic = NULL;
 	int i, rc, want_help = 0;
 
 	memset(&a, 0, sizeof(a));
@@ -199,56 +131,16 @@ int main(int argc, char **argv)
 		rc = report_err(&e);
 		goto out;
 	}
-
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-
-		if (!strcmp(arg, "--")) {
-			a.exec_argv = argv + i + 1;
-			a.exec_argc = argc - i - 1;
-			break;
-		}
-		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-			want_help = 1;
-		} else if (!strcmp(arg, "--version") && !c) {
-			c = command_find("version");
-		} else if (!strcmp(arg, "-q")) {
-			cfg.quiet = 1;
-		} else if (!strncmp(arg, "--", 2) && arg[2]) {
-			rc = parse_option(c, &cfg, &a, argc, argv, &i);
-			if (rc)
-				goto out;
-		} else if (arg[0] == '-' && arg[1]) {
-			rc = usage_error(c ? c->name : NULL, "unknown option \"%s\"", arg);
-			goto out;
-		} else if (!c) {
-			c = command_find(arg);
-			if (!c && !strcmp(arg, "help")) {
-				rc = help_main(i + 1 < argc ? argv[i + 1] : NULL);
-				goto out;
-			}
-			if (!c) {
-				log_error("unknown command \"%s\"", arg);
-				fprintf(stderr, "hint: run 'predeploy help' for the list of commands\n");
-				rc = EXIT_USAGE;
-				goto out;
-			}
-		} else {
-			strlist_add(&a.pos, arg);
-		}
-	}
-
+	rc = args_parse(argc, argv, &cfg, &a, &c, &want_help, &topic);
+	if (rc)
+		goto out;
 	if (want_help) {
-		rc = help_main(c ? c->name : NULL);
+		rc = help_main(topic);
 		goto out;
 	}
 	if (!c) {
 		help_print_overview(stderr);
 		rc = EXIT_USAGE;
-		goto out;
-	}
-	if (a.exec_argv && strcmp(c->name, "run")) {
-		rc = usage_error(c->name, "\"--\" and a command to exec are only accepted by \"%s\"", "run");
 		goto out;
 	}
 	if (config_finish(&cfg, &e) < 0) {
@@ -257,7 +149,9 @@ int main(int argc, char **argv)
 	}
 	log_init(cfg.log_json ? LOG_JSON : LOG_TEXT,
 		 cfg.verbose ? LOG_DEBUG : cfg.quiet ? LOG_WARN : LOG_INFO);
-	rc = c->fn(&cfg, &a);
+	rc = setup(c, &cfg);
+	if (!rc)
+		rc = c->fn(&cfg, &a);
 out:
 	args_release(&a);
 	config_release(&cfg);

@@ -1,7 +1,6 @@
-/* config: see config.h. */
+/* config: see config.h.  The option table is the first thing in this file. */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -10,61 +9,176 @@
 #include <strings.h>
 
 #include "log.h"
-#include "util/envexpand.h"
 #include "util/exitcode.h"
+#include "util/envexpand.h"
 #include "util/fsutil.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
+#define F(x) offsetof(struct config, x)
+#define OPT(n, t, f, d, v, c, h) .name = (n), .type = (t), .field = (f), .def = (d), .env = (v), .cmds = (c), .help = (h)
+
+/* Which commands use what (CC_* masks). */
+#define C_DB      (CC_RUN | CC_UP | CC_DOWN | CC_STATUS | CC_HISTORY | CC_CURRENT | CC_STAMP | \
+		   CC_LINT | CC_WAIT | CC_BACKUP | CC_RESTORE | CC_CHECK)
+#define C_FILES   (CC_RUN | CC_UP | CC_DOWN | CC_STATUS | CC_STAMP | CC_LINT | CC_NEW | CC_RESTORE | \
+		   CC_CHECK)
+#define C_DUMP    (CC_RUN | CC_UP | CC_BACKUP | CC_RESTORE)
+#define C_LOCK    (CC_RUN | CC_UP | CC_DOWN | CC_STAMP | CC_BACKUP | CC_RESTORE)
+#define C_MIGRATE (CC_RUN | CC_UP | CC_DOWN)
+#define C_GATE    (CC_RUN | CC_UP | CC_LINT)
+#define C_TOOL    (CC_RUN | CC_UP | CC_DOWN | CC_STATUS | CC_HISTORY | CC_CURRENT | CC_STAMP | \
+		   CC_LINT | CC_BACKUP | CC_RESTORE)
+#define C_PRINT   (CC_UP | CC_STATUS | CC_HISTORY | CC_CURRENT | CC_LINT | CC_BACKUP | CC_BACKUPS | \
+		   CC_CHECK)
+
+static int set_database_url(struct config *, const struct config_option *, const char *,
+			    enum config_source, struct err *);
+static int set_dir(struct config *, const struct config_option *, const char *, enum config_source,
+		   struct err *);
+static int set_migrate_env(struct config *, const struct config_option *, const char *,
+			   enum config_source, struct err *);
+
+/*
+ * The options.  Columns: name, type, field, default, variable, commands,
+ * help; then, by designator, choices (CT_ENUM), flags (OPT_*), min,
+ * env_fallback and set.  Rows with OPT_ARG are a command's own arguments:
+ * entrypoint/ hands their values to the command (args_get), and their
+ * default is only shown.  Help is generated from this table: keep `help`
+ * short, without the default (it is printed from `def`).
+ */
 static const struct config_option options[] = {
-	{ "database-url", "PREDEPLOY_DATABASE_URL", CT_SECRET, NULL,
-	  "PostgreSQL URI or conninfo (else DATABASE_URL, else PG* variables)" },
-	{ "dir", "PREDEPLOY_MIGRATIONS_DIR", CT_STR, NULL, "migrations directory (migrations)" },
-	{ "migrator", "PREDEPLOY_MIGRATOR", CT_ENUM, "auto|sql|alembic|mikro-orm|prisma|command",
-	  "migration tool: predeploy's own (sql) or the team's (auto)" },
-	{ "migrate-cmd", "PREDEPLOY_MIGRATE_CMD", CT_STR, NULL,
-	  "command that applies pending migrations (split like shell words, no shell)" },
-	{ "migrate-timeout", "PREDEPLOY_MIGRATE_TIMEOUT", CT_DURATION, NULL, "kill the migrate command after this (30m)" },
-	{ "pending-cmd", "PREDEPLOY_PENDING_CMD", CT_STR, NULL,
-	  "--migrator command: exits 0 when up to date, 3 when migrations are pending" },
-	{ "migrate-env", "PREDEPLOY_MIGRATE_ENV", CT_LIST, NULL,
-	  "NAME=TEMPLATE for the migrate command: {host} {port} {user} {password} {dbname} {url} (repeatable)" },
-	{ "table", "PREDEPLOY_TABLE", CT_STR, NULL,
-	  "tracking table, optionally schema-qualified (predeploy_migrations)" },
-	{ "backup", "PREDEPLOY_BACKUP", CT_ENUM, "auto|always|never", "backup policy (auto)" },
-	{ "backup-dir", "PREDEPLOY_BACKUP_DIR", CT_STR, NULL, "backup directory (backups)" },
-	{ "backup-dir-insecure-ok", "PREDEPLOY_BACKUP_DIR_INSECURE_OK", CT_BOOL, NULL,
-	  "write backups into a directory others can write to or own" },
-	{ "keep", "PREDEPLOY_KEEP", CT_INT, NULL, "verified backups to keep (10)" },
-	{ "backup-reuse", "PREDEPLOY_BACKUP_REUSE", CT_DURATION, NULL,
-	  "reuse a verified backup at the same version younger than this (15m)" },
-	{ "pg-dump", "PREDEPLOY_PG_DUMP", CT_STR, NULL, "pg_dump program (pg_dump on PATH)" },
-	{ "no-backup", "PREDEPLOY_NO_BACKUP", CT_BOOL, NULL, "restore: skip the safety backup" },
-	{ "lock-wait", "PREDEPLOY_LOCK_WAIT", CT_DURATION, NULL, "how long to wait for the migration lock (10m)" },
-	{ "lock-timeout", "PREDEPLOY_LOCK_TIMEOUT", CT_DURATION, NULL, "lock_timeout per migration transaction (5s)" },
-	{ "lock-retries", "PREDEPLOY_LOCK_RETRIES", CT_INT, NULL, "retries after lock_timeout (3)" },
-	{ "statement-timeout", "PREDEPLOY_STATEMENT_TIMEOUT", CT_DURATION, NULL, "statement_timeout (none)" },
-	{ "wait-timeout", "PREDEPLOY_WAIT_TIMEOUT", CT_DURATION, NULL, "how long to wait for the database (60s)" },
-	{ "protect", "PREDEPLOY_PROTECTED_TABLES", CT_LIST, NULL, "tables no migration may destroy" },
-	{ "allow", "PREDEPLOY_ALLOW", CT_LIST, NULL, "lint rules to accept" },
-	{ "force", "PREDEPLOY_FORCE", CT_BOOL, NULL, "pass blocked migrations / confirm restore (recorded)" },
-	{ "fail-on", "PREDEPLOY_FAIL_ON", CT_ENUM, "error|warning", "lint severity that blocks (error)" },
-	{ "large-table", "PREDEPLOY_LARGE_TABLE", CT_INT, NULL, "rows above which lock warnings block" },
-	{ "allow-drift", "PREDEPLOY_ALLOW_DRIFT", CT_BOOL, NULL, "do not refuse modified or missing migrations" },
-	{ "allow-out-of-order", "PREDEPLOY_ALLOW_OUT_OF_ORDER", CT_BOOL, NULL, "apply pending versions older than the newest applied" },
-	{ "single-transaction", "PREDEPLOY_SINGLE_TRANSACTION", CT_BOOL, NULL, "apply all pending migrations in one transaction" },
-	{ "webhook", "PREDEPLOY_WEBHOOK_URL", CT_LIST, NULL, "webhook URL (repeatable; comma-separated in the variable)" },
-	{ "webhook-secret", "PREDEPLOY_WEBHOOK_SECRET", CT_SECRET, NULL, "Standard Webhooks signing secret (whsec_...)" },
-	{ "webhook-format", "PREDEPLOY_WEBHOOK_FORMAT", CT_ENUM, "json|slack|discord", "webhook payload shape (json)" },
-	{ "webhook-required", "PREDEPLOY_WEBHOOK_REQUIRED", CT_BOOL, NULL, "fail (15) when the webhook is not delivered" },
-	{ "webhook-events", "PREDEPLOY_WEBHOOK_EVENTS", CT_ENUM, "end|all", "also post at start with all (end)" },
-	{ "webhook-ca-file", "PREDEPLOY_WEBHOOK_CA_FILE", CT_STR, NULL, "CA bundle for the webhook's TLS" },
-	{ "termination-log", "PREDEPLOY_TERMINATION_LOG", CT_STR, NULL, "termination message file (/dev/termination-log)" },
-	{ "log-format", "PREDEPLOY_LOG_FORMAT", CT_ENUM, "text|json", "log format on stderr (text)" },
-	{ "quiet", "PREDEPLOY_QUIET", CT_BOOL, NULL, "only warnings and errors" },
-	{ "verbose", "PREDEPLOY_VERBOSE", CT_BOOL, NULL, "debug logging" },
-	{ "format", "PREDEPLOY_FORMAT", CT_ENUM, "text|json|github", "result format on stdout (text)" },
+	/* connection and files */
+	{ OPT("database-url", CT_SECRET, F(database_url), NULL, "PREDEPLOY_DATABASE_URL", C_DB,
+	  "PostgreSQL URI or conninfo (else DATABASE_URL, else PG* variables)"),
+	  .env_fallback = "DATABASE_URL", .set = set_database_url },
+	{ OPT("dir", CT_STR, F(dir), "migrations", "PREDEPLOY_MIGRATIONS_DIR", C_FILES,
+	  "migrations directory"), .set = set_dir },
+	/* the team's migration tool (docs/migrators.md) */
+	{ OPT("migrator", CT_ENUM, F(migrator), "auto", "PREDEPLOY_MIGRATOR", C_TOOL,
+	  "migration tool: predeploy's own (sql) or the team's (auto: detect)"),
+	  .choices = "auto|sql|alembic|mikro-orm|prisma|command", .flags = OPT_ENUM_STR },
+	{ OPT("migrate-cmd", CT_STR, F(migrate_cmd), NULL, "PREDEPLOY_MIGRATE_CMD", CC_RUN | CC_UP,
+	  "command that applies pending migrations (split like shell words, no shell)"),
+	  .flags = OPT_EMPTY_NULL },
+	{ OPT("migrate-timeout", CT_DURATION, F(migrate_timeout_ms), "30m", "PREDEPLOY_MIGRATE_TIMEOUT",
+	  CC_RUN | CC_UP, "kill the migrate command after this"), .min = 1 },
+	{ OPT("pending-cmd", CT_STR, F(pending_cmd), NULL, "PREDEPLOY_PENDING_CMD", C_TOOL,
+	  "--migrator command: exits 0 when up to date, 3 when migrations are pending"),
+	  .flags = OPT_EMPTY_NULL },
+	{ OPT("migrate-env", CT_LIST, F(migrate_env), NULL, "PREDEPLOY_MIGRATE_ENV", CC_RUN | CC_UP,
+	  "NAME=TEMPLATE for the migrate command: {host} {port} {user} {password} {dbname} {url} "
+	  "(repeatable; comma-separated in the variable)"), .set = set_migrate_env },
+	{ OPT("table", CT_STR, F(table), "predeploy_migrations", "PREDEPLOY_TABLE", C_DB,
+	  "tracking table, optionally schema-qualified"), .flags = OPT_NONEMPTY },
+	{ OPT("wait-timeout", CT_DURATION, F(wait_timeout_ms), "60s", "PREDEPLOY_WAIT_TIMEOUT",
+	  CC_RUN | CC_WAIT | CC_CHECK,
+	  "how long to wait for the database") },
+	/* backups */
+	{ OPT("backup", CT_ENUM, F(backup), "auto", "PREDEPLOY_BACKUP", CC_RUN | CC_UP,
+	  "backup policy (auto: only when something is pending)"), .choices = "auto|always|never" },
+	{ OPT("backup-dir", CT_STR, F(backup_dir), "backups", "PREDEPLOY_BACKUP_DIR", C_DUMP | CC_BACKUPS,
+	  "backup directory") },
+	{ OPT("backup-dir-insecure-ok", CT_BOOL, F(backup_dir_insecure_ok), NULL, "PREDEPLOY_BACKUP_DIR_INSECURE_OK",
+	  C_DUMP, "write backups into a directory others can write to or own") },
+	{ OPT("keep", CT_INT, F(keep), "10", "PREDEPLOY_KEEP", C_DUMP,
+	  "verified backups to keep"), .min = 1 },
+	{ OPT("backup-reuse", CT_DURATION, F(backup_reuse_ms), "15m", "PREDEPLOY_BACKUP_REUSE", CC_RUN | CC_UP,
+	  "reuse a verified backup at the same version younger than this") },
+	{ OPT("pg-dump", CT_STR, F(pg_dump), NULL, "PREDEPLOY_PG_DUMP", C_DUMP,
+	  "pg_dump program (default: pg_dump on PATH)") },
+	{ OPT("no-backup", CT_BOOL, F(no_backup), NULL, "PREDEPLOY_NO_BACKUP", CC_RUN | CC_UP | CC_RESTORE,
+	  "take no backup (restore: no safety backup first)") },
+	/* locks and timeouts */
+	{ OPT("lock-wait", CT_DURATION, F(lock_wait_ms), "10m", "PREDEPLOY_LOCK_WAIT", C_LOCK,
+	  "how long to wait for the migration lock") },
+	{ OPT("lock-timeout", CT_DURATION, F(lock_timeout_ms), "5s", "PREDEPLOY_LOCK_TIMEOUT", C_MIGRATE | CC_CHECK,
+	  "lock_timeout per migration transaction"), .min = 1 },
+	{ OPT("lock-retries", CT_INT, F(lock_retries), "3", "PREDEPLOY_LOCK_RETRIES", C_MIGRATE | CC_CHECK,
+	  "retries after lock_timeout") },
+	{ OPT("statement-timeout", CT_DURATION, F(statement_timeout_ms), NULL, "PREDEPLOY_STATEMENT_TIMEOUT",
+	  C_MIGRATE | CC_CHECK,
+	  "statement_timeout (default: none)") },
+	/* the gate */
+	{ OPT("protect", CT_LIST, F(protect), NULL, "PREDEPLOY_PROTECTED_TABLES", C_MIGRATE | CC_LINT,
+	  "tables no migration may destroy"), .flags = OPT_REPLACE },
+	{ OPT("allow", CT_LIST, F(allow), NULL, "PREDEPLOY_ALLOW", C_GATE,
+	  "lint rules to accept") },
+	{ OPT("force", CT_BOOL, F(force), NULL, "PREDEPLOY_FORCE", C_MIGRATE | CC_LINT | CC_RESTORE,
+	  "pass blocked migrations / confirm restore (recorded)") },
+	{ OPT("fail-on", CT_ENUM, F(fail_on), "error", "PREDEPLOY_FAIL_ON", C_GATE,
+	  "lint severity that blocks"), .choices = "error|warning", .flags = OPT_ENUM_STR },
+	{ OPT("large-table", CT_INT64, F(large_table), NULL, "PREDEPLOY_LARGE_TABLE", C_GATE,
+	  "rows above which lock warnings block") },
+	{ OPT("allow-drift", CT_BOOL, F(allow_drift), NULL, "PREDEPLOY_ALLOW_DRIFT", C_MIGRATE,
+	  "do not refuse modified or missing migrations") },
+	{ OPT("allow-out-of-order", CT_BOOL, F(allow_out_of_order), NULL, "PREDEPLOY_ALLOW_OUT_OF_ORDER", CC_RUN | CC_UP,
+	  "apply pending versions older than the newest applied") },
+	{ OPT("single-transaction", CT_BOOL, F(single_transaction), NULL, "PREDEPLOY_SINGLE_TRANSACTION", CC_RUN | CC_UP,
+	  "apply all pending migrations in one transaction") },
+	/* reporting */
+	{ OPT("webhook", CT_LIST, F(webhooks), NULL, "PREDEPLOY_WEBHOOK_URL", CC_RUN,
+	  "webhook URL (repeatable; comma-separated in the variable)") },
+	{ OPT("webhook-secret", CT_SECRET, F(webhook_secret), NULL, "PREDEPLOY_WEBHOOK_SECRET", CC_RUN,
+	  "Standard Webhooks signing secret (whsec_...)") },
+	{ OPT("webhook-format", CT_ENUM, F(webhook_format), "json", "PREDEPLOY_WEBHOOK_FORMAT", CC_RUN,
+	  "webhook payload shape"), .choices = "json|slack|discord" },
+	{ OPT("webhook-required", CT_BOOL, F(webhook_required), NULL, "PREDEPLOY_WEBHOOK_REQUIRED", CC_RUN,
+	  "fail (15) when the webhook is not delivered") },
+	{ OPT("webhook-events", CT_ENUM, F(webhook_events_all), "end", "PREDEPLOY_WEBHOOK_EVENTS", CC_RUN,
+	  "also post at start with all"), .choices = "end|all" },
+	{ OPT("webhook-ca-file", CT_STR, F(webhook_ca_file), NULL, "PREDEPLOY_WEBHOOK_CA_FILE", CC_RUN,
+	  "CA bundle for the webhook's TLS") },
+	{ OPT("termination-log", CT_STR, F(termination_log), NULL, "PREDEPLOY_TERMINATION_LOG", CC_RUN,
+	  "termination message file (default: /dev/termination-log when it exists)") },
+	/* output, every command */
+	{ OPT("log-format", CT_ENUM, F(log_json), "text", "PREDEPLOY_LOG_FORMAT", CC_ALL,
+	  "log format on stderr"), .choices = "text|json" },
+	{ OPT("quiet", CT_BOOL, F(quiet), NULL, "PREDEPLOY_QUIET", CC_ALL,
+	  "only warnings and errors (-q)") },
+	{ OPT("verbose", CT_BOOL, F(verbose), NULL, "PREDEPLOY_VERBOSE", CC_ALL, "debug logging") },
+	{ OPT("format", CT_ENUM, F(format), "text", "PREDEPLOY_FORMAT", C_PRINT,
+	  "result format on stdout"), .choices = "text|json|github" },
+
+	/* commands' own arguments */
+	{ OPT("target", CT_STR, 0, NULL, NULL, CC_UP,
+	  "apply up to and including version V"), .flags = OPT_ARG },
+	{ OPT("sql", CT_BOOL, 0, NULL, NULL, CC_UP,
+	  "print the SQL that would run (BEGIN/COMMIT, SET LOCAL, tracking rows); change nothing"),
+	  .flags = OPT_ARG },
+	{ OPT("dry-run", CT_BOOL, 0, NULL, NULL, CC_UP,
+	  "run the pending migrations in a transaction, report locks and rewrites, roll back"),
+	  .flags = OPT_ARG },
+	{ OPT("steps", CT_STR, 0, "1", NULL, CC_DOWN,
+	  "roll back the newest N applied migrations"), .flags = OPT_ARG },
+	{ OPT("target", CT_STR, 0, NULL, NULL, CC_DOWN,
+	  "roll back everything applied above version V"), .flags = OPT_ARG },
+	{ OPT("sql", CT_BOOL, 0, NULL, NULL, CC_DOWN,
+	  "print the SQL that would run; change nothing"), .flags = OPT_ARG },
+	{ OPT("exit-code", CT_BOOL, 0, NULL, NULL, CC_STATUS,
+	  "exit 3 when migrations are pending, 13 on drift"), .flags = OPT_ARG },
+	{ OPT("limit", CT_STR, 0, "100", NULL, CC_HISTORY,
+	  "show only the newest N entries"), .flags = OPT_ARG },
+	{ OPT("backup", CT_STR, 0, NULL, NULL, CC_RESTORE,
+	  "restore backup number N of `predeploy backups` (default: the target database's newest)"),
+	  .flags = OPT_ARG },
+	{ OPT("file", CT_STR, 0, NULL, NULL, CC_RESTORE,
+	  "restore this .sql.gz file"), .flags = OPT_ARG },
+	{ OPT("from-database", CT_STR, 0, NULL, NULL, CC_RESTORE,
+	  "restore the newest backup of database NAME (another database's backups need it)"), .flags = OPT_ARG },
+	{ OPT("reset-to", CT_STR, 0, NULL, NULL, CC_RESTORE,
+	  "afterwards set the tracking table to version V"), .flags = OPT_ARG },
+	{ OPT("since", CT_STR, 0, NULL, NULL, CC_CHECK,
+	  "apply migrations up to V without checking (already released), check the rest"), .flags = OPT_ARG },
+	{ OPT("shadow-database-url", CT_STR, 0, NULL, NULL, CC_CHECK,
+	  "scratch database to check on, emptied first (default: a temporary database on the "
+	  "configured server; needs CREATEDB)"), .flags = OPT_ARG },
+	{ OPT("allow-missing-down", CT_BOOL, 0, NULL, NULL, CC_CHECK,
+	  "a migration without a down section is a note, not a failure"), .flags = OPT_ARG },
+	{ OPT("into", CT_STR, 0, NULL, NULL, CC_RESTORE,
+	  "restore into database DB (created if missing) instead of the connected one"),
+	  .flags = OPT_ARG },
 };
 
 #define NOPTIONS ((int)(sizeof(options) / sizeof(options[0])))
@@ -85,115 +199,57 @@ const struct config_option *config_option_find(const char *name)
 	return NULL;
 }
 
-void strlist_add(struct strlist *l, const char *s)
-{
-	l->v = xrealloc(l->v, sizeof(char *) * (size_t)(l->n + 2));
-	l->v[l->n++] = xstrdup(s);
-	l->v[l->n] = NULL;
-}
-
-void strlist_add_csv(struct strlist *l, const char *csv)
-{
-	const char *p = csv;
-
-	while (*p) {
-		const char *end = p + strcspn(p, ",");
-		const char *a = p, *b = end;
-		while (a < b && isspace((unsigned char)*a))
-			a++;
-		while (b > a && isspace((unsigned char)b[-1]))
-			b--;
-		if (b > a) {
-			char *s = xstrndup(a, (size_t)(b - a));
-			strlist_add(l, s);
-			free(s);
-		}
-		p = *end ? end + 1 : end;
-	}
-}
-
-int strlist_has(const struct strlist *l, const char *s)
+const struct config_option *config_option_lookup(const char *name, unsigned cmd)
 {
 	int i;
-	for (i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i], s))
-			return 1;
-	return 0;
-}
 
-int strlist_has_ci(const struct strlist *l, const char *s)
-{
-	int i;
-	for (i = 0; i < l->n; i++)
-		if (!strcasecmp(l->v[i], s))
-			return 1;
-	return 0;
-}
-
-void strlist_clear(struct strlist *l)
-{
-	int i;
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-static void set_str(char **dst, const char *v)
-{
-	free(*dst);
-	*dst = v ? xstrdup(v) : NULL;
+	for (i = 0; i < NOPTIONS; i++)
+		if ((options[i].cmds & cmd) && !strcmp(options[i].name, name))
+			return &options[i];
+	return NULL;
 }
 
 void config_defaults(struct config *cfg)
 {
+	struct err e = ERR_INIT;
+	int i;
+
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->dir = xstrdup("migrations");
-	cfg->migrator = xstrdup("auto");
-	cfg->migrate_timeout_ms = 30 * 60 * 1000;
-	cfg->table = xstrdup("predeploy_migrations");
-	cfg->backup = BACKUP_AUTO;
-	cfg->backup_dir = xstrdup("backups");
-	cfg->keep = 10;
-	cfg->backup_reuse_ms = 15 * 60 * 1000;
-	cfg->lock_wait_ms = 10 * 60 * 1000;
-	cfg->lock_timeout_ms = 5000;
-	cfg->lock_retries = 3;
-	cfg->wait_timeout_ms = 60 * 1000;
-	cfg->fail_on = xstrdup("error");
+	for (i = 0; i < NOPTIONS; i++)
+		if (options[i].def && !(options[i].flags & OPT_ARG) &&
+		    config_set_opt(cfg, &options[i], options[i].def, CONFIG_SRC_DEFAULT, &e) < 0)
+			xdie(e.msg);    /* a bad default in the table: a bug, caught by every test */
 }
 
 void config_release(struct config *cfg)
 {
-	free(cfg->database_url);
-	free(cfg->dir);
-	free(cfg->migrator);
-	free(cfg->migrate_cmd);
-	free(cfg->pending_cmd);
-	strlist_clear(&cfg->migrate_env);
-	free(cfg->table);
-	free(cfg->backup_dir);
-	free(cfg->pg_dump);
-	free(cfg->fail_on);
-	free(cfg->webhook_secret);
-	free(cfg->webhook_ca_file);
-	free(cfg->termination_log);
-	strlist_clear(&cfg->protect);
-	strlist_clear(&cfg->allow);
-	strlist_clear(&cfg->webhooks);
+	int i;
+
+	for (i = 0; i < NOPTIONS; i++) {
+		const struct config_option *o = &options[i];
+		char *p = (char *)cfg + o->field;
+
+		if (o->flags & OPT_ARG)
+			continue;
+		if (o->type == CT_LIST)
+			strlist_clear((struct strlist *)(void *)p);
+		else if (o->type == CT_STR || o->type == CT_SECRET ||
+			 (o->type == CT_ENUM && (o->flags & OPT_ENUM_STR))) {
+			free(*(char **)(void *)p);
+			*(char **)(void *)p = NULL;
+		}
+	}
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-static const char *src_name(enum config_source src, const struct config_option *o)
+static const char *src_name(enum config_source src, const struct config_option *o, char *buf, size_t cap)
 {
-	static char buf[128];
-
-	if (src == CONFIG_SRC_ENV && o->env) {
-		snprintf(buf, sizeof(buf), "%s", o->env);
-		return buf;
-	}
-	snprintf(buf, sizeof(buf), "--%s", o->name);
+	if (src == CONFIG_SRC_ENV && o->env)
+		snprintf(buf, cap, "%s", o->env);
+	else if (src == CONFIG_SRC_DEFAULT)
+		snprintf(buf, cap, "the default of --%s", o->name);
+	else
+		snprintf(buf, cap, "--%s", o->name);
 	return buf;
 }
 
@@ -243,40 +299,51 @@ static int enum_index(const char *choices, const char *v)
 	return -1;
 }
 
-int config_set(struct config *cfg, const char *name, const char *value,
-	       enum config_source src, struct err *e)
+static void set_str(char **dst, const char *v)
 {
-	const struct config_option *o = config_option_find(name);
-	int64_t n = 0, ms = 0;
+	free(*dst);
+	*dst = v ? xstrdup(v) : NULL;
+}
+
+int config_set_opt(struct config *cfg, const struct config_option *o, const char *value,
+		   enum config_source src, struct err *e)
+{
+	char where[160];
+	char *p = (char *)cfg + o->field;
+	int64_t n = 0;
 	int b = 0, idx = -1;
 
-	if (!o)
-		return err_set(e, EXIT_USAGE, "unknown option \"--%s\"", name);
+	if (o->flags & OPT_ARG)
+		return err_set(e, EXIT_INTERNAL, "option \"--%s\" is a command argument", o->name);
 	if (o->type != CT_BOOL && !value)
-		return err_set(e, EXIT_USAGE, "option \"--%s\" needs a value", name);
+		return err_set(e, EXIT_USAGE, "option \"--%s\" needs a value", o->name);
+	src_name(src, o, where, sizeof(where));
+	if ((o->flags & OPT_NONEMPTY) && value && !*value)
+		return err_set(e, EXIT_CONFIG, "%s must not be empty", where);
 
 	switch (o->type) {
 	case CT_BOOL:
 		if (parse_bool(value, &b) < 0)
 			return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: expected true or false",
-				       value, src_name(src, o));
+				       value, where);
 		break;
 	case CT_INT:
-		if (parse_int(value, &n) < 0 || n > INT32_MAX)
-			return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: expected a whole number >= 0",
-				       value, src_name(src, o));
+	case CT_INT64:
+		if (parse_int(value, &n) < 0 || (o->type == CT_INT && n > 0x7fffffff))
+			return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: expected a number",
+				       value, where);
 		break;
 	case CT_DURATION:
-		if (duration_parse(value, &ms) < 0)
+		if (duration_parse(value, &n) < 0)
 			return err_set(e, EXIT_CONFIG,
-				       "invalid duration \"%s\" for %s: use forms like 500ms, 5s, 10m, 1h",
-				       value, src_name(src, o));
+				       "invalid value \"%s\" for %s: expected a duration like 500ms, 5s, 10m, 1h",
+				       value, where);
 		break;
 	case CT_ENUM:
 		idx = enum_index(o->choices, value);
 		if (idx < 0)
 			return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: expected one of %s",
-				       value, src_name(src, o), o->choices);
+				       value, where, o->choices);
 		break;
 	case CT_SECRET:
 		log_add_secret(value);
@@ -284,118 +351,118 @@ int config_set(struct config *cfg, const char *name, const char *value,
 	default:
 		break;
 	}
+	if ((o->type == CT_INT || o->type == CT_INT64 || o->type == CT_DURATION) && n < o->min)
+		return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: must be at least %lld%s", value,
+			       where, (long long)o->min, o->type == CT_DURATION ? "ms" : "");
+	if (o->set)
+		return o->set(cfg, o, value, src, e);
 
-	if (!strcmp(name, "database-url")) {
-		char *url = strstr(value, "${") ? env_expand(value, src_name(src, o), e) : xstrdup(value);
-
-		if (!url)
-			return -1;
-		log_add_secret(url);
-		set_str(&cfg->database_url, *url ? url : NULL);
-		free(url);
-	} else if (!strcmp(name, "dir")) {
-		set_str(&cfg->dir, value);
-		cfg->dir_set = 1;
-	} else if (!strcmp(name, "migrator")) {
-		set_str(&cfg->migrator, value);
-	} else if (!strcmp(name, "migrate-cmd")) {
-		set_str(&cfg->migrate_cmd, *value ? value : NULL);
-	} else if (!strcmp(name, "migrate-timeout")) {
-		if (ms <= 0)
-			return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: must be more than 0",
-				       value, src_name(src, o));
-		cfg->migrate_timeout_ms = ms;
-	} else if (!strcmp(name, "pending-cmd")) {
-		set_str(&cfg->pending_cmd, *value ? value : NULL);
-	} else if (!strcmp(name, "migrate-env")) {
-		if (src == CONFIG_SRC_ENV)
-			strlist_add_csv(&cfg->migrate_env, value);
+	switch (o->type) {
+	case CT_STR:
+		set_str((char **)(void *)p, *value || !(o->flags & OPT_EMPTY_NULL) ? value : NULL);
+		break;
+	case CT_SECRET:
+		set_str((char **)(void *)p, *value ? value : NULL);
+		break;
+	case CT_BOOL:
+		*(int *)(void *)p = b;
+		break;
+	case CT_INT:
+		*(int *)(void *)p = (int)n;
+		break;
+	case CT_INT64:
+	case CT_DURATION:
+		*(int64_t *)(void *)p = n;
+		break;
+	case CT_LIST:
+		if (o->flags & OPT_REPLACE)
+			strlist_clear((struct strlist *)(void *)p);
+		strlist_add_csv((struct strlist *)(void *)p, value);
+		break;
+	case CT_ENUM:
+		if (o->flags & OPT_ENUM_STR)
+			set_str((char **)(void *)p, value);
 		else
-			strlist_add(&cfg->migrate_env, value);
-		for (idx = 0; idx < cfg->migrate_env.n; idx++) {
-			const char *t = cfg->migrate_env.v[idx];
-			size_t nl = strcspn(t, "=");
-
-			if (!t[nl] || !nl || t[strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")] != '=')
-				return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: expected NAME=TEMPLATE, "
-					       "such as DB_HOST={host}", t, src_name(src, o));
-		}
-	} else if (!strcmp(name, "table")) {
-		if (!*value)
-			return err_set(e, EXIT_CONFIG, "%s must not be empty", src_name(src, o));
-		set_str(&cfg->table, value);
-	} else if (!strcmp(name, "backup")) {
-		cfg->backup = (enum backup_policy)idx;
-	} else if (!strcmp(name, "backup-dir")) {
-		set_str(&cfg->backup_dir, value);
-	} else if (!strcmp(name, "backup-dir-insecure-ok")) {
-		cfg->backup_dir_insecure_ok = b;
-	} else if (!strcmp(name, "keep")) {
-		if (n < 1)
-			return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: keep at least 1 backup",
-				       value, src_name(src, o));
-		cfg->keep = (int)n;
-	} else if (!strcmp(name, "backup-reuse")) {
-		cfg->backup_reuse_ms = ms;
-	} else if (!strcmp(name, "pg-dump")) {
-		set_str(&cfg->pg_dump, value);
-	} else if (!strcmp(name, "no-backup")) {
-		cfg->no_backup = b;
-	} else if (!strcmp(name, "lock-wait")) {
-		cfg->lock_wait_ms = ms;
-	} else if (!strcmp(name, "lock-timeout")) {
-		if (ms <= 0)
-			return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: must be more than 0",
-				       value, src_name(src, o));
-		cfg->lock_timeout_ms = ms;
-	} else if (!strcmp(name, "lock-retries")) {
-		cfg->lock_retries = (int)n;
-	} else if (!strcmp(name, "statement-timeout")) {
-		cfg->statement_timeout_ms = ms;
-	} else if (!strcmp(name, "wait-timeout")) {
-		cfg->wait_timeout_ms = ms;
-	} else if (!strcmp(name, "protect")) {
-		strlist_clear(&cfg->protect);
-		strlist_add_csv(&cfg->protect, value);
-	} else if (!strcmp(name, "allow")) {
-		if (src == CONFIG_SRC_ENV)
-			strlist_clear(&cfg->allow);
-		strlist_add_csv(&cfg->allow, value);
-	} else if (!strcmp(name, "force")) {
-		cfg->force = b;
-	} else if (!strcmp(name, "fail-on")) {
-		set_str(&cfg->fail_on, value);
-	} else if (!strcmp(name, "large-table")) {
-		cfg->large_table = n;
-	} else if (!strcmp(name, "allow-drift")) {
-		cfg->allow_drift = b;
-	} else if (!strcmp(name, "allow-out-of-order")) {
-		cfg->allow_out_of_order = b;
-	} else if (!strcmp(name, "single-transaction")) {
-		cfg->single_transaction = b;
-	} else if (!strcmp(name, "webhook")) {
-		strlist_add_csv(&cfg->webhooks, value);
-	} else if (!strcmp(name, "webhook-secret")) {
-		set_str(&cfg->webhook_secret, *value ? value : NULL);
-	} else if (!strcmp(name, "webhook-format")) {
-		cfg->webhook_format = (enum webhook_format)idx;
-	} else if (!strcmp(name, "webhook-required")) {
-		cfg->webhook_required = b;
-	} else if (!strcmp(name, "webhook-events")) {
-		cfg->webhook_events_all = idx == 1;
-	} else if (!strcmp(name, "webhook-ca-file")) {
-		set_str(&cfg->webhook_ca_file, value);
-	} else if (!strcmp(name, "termination-log")) {
-		set_str(&cfg->termination_log, value);
-	} else if (!strcmp(name, "log-format")) {
-		cfg->log_json = idx == 1;
-	} else if (!strcmp(name, "quiet")) {
-		cfg->quiet = b;
-	} else if (!strcmp(name, "verbose")) {
-		cfg->verbose = b;
-	} else if (!strcmp(name, "format")) {
-		cfg->format = (enum output_format)idx;
+			*(int *)(void *)p = idx;
+		break;
 	}
+	return 0;
+}
+
+int config_set(struct config *cfg, const char *name, const char *value,
+	       enum config_source src, struct err *e)
+{
+	const struct config_option *o = config_option_find(name);
+
+	if (!o || (o->flags & OPT_ARG))
+		return err_set(e, EXIT_USAGE, "unknown option \"--%s\"", name);
+	return config_set_opt(cfg, o, value, src, e);
+}
+
+/* ${VAR} references are expanded (an exec-form ENTRYPOINT has no shell);
+ * the result is a secret too. */
+static int set_database_url(struct config *cfg, const struct config_option *o, const char *value,
+			    enum config_source src, struct err *e)
+{
+	char where[160];
+	char *url = strstr(value, "${") ? env_expand(value, src_name(src, o, where, sizeof(where)), e)
+					 : xstrdup(value);
+
+	if (!url)
+		return -1;
+	log_add_secret(url);
+	set_str(&cfg->database_url, *url ? url : NULL);
+	free(url);
+	return 0;
+}
+
+/* dir_set: given by the user (a migrator's own default folder otherwise). */
+static int set_dir(struct config *cfg, const struct config_option *o, const char *value,
+		   enum config_source src, struct err *e)
+{
+	(void)o;
+	(void)e;
+	set_str(&cfg->dir, value);
+	if (src != CONFIG_SRC_DEFAULT)
+		cfg->dir_set = 1;
+	return 0;
+}
+
+/* A flag is one NAME=TEMPLATE (a template may contain commas); the variable
+ * is a comma-separated list.  Every entry must be NAME=... */
+static int set_migrate_env(struct config *cfg, const struct config_option *o, const char *value,
+			   enum config_source src, struct err *e)
+{
+	char where[160];
+	int i;
+
+	if (src == CONFIG_SRC_ENV)
+		strlist_add_csv(&cfg->migrate_env, value);
+	else
+		strlist_add(&cfg->migrate_env, value);
+	for (i = 0; i < cfg->migrate_env.n; i++) {
+		const char *t = cfg->migrate_env.v[i];
+		size_t nl = strcspn(t, "=");
+
+		if (!t[nl] || !nl ||
+		    t[strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")] != '=')
+			return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: expected NAME=TEMPLATE, "
+				       "such as DB_HOST={host}", t, src_name(src, o, where, sizeof(where)));
+	}
+	return 0;
+}
+
+int config_database_configured(const struct config *cfg)
+{
+	static const char *const vars[] = { "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER",
+					     "PGSERVICE" };
+	size_t i;
+
+	if (cfg->database_url)
+		return 1;
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if (getenv(vars[i]) && *getenv(vars[i]))
+			return 1;
 	return 0;
 }
 
@@ -450,13 +517,13 @@ int config_load_env(struct config *cfg, struct err *e)
 			r = env_secret(o->env, &secret, e);
 			if (r < 0)
 				return -1;
-			if (r == 0 && !strcmp(o->name, "database-url")) {
-				r = env_secret("DATABASE_URL", &secret, e);
+			if (r == 0 && o->env_fallback) {
+				r = env_secret(o->env_fallback, &secret, e);
 				if (r < 0)
 					return -1;
 			}
 			if (r == 1) {
-				r = config_set(cfg, o->name, secret, CONFIG_SRC_ENV, e);
+				r = config_set_opt(cfg, o, secret, CONFIG_SRC_ENV, e);
 				free(secret);
 				secret = NULL;
 				if (r < 0)
@@ -465,9 +532,11 @@ int config_load_env(struct config *cfg, struct err *e)
 			continue;
 		}
 		v = getenv(o->env);
+		if (!v && o->env_fallback)
+			v = getenv(o->env_fallback);
 		if (!v || (!*v && o->type != CT_BOOL && o->type != CT_STR && o->type != CT_LIST))
 			continue;
-		if (config_set(cfg, o->name, v, CONFIG_SRC_ENV, e) < 0)
+		if (config_set_opt(cfg, o, v, CONFIG_SRC_ENV, e) < 0)
 			return -1;
 	}
 	/* PGPASSWORD is a secret too, whoever set it. */

@@ -1,42 +1,37 @@
 /*
- * config: every option of SPEC.md "Configuration", with its flag name, its
- * PREDEPLOY_* variable, its type and default, in one table.
+ * config: every option of SPEC.md "Configuration" in ONE declarative table
+ * (config.c): name, type, field of struct config, default, PREDEPLOY_*
+ * variable, the commands that accept it, help text.  The table drives
+ * defaults, environment, flag values and their validation here, and the
+ * argv parser, `help CMD` and shell completion in entrypoint/.
  *
  *   struct config cfg;
- *   config_defaults(&cfg);
+ *   config_defaults(&cfg);                  // the table's defaults
  *   config_load_env(&cfg, &err);            // PREDEPLOY_*, *_FILE, DATABASE_URL
- *   config_set(&cfg, "lock-timeout", "3s", CONFIG_SRC_FLAG, &err);  // flags win
+ *   o = config_option_lookup("lock-timeout", CC_UP);      // NULL: not for "up"
+ *   config_set_opt(&cfg, o, "3s", CONFIG_SRC_FLAG, &err); // flags win
  *   config_finish(&cfg, &err);              // cross-checks
  *   ...
  *   config_release(&cfg);
  *
  * Invalid values fail with EXIT_CONFIG naming the option and where it came
  * from.  Secrets (database URL, webhook secret) are registered with the log
- * module's redaction as soon as they are read.
+ * module's redaction as soon as they are read.  Adding an option is one row
+ * of the table plus its field here (docs/HACKING.md).
  */
 #ifndef PREDEPLOY_CONFIG_H
 #define PREDEPLOY_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/err.h"
+#include "util/strlist.h"
 
 enum backup_policy { BACKUP_AUTO, BACKUP_ALWAYS, BACKUP_NEVER };
 enum output_format { OUT_TEXT, OUT_JSON, OUT_GITHUB };
 enum webhook_format { WEBHOOK_JSON, WEBHOOK_SLACK, WEBHOOK_DISCORD };
 enum config_source { CONFIG_SRC_DEFAULT, CONFIG_SRC_ENV, CONFIG_SRC_FLAG };
-
-struct strlist {
-	char **v;
-	int n;
-};
-
-void strlist_add(struct strlist *l, const char *s);
-/* Split "a,b, c" on commas (trimming blanks) and add each non-empty part. */
-void strlist_add_csv(struct strlist *l, const char *csv);
-int strlist_has(const struct strlist *l, const char *s);
-int strlist_has_ci(const struct strlist *l, const char *s);
-void strlist_clear(struct strlist *l);
 
 struct config {
 	char *database_url;         /* NULL: libpq's PG* variables; ${VAR} expanded */
@@ -88,27 +83,76 @@ struct config {
 	enum output_format format;
 };
 
-/* Option metadata, for the flag parser and help texts. */
-enum config_type { CT_STR, CT_SECRET, CT_BOOL, CT_INT, CT_DURATION, CT_LIST, CT_ENUM };
+/* The commands, as bits of an option's `cmds` mask (entrypoint's command
+ * table gives each command its bit). */
+enum config_cmd {
+	CC_RUN = 1u << 0, CC_UP = 1u << 1, CC_DOWN = 1u << 2, CC_STATUS = 1u << 3,
+	CC_HISTORY = 1u << 4, CC_CURRENT = 1u << 5, CC_NEW = 1u << 6, CC_STAMP = 1u << 7,
+	CC_LINT = 1u << 8, CC_WAIT = 1u << 9, CC_BACKUP = 1u << 10, CC_BACKUPS = 1u << 11,
+	CC_RESTORE = 1u << 12, CC_VERSION = 1u << 13, CC_COMPLETION = 1u << 14, CC_CHECK = 1u << 15,
+};
+#define CC_ALL 0xffffffffu
+
+/* Value types.  Storage by type: CT_STR, CT_SECRET: char * (an empty secret
+ * is NULL); CT_BOOL: int; CT_INT: int; CT_INT64: int64_t; CT_DURATION:
+ * int64_t milliseconds; CT_LIST: struct strlist (values are comma-split);
+ * CT_ENUM: the int index of the value in `choices` ("auto|always|never"),
+ * or the char * value itself with OPT_ENUM_STR. */
+enum config_type { CT_STR, CT_SECRET, CT_BOOL, CT_INT, CT_INT64, CT_DURATION, CT_LIST, CT_ENUM };
+
+/* Row flags. */
+#define OPT_ARG      (1u << 0)  /* a command's own argument (up --target): no config
+                                   field; entrypoint keeps its value for the command */
+#define OPT_NONEMPTY (1u << 1)  /* an empty value is a configuration error */
+#define OPT_REPLACE  (1u << 2)  /* CT_LIST: each value replaces the list (else appends) */
+#define OPT_ENUM_STR (1u << 3)  /* CT_ENUM kept as a string */
+#define OPT_EMPTY_NULL (1u << 4) /* CT_STR: an empty value is NULL (secrets always are) */
+
+struct config_option;
+typedef int (*config_setter)(struct config *cfg, const struct config_option *o,
+			     const char *value, enum config_source src, struct err *e);
 
 struct config_option {
 	const char *name;           /* flag without "--" */
-	const char *env;            /* PREDEPLOY_* variable, or NULL */
 	enum config_type type;
-	const char *choices;        /* CT_ENUM: "a|b|c" */
+	size_t field;               /* offsetof(struct config, x); unused with OPT_ARG or set */
+	const char *def;            /* default, as text: applied and shown by help; NULL: none */
+	const char *env;            /* PREDEPLOY_* variable, or NULL */
+	unsigned cmds;              /* CC_* of the commands that accept it */
 	const char *help;
+	/* optional, by designator: */
+	const char *choices;        /* CT_ENUM: "a|b|c" */
+	unsigned flags;             /* OPT_* */
+	int64_t min;                /* CT_INT, CT_INT64, CT_DURATION: lowest value (default 0) */
+	const char *env_fallback;   /* read when `env` is unset (DATABASE_URL) */
+	config_setter set;          /* instead of storing at `field` (after type checks) */
 };
 
 const struct config_option *config_options(int *count);
+/* The first row named `name`, whatever its commands (NULL: no such option). */
 const struct config_option *config_option_find(const char *name);
+/* The row named `name` that command `cmd` (a CC_* bit) accepts, or NULL. */
+const struct config_option *config_option_lookup(const char *name, unsigned cmd);
 
 void config_defaults(struct config *cfg);
 int config_load_env(struct config *cfg, struct err *e);
-/* Set option `name` from a string. For CT_BOOL, value may be NULL (= true). */
+/* Set option `o` from a string; for CT_BOOL, value may be NULL (= true).
+ * Not for OPT_ARG rows. */
+int config_set_opt(struct config *cfg, const struct config_option *o, const char *value,
+		   enum config_source src, struct err *e);
+/* config_set_opt of the option named `name` (any command's). */
 int config_set(struct config *cfg, const char *name, const char *value,
 	       enum config_source src, struct err *e);
 int config_finish(struct config *cfg, struct err *e);
 void config_release(struct config *cfg);
+
+/* A database is configured: a URL from a flag or variable, or one of libpq's
+ * connection variables (PGHOST, PGHOSTADDR, PGPORT, PGDATABASE, PGUSER,
+ * PGSERVICE). */
+int config_database_configured(const struct config *cfg);
+/* The variables config_database_configured looks at, for messages. */
+#define CONFIG_DATABASE_VARIABLES \
+	"--database-url, PREDEPLOY_DATABASE_URL, DATABASE_URL or PGHOST/PGDATABASE/PGSERVICE"
 
 /* Read a *_FILE secret: content with trailing newlines stripped, capped at
  * 64 KiB. Caller frees. */

@@ -2,6 +2,9 @@
 # cost: 4
 """The command line: help, usage errors, configuration errors, wait, and the
 password never reaching any output."""
+import shutil
+import subprocess
+
 from harness import case, main, Env
 import pgserver
 
@@ -18,7 +21,7 @@ def help_and_version(t: Env):
     t.expect(r, 0)
     assert "75" in r.out and "lock_timeout" in r.out
     for cmd in ["run", "up", "down", "status", "history", "current", "new", "stamp", "lint",
-                "wait", "backup", "backups", "restore", "version"]:
+                "wait", "backup", "backups", "restore", "version", "completion"]:
         r = t.run(cmd, "--help")
         t.expect(r, 0)
         assert r.out.startswith("usage: predeploy " + cmd), r
@@ -55,7 +58,7 @@ def usage_errors(t: Env):
 
 @case
 def config_errors(t: Env):
-    r = t.run("wait", "--lock-timeout", "5 parsecs")
+    r = t.run("up", "--lock-timeout", "5 parsecs")
     t.expect(r, 78)
     assert "--lock-timeout" in r.err
     r = t.run("wait", env={"PREDEPLOY_WAIT_TIMEOUT": "soon"})
@@ -71,6 +74,117 @@ def config_errors(t: Env):
     r = t.run("wait", env={"PREDEPLOY_DATABASE_URL_FILE": t.path("missing")})
     t.expect(r, 78)
     assert "PREDEPLOY_DATABASE_URL_FILE" in r.err
+
+
+@case
+def did_you_mean(t: Env):
+    r = t.run("run", "--databse-url", "postgres://x")
+    t.expect(r, 64)
+    assert 'unknown option "--databse-url"' in r.err and 'did you mean "--database-url"?' in r.err, r
+    r = t.run("--databse-url=postgres://x", "status")
+    t.expect(r, 64)
+    assert 'did you mean "--database-url"?' in r.err, r
+    r = t.run("stauts")
+    t.expect(r, 64)
+    assert 'unknown command "stauts"' in r.err and 'did you mean "status"?' in r.err, r
+    r = t.run("up", "--dry-rn")
+    t.expect(r, 64)
+    assert 'did you mean "--dry-run"?' in r.err, r
+
+
+@case
+def option_not_for_this_command(t: Env):
+    for argv in (["version", "--backup-dir", "x"], ["wait", "--lock-timeout", "5s"],
+                 ["backups", "--webhook", "http://127.0.0.1:1/"], ["status", "--steps", "1"],
+                 ["--backup-dir=x", "version"], ["new", "--target", "1", "x"]):
+        r = t.run(*argv)
+        t.expect(r, 64)
+        assert "is not accepted by" in r.err, r
+    # the same name means different things to different commands
+    r = t.run("restore", "--backup", "auto")
+    t.expect(r, 64)     # restore --backup N: a number, checked by restore
+    r = t.run("up", "--backup", "7")
+    t.expect(r, 78)     # up --backup POLICY: auto|always|never
+    assert "auto|always|never" in r.err
+    # variables are not per command: a PREDEPLOY_* meant for run does not break version
+    r = t.run("version", env={"PREDEPLOY_BACKUP_DIR": "x"})
+    t.expect(r, 0)
+
+
+@case
+def no_database_is_78_at_once(t: Env):
+    nodb = {"DATABASE_URL": None}
+    # (before, libpq tried the local socket until --wait-timeout and exited 69)
+    for argv in (["run", "--wait-timeout", "60s", "--", "true"], ["wait"], ["status"], ["up"],
+                 ["backup"], ["history"]):
+        r = t.run(*argv, env=nodb)
+        t.expect(r, 78)
+        for var in ("--database-url", "DATABASE_URL", "PREDEPLOY_DATABASE_URL", "PGHOST"):
+            assert var in r.err, r
+    # libpq's own variables count as configured (a wrong port: unreachable, not 78)
+    port = pgserver.free_port()
+    r = t.run("wait", "--wait-timeout", "1s", env={"DATABASE_URL": None, "PGHOST": "127.0.0.1", "PGPORT": str(port)})
+    t.expect(r, 69)
+    # commands that need no database still run
+    t.expect(t.run("version", env=nodb), 0)
+    t.expect(t.run("backups", env=nodb), 0)
+
+
+@case
+def help_lists_the_commands_options(t: Env):
+    r = t.run("help", "run")
+    t.expect(r, 0)
+    lines = r.out.splitlines()
+    i = next(i for i, l in enumerate(lines) if l.strip().startswith("--backup-dir="))
+    assert "default: backups" in lines[i + 1] and "PREDEPLOY_BACKUP_DIR" in lines[i + 1], lines[i:i + 2]
+    for flag in ("--webhook=", "--backup=X", "--wait-timeout=", "--database-url="):
+        assert flag in r.out, flag
+    assert "--steps" not in r.out and "--format" not in r.out
+    r = t.run("help", "version")
+    assert "--backup-dir" not in r.out and "--log-format" in r.out
+    r = t.run("down", "--help")
+    assert "--steps=V" in r.out and "default: 1" in r.out and "--lock-timeout=" in r.out
+    # every option that a command's help lists, the command accepts
+    for cmd in ["run", "up", "down", "status", "history", "current", "new", "stamp", "lint",
+                "wait", "backup", "backups", "restore", "version", "completion", "check"]:
+        out = t.run("help", cmd).out
+        flags = [w.split("=")[0] for w in out.split() if w.startswith("--") and w[2:3].isalpha()]
+        for flag in set(flags) - {"--help", "--database-url"}:
+            r = t.run(cmd, flag + "=1" if "=" in out.split(flag)[1][:1] else flag, "--help")
+            assert "not accepted" not in r.err and "unknown option" not in r.err, (cmd, flag, r)
+
+
+@case
+def completion_scripts(t: Env):
+    r = t.run("completion", "bash")
+    t.expect(r, 0)
+    script = t.write("pd.bash", r.out)
+
+    def complete(*words):
+        words = ["predeploy"] + list(words)
+        prog = ("source %s; COMP_WORDS=(%s); COMP_CWORD=%d; _predeploy; printf '%%s\\n' \"${COMPREPLY[@]}\""
+                % (script, " ".join("'%s'" % w for w in words), len(words) - 1))
+        p = subprocess.run(["bash", "--norc", "-c", prog], capture_output=True, text=True, cwd=t.dir)
+        assert p.returncode == 0, p.stderr
+        return sorted(x for x in p.stdout.splitlines() if x)
+
+    assert complete("ru") == ["run"]
+    assert complete("st") == ["stamp", "status"]
+    assert complete("help", "exit") == ["exit-codes"]
+    assert complete("run", "--backup-d") == ["--backup-dir"]
+    assert complete("run", "--backup", "") == ["always", "auto", "never"]
+    assert complete("--dir", "x", "run", "--webhook-f") == ["--webhook-format"]
+    assert "--backup-dir" not in complete("version", "--")
+    assert complete("restore", "--ba") == ["--backup", "--backup-dir"]
+    assert "auto" not in complete("restore", "--backup", "")
+    assert complete("completion", "") == ["bash", "zsh"]
+    r = t.run("completion", "zsh")
+    t.expect(r, 0)
+    assert r.out.startswith("#compdef predeploy") and "_predeploy" in r.out
+    if shutil.which("zsh"):
+        p = subprocess.run(["zsh", "-n"], input=r.out, capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+    t.expect(t.run("completion", "fish"), 64)
 
 
 @case
