@@ -17,7 +17,8 @@
 #include "util/banned.h"
 
 #define F(x) offsetof(struct config, x)
-#define OPT(n, t, f, d, v, c, h) .name = (n), .type = (t), .field = (f), .def = (d), .env = (v), .cmds = (c), .help = (h)
+#define OPT(n, t, f, d, v, c, h) \
+	.name = (n), .type = (t), .field = (f), .def = (d), .env = (v), .cmds = (c), .help = (h)
 
 /* Which commands use what (CC_* masks). */
 #define C_DB      (CC_RUN | CC_UP | CC_DOWN | CC_STATUS | CC_HISTORY | CC_CURRENT | CC_STAMP | \
@@ -113,9 +114,11 @@ static const struct config_option options[] = {
 	  "rows above which lock warnings block") },
 	{ OPT("allow-drift", CT_BOOL, F(allow_drift), NULL, "PREDEPLOY_ALLOW_DRIFT", C_MIGRATE,
 	  "do not refuse modified or missing migrations") },
-	{ OPT("allow-out-of-order", CT_BOOL, F(allow_out_of_order), NULL, "PREDEPLOY_ALLOW_OUT_OF_ORDER", CC_RUN | CC_UP,
+	{ OPT("allow-out-of-order", CT_BOOL, F(allow_out_of_order), NULL, "PREDEPLOY_ALLOW_OUT_OF_ORDER",
+	  CC_RUN | CC_UP,
 	  "apply pending versions older than the newest applied") },
-	{ OPT("single-transaction", CT_BOOL, F(single_transaction), NULL, "PREDEPLOY_SINGLE_TRANSACTION", CC_RUN | CC_UP,
+	{ OPT("single-transaction", CT_BOOL, F(single_transaction), NULL, "PREDEPLOY_SINGLE_TRANSACTION",
+	  CC_RUN | CC_UP,
 	  "apply all pending migrations in one transaction") },
 	/* reporting */
 	{ OPT("webhook", CT_LIST, F(webhooks), NULL, "PREDEPLOY_WEBHOOK_URL", CC_RUN,
