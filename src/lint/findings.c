@@ -233,9 +233,7 @@ void lint_report_apply_stats(struct lint_report *r, const struct lint_opts *o,
 			finding_drop(r, i);     /* the run creates the table */
 			continue;
 		}
-		for (k = 0; k < nstats; k++) {
-			if (!stats[k].name || strcasecmp(stats[k].name, f->table))
-				continue;
+		if (k < nstats) {
 			f->rows = stats[k].rows;
 			f->bytes = stats[k].bytes;
 			if (o->large_table > 0 && lr && (lr->flags & LR_LOCK) &&
@@ -243,7 +241,6 @@ void lint_report_apply_stats(struct lint_report *r, const struct lint_opts *o,
 				f->severity = LINT_ERROR;
 				f->escalated = 1;
 			}
-			break;
 		}
 		finding_judge(f, o);
 	}
@@ -276,6 +273,9 @@ static void become_type_change(struct lint_finding *f, const struct lint_opts *o
 	f->acknowledged = f->acknowledged || (o->allow && strlist_has(o->allow, lr->id));
 	f->protected_table = is_protected(o, lr->id, f->table, NULL);
 	finding_judge(f, o);
+	free(f->column);
+	free(f->new_type);
+	f->column = f->new_type = NULL;         /* decided */
 	free(obj);
 }
 
