@@ -415,9 +415,17 @@ int migration_loader_open(struct migration_loader *l, const char *dir, struct er
 	memset(l, 0, sizeof(*l));
 	l->dir = dir;
 	l->d = opendir(dir);
-	if (!l->d)
-		return err_sys(e, errno == ENOENT ? EXIT_CONFIG : EXIT_DATAERR, errno,
-			       "could not open migrations directory \"%s\"", dir);
+	if (!l->d) {
+		char abs[4096];
+		int saved = errno;
+
+		err_sys(e, saved == ENOENT ? EXIT_CONFIG : EXIT_DATAERR, saved,
+			"could not open migrations directory \"%s\"", fs_absolute(dir, abs, sizeof(abs)));
+		if (saved == ENOENT)
+			err_hint(e, "--dir or PREDEPLOY_MIGRATIONS_DIR names the directory of migration files "
+				 "(default: migrations, relative to the working directory)");
+		return -1;
+	}
 	return 0;
 }
 

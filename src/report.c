@@ -99,7 +99,8 @@ void report_summary(const struct report *r, struct strbuf *o)
 	char dur[32];
 
 	duration_format(r->duration_ms, dur, sizeof(dur));
-	sb_addf(o, "deploy %s on %s (exit %d)", r->status, r->database ? r->database : "database",
+	/* before a connection the database's name is unknown: say nothing rather than guess */
+	sb_addf(o, "deploy %s%s%s (exit %d)", r->status, r->database ? " on " : "", r->database ? r->database : "",
 		r->exit_code);
 	if (d) {
 		if (d->apply.ndone)

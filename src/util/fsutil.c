@@ -278,3 +278,14 @@ int fs_mkdirs(const char *dir, mode_t mode, struct err *e)
 	}
 	return 0;
 }
+
+const char *fs_absolute(const char *path, char *buf, size_t cap)
+{
+	char cwd[4096];
+
+	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		snprintf(buf, cap, "%s", path);
+	else
+		snprintf(buf, cap, "%s/%s", strcmp(cwd, "/") ? cwd : "", path[0] == '.' && path[1] == '/' ? path + 2 : path);
+	return buf;
+}

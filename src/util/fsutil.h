@@ -54,6 +54,9 @@ int fs_fsync_dir(const char *dir, struct err *e);
 int fs_mkdirs(const char *dir, mode_t mode, struct err *e);
 /* Directory part of path into buf ("." when none). */
 void fs_dirname(const char *path, char *buf, size_t cap);
+/* `path` made absolute against the working directory (not resolved: it may
+ * not exist), for messages; truncated to cap. */
+const char *fs_absolute(const char *path, char *buf, size_t cap);
 const char *fs_basename(const char *path);
 
 #endif

@@ -2,6 +2,7 @@
 # cost: 4
 """The command line: help, usage errors, configuration errors, wait, and the
 password never reaching any output."""
+import os
 import shutil
 import subprocess
 
@@ -128,6 +129,25 @@ def no_database_is_78_at_once(t: Env):
     # commands that need no database still run
     t.expect(t.run("version", env=nodb), 0)
     t.expect(t.run("backups", env=nodb), 0)
+
+
+@case
+def first_hour_messages(t: Env):
+    # a missing migrations directory is named by its absolute path
+    r = t.run("status", "--dir", "db/migrations")
+    t.expect(r, 78)
+    want = os.path.join(os.path.realpath(t.dir), "db/migrations")
+    assert 'could not open migrations directory "%s"' % want in r.err and "--dir" in r.err, r
+    # before a connection the database's name is unknown: no placeholder name
+    port = pgserver.free_port()
+    log = t.path("termination-log")
+    r = t.run("run", "--wait-timeout", "1s", "--termination-log", log,
+              env={"DATABASE_URL": "postgresql://u@127.0.0.1:%d/x" % port})
+    t.expect(r, 69)
+    with open(log) as f:
+        content = f.read()
+    assert content.startswith("deploy failed (exit 69)"), content
+    assert " on database" not in r.err + content, r
 
 
 @case
