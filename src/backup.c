@@ -223,10 +223,7 @@ int backup_verify(struct storage *st, const char *name, int64_t *raw_size, char 
 		}
 	}
 	if (n < 0) {
-		char why[1024];
-
-		xstrlcpy(why, e->msg, sizeof(why));
-		err_set(e, e->code, "backup \"%s\" failed verification: %s", path, why);
+		err_prefix(e, "backup \"%s\" failed verification", path);
 		goto out;
 	}
 	if (!tail_complete(tail, tlen)) {

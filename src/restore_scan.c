@@ -177,29 +177,37 @@ static void tok_name(const char *text, const struct sqltok *t, char *out, size_t
 	out[n] = '\0';
 }
 
-/* Calls at the statement's top level, and the value of a
- * SET standard_conforming_strings. */
-static int check_tokens(const char *text, size_t len, long line, int set_scs, struct err *e)
+/* Calls of BAD_CALLS (unqualified or pg_catalog-qualified: pg_dump
+ * qualifies every other schema's function, so "public.dblink_x(" is the
+ * database's own) when `calls`, and the value of a
+ * SET standard_conforming_strings when `set_scs`. */
+static int check_tokens(const char *text, size_t len, long line, int calls, int set_scs, struct err *e)
 {
 	struct sqllex lx;
-	struct sqltok t, prev;
+	struct sqltok t, prev[3];
 	char name[128];
 	int r, ret = 0, after_name = 0;
 
-	memset(&prev, 0, sizeof(prev));
+	memset(prev, 0, sizeof(prev));
 	sqllex_init(&lx, 0);
 	while ((r = sqllex_token(&lx, text, len, 1, &t, e)) == SQLLEX_TOKEN) {
 		if (t.kind == SQLTOK_SPACE || t.kind == SQLTOK_COMMENT)
 			continue;
-		if (t.kind == SQLTOK_PUNCT && text[t.off] == '(' &&
-		    (prev.kind == SQLTOK_WORD || prev.kind == SQLTOK_QIDENT)) {
-			tok_name(text, &prev, name, sizeof(name));
-			if (bad_call(name)) {
+		if (calls && t.kind == SQLTOK_PUNCT && text[t.off] == '(' &&
+		    (prev[0].kind == SQLTOK_WORD || prev[0].kind == SQLTOK_QIDENT)) {
+			int other_schema = 0;
+
+			if (prev[1].kind == SQLTOK_PUNCT && text[prev[1].off] == '.') {
+				tok_name(text, &prev[2], name, sizeof(name));
+				other_schema = strcmp(name, "pg_catalog") != 0;
+			}
+			tok_name(text, &prev[0], name, sizeof(name));
+			if (!other_schema && bad_call(name)) {
 				char what[160];
 
 				snprintf(what, sizeof(what), "a call of %s()", name);
-				ret = refuse(e, line + t.line - 1, what, "it reads or writes server files, runs programs or acts outside "
-					     "the restore's transaction");
+				ret = refuse(e, line + t.line - 1, what, "it reads or writes server files, runs programs or "
+					     "acts outside the restore's transaction");
 				break;
 			}
 		}
@@ -219,10 +227,29 @@ static int check_tokens(const char *text, size_t len, long line, int set_scs, st
 				after_name = 0;
 			}
 		}
-		prev = t;
+		prev[2] = prev[1];
+		prev[1] = prev[0];
+		prev[0] = t;
 	}
 	sqllex_release(&lx);
 	return r < 0 ? -1 : ret;
+}
+
+/* Statements that only define or name objects: the functions they mention
+ * run later, as the database's own code (like function bodies). */
+static int defines_only(const char *w0, const char *w1, const char *w2)
+{
+	static const char *const kinds[] = {
+		"view", "function", "procedure", "aggregate", "trigger", "rule", "policy", "event", "constraint",
+		"operator", "cast", NULL,
+	};
+
+	if (!strcmp(w0, "comment") || !strcmp(w0, "grant") || !strcmp(w0, "revoke") || !strcmp(w0, "drop") ||
+	    !strcmp(w0, "security"))
+		return 1;
+	if (strcmp(w0, "create") && strcmp(w0, "alter"))
+		return 0;
+	return (!strcmp(w1, "or") && !strcmp(w2, "replace")) || word_in(w1, kinds);
 }
 
 static int guard(const char *text, size_t len, const struct sqllex_stmt *st, long line, struct err *e)
@@ -244,7 +271,8 @@ static int guard(const char *text, size_t len, const struct sqllex_stmt *st, lon
 	if (!strcmp(w0, "do") || !strcmp(w0, "call") || !strcmp(w0, "load") ||
 	    (!strcmp(w0, "alter") && !strcmp(w1, "system")))
 		return refuse(e, line, what, "it runs code or changes the server outside the dump's objects");
-	return check_tokens(text, len, line, !strcmp(w0, "set") && !strcmp(setting, "standard_conforming_strings"), e);
+	return check_tokens(text, len, line, !defines_only(w0, w1, w2),
+			    !strcmp(w0, "set") && !strcmp(setting, "standard_conforming_strings"), e);
 }
 
 int rscan_check_statement(const char *text, size_t len, struct err *e)

@@ -5,6 +5,7 @@ database's newest by default (another database's needs --from-database or
 restore and by run's reuse, and marked by `backups`; options are checked
 before the safety backup."""
 import gzip
+import hashlib
 import os
 import struct
 import zlib
@@ -90,7 +91,7 @@ def default_is_the_target_databases_backup(t: Env):
     t.sql('CREATE DATABASE "%s"' % other, db="postgres")
     try:
         t.sql("create table mine (x int); insert into mine values (1)")
-        take(t)
+        mine = take(t)
         t.sql("create table theirs (y int); insert into theirs values (2)", db=other)
         take(t, other)        # newer, of another database, same directory
         t.sql("insert into mine values (3)")
@@ -98,6 +99,9 @@ def default_is_the_target_databases_backup(t: Env):
         t.expect(r, 0)
         assert t.sql("select string_agg(x::text, ',') from mine") == "1"
         assert t.sql("select to_regclass('public.theirs') is null") == "t"
+        # history records the hash of the file restored
+        assert t.sql("select checksum from predeploy_migrations_history where action = 'restore'") == \
+            hashlib.sha256(open(mine, "rb").read()).hexdigest()
         # backup number 0 is the other database's: refused without --from-database
         assert backups(t)[0]["database"] == other
         r = t.run("restore", "--force", "--no-backup", "--backup", "0")

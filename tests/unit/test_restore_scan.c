@@ -114,6 +114,8 @@ static void guard_refuses(void)
 		"CALL p()", "LOAD 'x'", "ALTER SYSTEM SET work_mem = '1MB'", "SET standard_conforming_strings = off",
 		"set standard_conforming_strings to 'off'",
 		"create table t (a text default pg_catalog.pg_read_file('/etc/passwd'))",
+		"CREATE MATERIALIZED VIEW m AS SELECT pg_read_file('/etc/passwd') WITH DATA",
+		"ALTER TABLE t ADD CONSTRAINT c CHECK (pg_catalog.lo_import('/x') > 0)",
 	};
 	size_t i;
 
@@ -136,6 +138,15 @@ static void guard_refuses(void)
 		    "S1:SET standard_conforming_strings = on|S2:SELECT pg_catalog.set_config('search_path', '', false)|"
 		    "S3:SELECT pg_catalog.setval('public.s', 1, true)|S4:SET default_transaction_read_only = off|"
 		    "S5:CREATE FUNCTION public.f() RETURNS void LANGUAGE plpgsql AS $$begin commit; end$$|");
+	/* definitions that name such functions run nothing now; other schemas' functions are the database's own */
+	expect_scan("CREATE VIEW public.wal AS\n SELECT pg_ls_waldir() AS w;\n"
+		    "CREATE FUNCTION public.dblink_helper(a integer) RETURNS integer LANGUAGE sql AS $$select a$$;\n"
+		    "DROP FUNCTION IF EXISTS public.pg_read_x(integer);\nSELECT public.lo_import_wrapper(1);\n"
+		    "COMMENT ON FUNCTION public.dblink_helper(integer) IS 'x';\n",
+		    "S1:CREATE VIEW public.wal AS\n SELECT pg_ls_waldir() AS w|"
+		    "S3:CREATE FUNCTION public.dblink_helper(a integer) RETURNS integer LANGUAGE sql AS $$select a$$|"
+		    "S4:DROP FUNCTION IF EXISTS public.pg_read_x(integer)|S5:SELECT public.lo_import_wrapper(1)|"
+		    "S6:COMMENT ON FUNCTION public.dblink_helper(integer) IS 'x'|");
 	expect_fail("select 1;\n\\connect other\n", EXIT_DATAERR, "\"\\connect\"");
 	expect_fail("select 1;\n\\! touch /tmp/x\n", EXIT_DATAERR, "\"\\!\"");
 }
