@@ -20,6 +20,9 @@
 #define OPT(n, t, f, d, v, c, h) \
 	.name = (n), .type = (t), .field = (f), .def = (d), .env = (v), .cmds = (c), .help = (h)
 
+/* PostgreSQL's timeouts are an int of milliseconds. */
+#define PG_TIMEOUT_MAX_MS 2147483647LL
+
 /* Which commands use what (CC_* masks). */
 #define C_DB      (CC_RUN | CC_UP | CC_DOWN | CC_STATUS | CC_HISTORY | CC_CURRENT | CC_STAMP | \
 		   CC_LINT | CC_WAIT | CC_BACKUP | CC_RESTORE | CC_CHECK)
@@ -71,6 +74,8 @@ static const struct config_option options[] = {
 	{ OPT("migrate-env", CT_LIST, F(migrate_env), NULL, "PREDEPLOY_MIGRATE_ENV", CC_RUN | CC_UP,
 	  "NAME=TEMPLATE for the migrate command: {host} {port} {user} {password} {dbname} {url} "
 	  "(repeatable; comma-separated in the variable)"), .set = set_migrate_env },
+	{ OPT("follow-symlinks", CT_BOOL, F(follow_symlinks), NULL, "PREDEPLOY_FOLLOW_SYMLINKS", C_FILES,
+	  "accept migration files that are symbolic links leaving --dir") },
 	{ OPT("table", CT_STR, F(table), "predeploy_migrations", "PREDEPLOY_TABLE", C_DB,
 	  "tracking table, optionally schema-qualified"), .flags = OPT_NONEMPTY },
 	{ OPT("wait-timeout", CT_DURATION, F(wait_timeout_ms), "60s", "PREDEPLOY_WAIT_TIMEOUT",
@@ -95,12 +100,12 @@ static const struct config_option options[] = {
 	{ OPT("lock-wait", CT_DURATION, F(lock_wait_ms), "10m", "PREDEPLOY_LOCK_WAIT", C_LOCK,
 	  "how long to wait for the migration lock") },
 	{ OPT("lock-timeout", CT_DURATION, F(lock_timeout_ms), "5s", "PREDEPLOY_LOCK_TIMEOUT", C_MIGRATE | CC_CHECK,
-	  "lock_timeout per migration transaction"), .min = 1 },
+	  "lock_timeout per migration transaction"), .min = 1, .max = PG_TIMEOUT_MAX_MS },
 	{ OPT("lock-retries", CT_INT, F(lock_retries), "3", "PREDEPLOY_LOCK_RETRIES", C_MIGRATE | CC_CHECK,
 	  "retries after lock_timeout") },
 	{ OPT("statement-timeout", CT_DURATION, F(statement_timeout_ms), NULL, "PREDEPLOY_STATEMENT_TIMEOUT",
 	  C_MIGRATE | CC_CHECK,
-	  "statement_timeout (default: none)") },
+	  "statement_timeout (default: none)"), .max = PG_TIMEOUT_MAX_MS },
 	/* the gate */
 	{ OPT("protect", CT_LIST, F(protect), NULL, "PREDEPLOY_PROTECTED_TABLES", C_MIGRATE | CC_LINT,
 	  "tables no migration may destroy"), .flags = OPT_REPLACE },
@@ -337,7 +342,11 @@ int config_set_opt(struct config *cfg, const struct config_option *o, const char
 				       value, where);
 		break;
 	case CT_DURATION:
-		if (duration_parse(value, &n) < 0)
+		idx = duration_parse(value, &n);
+		if (idx == -2)
+			return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: too long (100 years at most)",
+				       value, where);
+		if (idx < 0)
 			return err_set(e, EXIT_CONFIG,
 				       "invalid value \"%s\" for %s: expected a duration like 500ms, 5s, 10m, 1h",
 				       value, where);
@@ -357,6 +366,9 @@ int config_set_opt(struct config *cfg, const struct config_option *o, const char
 	if ((o->type == CT_INT || o->type == CT_INT64 || o->type == CT_DURATION) && n < o->min)
 		return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: must be at least %lld%s", value,
 			       where, (long long)o->min, o->type == CT_DURATION ? "ms" : "");
+	if (o->type == CT_DURATION && o->max && n > o->max)
+		return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: at most %lldms%s", value, where,
+			       (long long)o->max, o->max == PG_TIMEOUT_MAX_MS ? ", PostgreSQL's limit" : "");
 	if (o->set)
 		return o->set(cfg, o, value, src, e);
 

@@ -37,6 +37,7 @@ struct config {
 	char *database_url;         /* NULL: libpq's PG* variables; ${VAR} expanded */
 	char *dir;
 	int dir_set;                /* --dir / PREDEPLOY_MIGRATIONS_DIR given */
+	int follow_symlinks;        /* migration files may link outside --dir */
 
 	char *migrator;             /* auto|sql|alembic|mikro-orm|prisma|command */
 	char *migrate_cmd;          /* NULL: the migrator's default */
@@ -124,6 +125,7 @@ struct config_option {
 	const char *choices;        /* CT_ENUM: "a|b|c" */
 	unsigned flags;             /* OPT_* */
 	int64_t min;                /* CT_INT, CT_INT64, CT_DURATION: lowest value (default 0) */
+	int64_t max;                /* CT_DURATION: highest value (0: DURATION_MAX_MS) */
 	const char *env_fallback;   /* read when `env` is unset (DATABASE_URL) */
 	config_setter set;          /* instead of storing at `field` (after type checks) */
 };

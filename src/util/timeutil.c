@@ -11,6 +11,7 @@ int duration_parse(const char *s, int64_t *ms)
 {
 	int64_t total = 0;
 	const char *p = s;
+	int too_long = 0;
 
 	if (!s || !*s)
 		return -1;
@@ -19,9 +20,9 @@ int duration_parse(const char *s, int64_t *ms)
 		int digits = 0;
 
 		while (*p >= '0' && *p <= '9') {
-			if (n > (INT64_MAX / 10 - 9))
-				return -1;
-			n = n * 10 + (*p++ - '0');
+			if (n <= DURATION_MAX_MS)    /* keep counting digits, stop growing */
+				n = n * 10 + (*p - '0');
+			p++;
 			digits++;
 		}
 		if (!digits)
@@ -39,10 +40,13 @@ int duration_parse(const char *s, int64_t *ms)
 		} else {
 			return -1;
 		}
-		if (n > INT64_MAX / mult / 2)
-			return -1;
-		total += n * mult;
+		if (n > DURATION_MAX_MS / mult || total > DURATION_MAX_MS - n * mult)
+			too_long = 1;
+		else
+			total += n * mult;
 	}
+	if (too_long)
+		return -2;
 	*ms = total;
 	return 0;
 }

@@ -8,7 +8,12 @@
 #include <stdint.h>
 #include <time.h>
 
-/* Parse a duration into milliseconds. Returns 0, or -1 on bad syntax. */
+/* The longest duration accepted: 100 years, so that deadlines computed as
+ * now + duration can never overflow. */
+#define DURATION_MAX_MS (100LL * 366 * 24 * 3600 * 1000)
+
+/* Parse a duration into milliseconds. Returns 0, -1 on bad syntax, -2 when
+ * it is longer than DURATION_MAX_MS (never undefined behaviour). */
 int duration_parse(const char *s, int64_t *ms);
 /* Format ms as "1.234s" / "250ms" / "2m3s" into buf. */
 const char *duration_format(int64_t ms, char *buf, size_t cap);

@@ -32,7 +32,14 @@ static void duration_rejects(void)
 	CHECK(duration_parse("s", &ms) < 0);
 	CHECK(duration_parse("-5s", &ms) < 0);
 	CHECK(duration_parse("5 s", &ms) < 0);
-	CHECK(duration_parse("99999999999999999999h", &ms) < 0);
+	CHECK(duration_parse("99999999999999999999h", &ms) == -2);
+	/* each part in range, the sum is not (was signed overflow) */
+	CHECK(duration_parse("4611686018427387903ms4611686018427387903ms", &ms) == -2);
+	CHECK(duration_parse("876000h876000h", &ms) == -2);
+	CHECK(duration_parse("99999999999999999999999999999999999999", &ms) == -2);
+	CHECK(duration_parse("99999999999999999999999999999999999999x", &ms) == -1);
+	CHECK(duration_parse("876000h", &ms) == 0);
+	CHECK_INT(ms, 876000LL * 3600000);
 }
 
 static void sha256_vectors(void)
