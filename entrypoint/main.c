@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "help.h"
 #include "log.h"
+#include "migration.h"
 #include "util/exitcode.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -149,6 +150,7 @@ int main(int argc, char **argv)
 	}
 	log_init(cfg.log_json ? LOG_JSON : LOG_TEXT,
 		 cfg.verbose ? LOG_DEBUG : cfg.quiet ? LOG_WARN : LOG_INFO);
+	migration_follow_symlinks(cfg.follow_symlinks);
 	rc = setup(c, &cfg);
 	if (!rc)
 		rc = c->fn(&cfg, &a);

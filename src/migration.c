@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "util/exitcode.h"
 #include "util/fsutil.h"
 #include "util/strbuf.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -330,12 +332,23 @@ static int parse_name(const char *base, char **version, char **name, int *kind)
 
 static int read_capped(const char *path, struct strbuf *sb, struct err *e)
 {
-	if (fs_read_file(path, MIGRATION_MAX_BYTES, sb, EXIT_DATAERR, e) < 0) {
+	if (fs_read_regular(path, MIGRATION_MAX_BYTES, sb, EXIT_DATAERR, e) < 0) {
 		if (e->code == EXIT_DATAERR && !e->file[0])
 			err_where(e, path, 0);
 		return -1;
 	}
 	return 0;
+}
+
+static int valid_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), k;
+
+	for (; n; p += k, n -= k)
+		if (!(k = utf8_seq_len(p, n)))
+			return 0;
+	return 1;
 }
 
 static void finish_checksum(struct migration *m)
@@ -361,8 +374,20 @@ int migration_parse(const char *path, const char *buf, size_t len, struct migrat
 	int kind = 0, ret = -1;
 
 	memset(m, 0, sizeof(*m));
+	/* A UTF-8 byte order mark (editors on Windows write one) is not SQL:
+	 * drop it, so it is neither sent nor part of the checksum. */
+	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3)) {
+		buf += 3;
+		len -= 3;
+	}
 	if (check_text(path, buf, len, e) < 0)
 		goto out;
+	if (!valid_utf8(fs_basename(path))) {
+		/* the name goes into the tracking table, a text column */
+		err_set(e, EXIT_DATAERR, "migration file name is not valid UTF-8");
+		err_where(e, path, 0);
+		goto out;
+	}
 	if (parse_name(fs_basename(path), &version, &name, &kind) < 0) {
 		m->format = MIGRATION_PLAIN;
 		m->version = xstrdup("");
@@ -410,6 +435,40 @@ static int cmp_migration(const void *a, const void *b)
 	return x->up.present ? -1 : y->up.present ? 1 : 0;
 }
 
+static int follow_symlinks;
+
+void migration_follow_symlinks(int on)
+{
+	follow_symlinks = on;
+}
+
+/* A symbolic link must resolve to a file inside the directory. */
+static int check_link(struct migration_loader *l, const char *path, struct err *e)
+{
+	struct stat st;
+	char *target;
+	size_t n;
+	int ok;
+
+	if (follow_symlinks || lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+		return 0;
+	if (!l->real_dir && !(l->real_dir = realpath(l->dir, NULL)))
+		return err_sys(e, EXIT_DATAERR, errno, "could not resolve the migrations directory \"%s\"", l->dir);
+	target = realpath(path, NULL);
+	if (!target)
+		return err_sys(e, EXIT_DATAERR, errno, "could not resolve the symbolic link \"%s\"", path);
+	n = strlen(l->real_dir);
+	ok = !strncmp(target, l->real_dir, n) && (target[n] == '/' || (n == 1 && *target == '/'));
+	if (!ok) {
+		err_set(e, EXIT_DATAERR, "migration \"%s\" is a symbolic link that leaves the migrations "
+			"directory (to \"%s\")", path, target);
+		err_hint(e, "copy the file into the directory, or pass --follow-symlinks if the link is intended");
+		err_where(e, path, 0);
+	}
+	free(target);
+	return ok ? 0 : -1;
+}
+
 int migration_loader_open(struct migration_loader *l, const char *dir, struct err *e)
 {
 	memset(l, 0, sizeof(*l));
@@ -455,7 +514,9 @@ int migration_loader_step(struct migration_loader *l, struct err *e)
 			l->v = xrealloc(l->v, sizeof(*l->v) * (size_t)l->cap);
 		}
 		path = xasprintf("%s/%s", l->dir, de->d_name);
-		rc = migration_load_file(path, &l->v[l->n], e);
+		rc = check_link(l, path, e);
+		if (rc == 0)
+			rc = migration_load_file(path, &l->v[l->n], e);
 		free(path);
 		if (rc < 0) {
 			migration_loader_release(l);
@@ -536,6 +597,7 @@ void migration_loader_release(struct migration_loader *l)
 	for (i = 0; i < l->n; i++)
 		migration_release(&l->v[i]);
 	free(l->v);
+	free(l->real_dir);
 	if (l->d)
 		closedir(l->d);
 	memset(l, 0, sizeof(*l));
@@ -544,12 +606,11 @@ void migration_loader_release(struct migration_loader *l)
 int migration_load_dir(const char *dir, struct migration_set *set, struct err *e)
 {
 	struct migration_loader l;
+	int rc;
 
 	if (migration_loader_open(&l, dir, e) < 0)
 		return -1;
-	if (migration_loader_finish(&l, set, e) < 0) {
-		migration_loader_release(&l);
-		return -1;
-	}
-	return 0;
+	rc = migration_loader_finish(&l, set, e);
+	migration_loader_release(&l);
+	return rc;
 }

@@ -79,7 +79,13 @@ struct migration_loader {
 	DIR *d;
 	struct migration *v;
 	int n, cap;
+	char *real_dir;     /* realpath of dir, once a symbolic link needs it */
 };
+
+/* A file in the directory that is a symbolic link to somewhere outside it
+ * is refused (EXIT_DATAERR) unless this was turned on (--follow-symlinks);
+ * links inside the directory (a Kubernetes ConfigMap's ..data) are fine. */
+void migration_follow_symlinks(int on);
 
 int migration_loader_open(struct migration_loader *l, const char *dir, struct err *e);
 int migration_loader_step(struct migration_loader *l, struct err *e);

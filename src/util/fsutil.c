@@ -26,6 +26,33 @@ int fs_read_file(const char *path, size_t cap, struct strbuf *sb, int err_code, 
 	return ret;
 }
 
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" :
+	       S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+int fs_read_regular(const char *path, size_t cap, struct strbuf *sb, int err_code, struct err *e)
+{
+	/* O_NONBLOCK: opening a FIFO without a writer must not hang before the
+	 * fstat below refuses it (reading a regular file ignores the flag). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), ret;
+	struct stat st;
+
+	if (fd < 0)
+		return err_sys(e, err_code, errno, "could not open \"%s\"", path);
+	if (fstat(fd, &st) < 0) {
+		ret = err_sys(e, err_code, errno, "could not stat \"%s\"", path);
+	} else if (!S_ISREG(st.st_mode)) {
+		ret = err_set(e, EXIT_DATAERR, "could not read \"%s\": it is %s, not a regular file", path,
+			      file_kind(st.st_mode));
+	} else {
+		ret = fs_read_fd(fd, path, cap, sb, err_code, e);
+	}
+	close(fd);
+	return ret;
+}
+
 int fs_read_fd(int fd, const char *path, size_t cap, struct strbuf *sb, int err_code, struct err *e)
 {
 	struct stat st;

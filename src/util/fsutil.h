@@ -27,6 +27,9 @@
 /* Read `path` into sb (appending). Fails with EXIT_DATAERR naming the file if
  * it is larger than cap, err_code on I/O errors. */
 int fs_read_file(const char *path, size_t cap, struct strbuf *sb, int err_code, struct err *e);
+/* The same for a regular file only: a FIFO, device, socket or directory is
+ * refused with EXIT_DATAERR without blocking (input files: migrations). */
+int fs_read_regular(const char *path, size_t cap, struct strbuf *sb, int err_code, struct err *e);
 /* The same from an open descriptor (a pipe, standard input) up to EOF;
  * `path` names it in errors.  Does not close fd. */
 int fs_read_fd(int fd, const char *path, size_t cap, struct strbuf *sb, int err_code, struct err *e);
