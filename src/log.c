@@ -126,6 +126,35 @@ void log_redact(const char *in, struct strbuf *out)
 	}
 }
 
+/* Text logs: control characters (from file names, server messages) are
+ * written as \xNN, so nothing in a message can move the cursor, recolour
+ * the terminal or start a line that looks like a log entry of its own: the
+ * continuation lines of a multi-line message are indented.  `multiline` 0
+ * writes a newline as \n too. */
+static void add_escaped(struct strbuf *out, const char *s, int multiline)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n' && multiline)
+			sb_adds(out, "\n    ");
+		else if (c == '\n')
+			sb_adds(out, "\\n");
+		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+			sb_addf(out, "\\x%02x", c);
+		else
+			sb_addc(out, (char)c);
+	}
+}
+
+/* Redacted, then escaped (text format). */
+static void add_text(struct strbuf *out, struct strbuf *tmp, const char *s, int multiline)
+{
+	sb_reset(tmp);
+	log_redact(s, tmp);
+	add_escaped(out, tmp->buf ? tmp->buf : "", multiline);
+}
+
 static void emit(enum log_level level, const char *msg, const struct err *e)
 {
 	struct strbuf line = STRBUF_INIT, red = STRBUF_INIT;
@@ -160,21 +189,21 @@ static void emit(enum log_level level, const char *msg, const struct err *e)
 		sb_addf(&line, "%s%s %-5s predeploy: ", color ? level_color[level] : "", ts,
 			level_name[level]);
 		if (e && e->file[0]) {
+			add_text(&line, &red, e->file, 0);
 			if (e->line)
-				sb_addf(&line, "%s:%d: ", e->file, e->line);
-			else
-				sb_addf(&line, "%s: ", e->file);
+				sb_addf(&line, ":%d", e->line);
+			sb_adds(&line, ": ");
 		}
-		log_redact(msg, &line);
+		add_text(&line, &red, msg, 1);
 		if (e && e->sqlstate[0])
 			sb_addf(&line, " (SQLSTATE %s)", e->sqlstate);
 		if (e && e->detail[0]) {
 			sb_adds(&line, "\n    detail: ");
-			log_redact(e->detail, &line);
+			add_text(&line, &red, e->detail, 1);
 		}
 		if (e && e->hint[0]) {
 			sb_adds(&line, "\n    hint: ");
-			log_redact(e->hint, &line);
+			add_text(&line, &red, e->hint, 1);
 		}
 		if (color)
 			sb_adds(&line, "\033[0m");
