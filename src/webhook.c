@@ -323,9 +323,14 @@ void webhook_url_display(const char *url, struct strbuf *out)
 		sb_addc(out, '/');
 }
 
+/* http(s) with a host, and parsable the way libcurl will parse it when it
+ * sends (an unclosed IPv6 bracket, a bad port: refused now, not at the end
+ * of the deploy). */
 static int url_ok(const char *url)
 {
 	const char *host;
+	CURLU *u;
+	int ok;
 
 	if (!strncasecmp(url, "http://", 7))
 		host = url + 7;
@@ -335,7 +340,12 @@ static int url_ok(const char *url)
 		return 0;
 	if (strchr(host, '@'))
 		host = strchr(host, '@') + 1;
-	return *host && !strchr("/?#:", *host);
+	if (!*host || strchr("/?#:", *host))
+		return 0;
+	u = curl_url();
+	ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK;
+	curl_url_cleanup(u);
+	return ok;
 }
 
 int webhook_check_config(const struct config *cfg, struct err *e)
