@@ -14,6 +14,7 @@
 #include "util/exitcode.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -449,13 +450,22 @@ char *db_password(const struct db *db)
 	return pw;
 }
 
-char *db_ident(struct db *db, const char *name)
+char *db_ident(struct db *db, const char *name, struct err *e)
 {
 	char *q = PQescapeIdentifier(db->conn, name, strlen(name));
 	char *r;
 
-	if (!q)
-		xdie("PQescapeIdentifier failed");
+	if (!q) {
+		struct strbuf shown = STRBUF_INIT;
+
+		/* Not valid in the client encoding (UTF-8): show it escaped. */
+		utf8_sanitize(name, strlen(name), &shown);
+		err_set(e, EXIT_CONFIG, "invalid name \"%s\": %s", shown.buf, PQerrorMessage(db->conn));
+		sb_release(&shown);
+		/* libpq's message ends with a newline */
+		e->msg[strcspn(e->msg, "\n")] = '\0';
+		return NULL;
+	}
 	r = xstrdup(q);
 	PQfreemem(q);
 	return r;

@@ -77,8 +77,10 @@ char *db_password(const struct db *db);
 int db_connect_other(const struct config *cfg, const struct db *db, const char *dbname, struct db *out,
 		     struct err *e);
 
-/* Quote an identifier for SQL (PQescapeIdentifier); caller frees. */
-char *db_ident(struct db *db, const char *name);
+/* Quote an identifier for SQL (PQescapeIdentifier); caller frees.  A name
+ * libpq refuses (not valid UTF-8) is NULL with EXIT_CONFIG: names come
+ * from options (--table, restore --into). */
+char *db_ident(struct db *db, const char *name, struct err *e);
 
 /* Major server version ("15" for 150018). */
 int db_server_major(const struct db *db);

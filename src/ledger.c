@@ -18,7 +18,7 @@ int ledger_init(struct ledger *l, struct db *db, const char *table, struct err *
 	char *qualified;
 	unsigned char d[SHA256_LEN];
 	struct sha256 h;
-	char *hist;
+	char *hist, *qt, *qh;
 	int i;
 
 	memset(l, 0, sizeof(*l));
@@ -40,19 +40,24 @@ int ledger_init(struct ledger *l, struct db *db, const char *table, struct err *
 		ledger_release(l);
 		return -1;
 	}
-	l->qschema = db_ident(db, l->schema);
-	{
-		char *qt = db_ident(db, l->table);
-		l->qtable = xasprintf("%s.%s", l->qschema, qt);
-		free(qt);
-	}
 	hist = xasprintf("%s_history", l->table);
-	{
-		char *qh = db_ident(db, hist);
-		l->qhistory = xasprintf("%s.%s", l->qschema, qh);
-		free(qh);
-	}
+	l->qschema = db_ident(db, l->schema, e);
+	qt = l->qschema ? db_ident(db, l->table, e) : NULL;
+	qh = qt ? db_ident(db, hist, e) : NULL;
 	free(hist);
+	if (!qh) {
+		char why[sizeof(e->msg)];
+
+		xstrlcpy(why, e->msg, sizeof(why));
+		err_set(e, EXIT_CONFIG, "invalid --table: %s", why);
+		free(qt);
+		ledger_release(l);
+		return -1;
+	}
+	l->qtable = xasprintf("%s.%s", l->qschema, qt);
+	l->qhistory = xasprintf("%s.%s", l->qschema, qh);
+	free(qt);
+	free(qh);
 
 	/* 64-bit advisory lock key: first 8 bytes of SHA-256("predeploy:" schema.table). */
 	qualified = xasprintf("predeploy:%s.%s", l->schema, l->table);
@@ -260,6 +265,9 @@ static void add_literal(struct db *db, struct strbuf *out, const char *s)
 {
 	char *q = PQescapeLiteral(db->conn, s, strlen(s));
 
+	/* Unreachable from input: versions are digits, checksums hex, names
+	 * valid UTF-8 (migration.c refuses other file names), `who` comes from
+	 * the server; only an allocation failure is left. */
 	if (!q)
 		xdie("PQescapeLiteral failed");
 	sb_adds(out, q);

@@ -115,8 +115,13 @@ out:
 
 static int create_database(struct db *db, const char *name, struct err *e)
 {
-	char *q = db_ident(db, name), *sql = xasprintf("CREATE DATABASE %s", q);
-	int r = db_exec(db, sql, EXIT_INTERNAL, e);
+	char *q = db_ident(db, name, e), *sql;
+	int r;
+
+	if (!q)
+		return -1;
+	sql = xasprintf("CREATE DATABASE %s", q);
+	r = db_exec(db, sql, EXIT_INTERNAL, e);
 
 	free(q);
 	free(sql);

@@ -27,11 +27,15 @@ static unsigned random_u32(void)
 
 static int drop_database(struct db *live, const char *name, struct err *e)
 {
-	char *q = db_ident(live, name);
+	char *q = db_ident(live, name, e);
 	/* FORCE (PostgreSQL 13+) ends sessions a killed migrator left behind. */
-	char *sql = xasprintf("DROP DATABASE IF EXISTS %s%s", q,
-			      db_server_major(live) >= 13 ? " WITH (FORCE)" : "");
-	int r = db_exec(live, sql, EXIT_INTERNAL, e);
+	char *sql;
+	int r;
+
+	if (!q)
+		return -1;
+	sql = xasprintf("DROP DATABASE IF EXISTS %s%s", q, db_server_major(live) >= 13 ? " WITH (FORCE)" : "");
+	r = db_exec(live, sql, EXIT_INTERNAL, e);
 
 	free(sql);
 	free(q);
@@ -85,8 +89,13 @@ static int empty_database(struct db *db, struct err *e)
 		return -1;
 	sb_adds(&sb, "SET client_min_messages = warning; ");
 	for (i = 0; i < PQntuples(r); i++) {
-		char *q = db_ident(db, PQgetvalue(r, i, 0));
+		char *q = db_ident(db, PQgetvalue(r, i, 0), e);
 
+		if (!q) {
+			PQclear(r);
+			sb_release(&sb);
+			return -1;
+		}
 		sb_addf(&sb, "DROP SCHEMA %s CASCADE; ", q);
 		free(q);
 	}
@@ -119,7 +128,9 @@ int shadow_open(struct shadow *sh, const struct config *cfg, struct db *live, co
 	}
 	drop_stale(live);
 	snprintf(sh->name, sizeof(sh->name), SHADOW_PREFIX "%lld_%08x", (long long)time(NULL), random_u32());
-	q = db_ident(live, sh->name);
+	q = db_ident(live, sh->name, e);
+	if (!q)
+		return -1;
 	sql = xasprintf("CREATE DATABASE %s TEMPLATE template0", q);
 	r = db_exec(live, sql, EXIT_NOPERM, e);
 	free(sql);
