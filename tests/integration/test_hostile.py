@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Hostile and unlucky input: FIFOs and devices named *.sql, byte order
+marks, symbolic links leaving the migrations directory, control characters
+in file names, durations that overflow, unparsable webhook URLs, names that
+are not valid UTF-8 (an error and its exit code, never an abort)."""
+import hashlib
+import os
+import signal
+
+from harness import case, main, Env
+
+UP = "-- migrate:up\ncreate table a(id int);\n-- migrate:down\ndrop table a;\n"
+
+
+def not_aborted(r):
+    assert r.code not in (-signal.SIGABRT, 128 + signal.SIGABRT), r
+    assert "fatal" not in r.err, r
+
+
+@case
+def fifo_and_device_named_sql_refused(t: Env):
+    t.write("migrations/001_a.sql", UP)
+    os.mkfifo(t.path("migrations", "002_b.sql"))
+    r = t.run("up", timeout=30)   # opening a FIFO with no writer would block forever
+    t.expect(r, 65)
+    assert "002_b.sql" in r.err and "a FIFO, not a regular file" in r.err, r
+    assert t.sql("select to_regclass('a') is null") == "t"
+    os.unlink(t.path("migrations", "002_b.sql"))
+    os.symlink("/dev/zero", t.path("migrations", "002_b.sql"))
+    r = t.run("up", "--follow-symlinks", timeout=30)
+    t.expect(r, 65)
+    assert "a character device, not a regular file" in r.err, r
+    assert t.sql("select to_regclass('a') is null") == "t"
+
+
+@case
+def bom_is_stripped_and_not_in_the_checksum(t: Env):
+    bom = b"\xef\xbb\xbf"
+    up2 = b"create table b(id int);\n"
+    t.write("migrations/001_a.sql", bom + UP.encode(), mode="wb")
+    t.write("migrations/002_b.up.sql", bom + up2, mode="wb")
+    r = t.run("up")
+    t.expect(r, 0)
+    assert t.sql("select count(*) from a, b") == "0"
+    sums = t.sql("select string_agg(checksum, ',' order by version) from predeploy_migrations").split(",")
+    assert sums[0] == hashlib.sha256(b"create table a(id int);\n").hexdigest(), sums
+    assert sums[1] == hashlib.sha256(up2).hexdigest(), sums
+    # the same files without the BOM are the same migrations: no drift
+    t.write("migrations/001_a.sql", UP)
+    t.write("migrations/002_b.up.sql", up2, mode="wb")
+    t.expect(t.run("status", "--exit-code"), 0)
+
+
+@case
+def symlink_leaving_the_directory_refused(t: Env):
+    t.write("migrations/001_a.sql", UP)
+    outside = t.write("elsewhere/002_b.sql", "-- migrate:up\ncreate table b(id int);\n")
+    os.symlink(outside, t.path("migrations", "002_b.sql"))
+    # a link that stays inside the directory (a ConfigMap's ..data) is fine
+    t.write("migrations/..data/003_c.sql", "-- migrate:up\ncreate table c(id int);\n")
+    os.symlink("..data/003_c.sql", t.path("migrations", "003_c.sql"))
+    r = t.run("up")
+    t.expect(r, 65)
+    assert "002_b.sql" in r.err and "leaves the migrations directory" in r.err, r
+    assert "--follow-symlinks" in r.err, r
+    assert t.sql("select to_regclass('a') is null") == "t"
+    r = t.run("up", "--follow-symlinks")
+    t.expect(r, 0)
+    assert t.sql("select count(*) from a, b, c") == "0"
+    r = t.run("status", env={"PREDEPLOY_FOLLOW_SYMLINKS": "1"})
+    t.expect(r, 0)
+
+
+@case
+def control_characters_in_file_names_escaped(t: Env):
+    name = "001_a\x1b[31mred\rback\nFAKE error predeploy: forged.sql"
+    with open(os.path.join(t.path("migrations"), name), "w") as f:
+        f.write("select 1;\n")          # no up marker: a bad file
+    r = t.run("up")
+    t.expect(r, 65)
+    assert "\x1b" not in r.err and "\r" not in r.err, repr(r.err)
+    assert "\\x1b[31mred\\x0dback\\nFAKE" in r.err, repr(r.err)
+    assert not any(l.startswith("FAKE") for l in r.err.splitlines()), repr(r.err)
+    # JSON logs escape them as JSON does
+    r = t.run("up", env={"PREDEPLOY_LOG_FORMAT": "json"})
+    t.expect(r, 65)
+    assert "\x1b" not in r.err and "\\u001b[31m" in r.err, repr(r.err)
+
+
+@case
+def file_name_not_utf8_refused(t: Env):
+    with open(os.path.join(os.fsencode(t.path("migrations")), b"001_\xff.sql"), "w") as f:
+        f.write(UP)
+    for args in (["up"], ["up", "--sql"]):
+        r = t.run(*args)
+        not_aborted(r)
+        t.expect(r, 65)
+        assert "not valid UTF-8" in r.err, r
+    assert t.sql("select to_regclass('a') is null") == "t"
+
+
+@case
+def durations_overflow_to_78(t: Env):
+    t.write("migrations/001_a.sql", UP)
+    cases = [
+        (["--lock-timeout", "2147483648ms"], "PostgreSQL's limit"),
+        (["--lock-timeout", "25d"], "invalid duration"),          # no day unit
+        (["--lock-timeout", "600h"], "PostgreSQL's limit"),
+        (["--statement-timeout", "596524h"], "PostgreSQL's limit"),
+        (["--lock-wait", "4611686018427387903ms4611686018427387903ms"], "too long"),
+        (["--wait-timeout", "99999999999999999999999999"], "too long"),
+        (["--backup-reuse", "9223372036854775807h"], "too long"),
+    ]
+    for args, why in cases:
+        r = t.run("up", *args)
+        not_aborted(r)
+        t.expect(r, 78)
+        assert why in r.err and args[0] in r.err, r
+    r = t.run("up", env={"PREDEPLOY_LOCK_TIMEOUT": "2147483648ms"})
+    t.expect(r, 78)
+    assert "PREDEPLOY_LOCK_TIMEOUT" in r.err, r
+    assert t.sql("select to_regclass('a') is null") == "t"
+    # the largest value PostgreSQL takes works
+    r = t.run("up", "--lock-timeout", "2147483647ms", "--statement-timeout", "2147483647ms")
+    t.expect(r, 0)
+
+
+@case
+def unparsable_webhook_url_is_78(t: Env):
+    t.write("migrations/001_a.sql", UP)
+    for url in ("http://[::1", "http://host:99999999/x", "https://exa mple.com/"):
+        r = t.run("run", "--webhook", url)
+        t.expect(r, 78)
+        assert "invalid webhook URL" in r.err, r
+    assert t.sql("select to_regclass('a') is null") == "t"
+
+
+@case
+def names_not_utf8_are_errors_not_aborts(t: Env):
+    bad = os.fsdecode(b"\xff")
+    for args in (["status", "--table", bad], ["up", "--table", bad], ["history", "--table", "x." + bad]):
+        r = t.run(*args)
+        not_aborted(r)
+        t.expect(r, 78)
+        assert "invalid --table" in r.err, r
+
+
+if __name__ == "__main__":
+    main()
