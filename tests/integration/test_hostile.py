@@ -104,7 +104,7 @@ def durations_overflow_to_78(t: Env):
     t.write("migrations/001_a.sql", UP)
     cases = [
         (["--lock-timeout", "2147483648ms"], "PostgreSQL's limit"),
-        (["--lock-timeout", "25d"], "invalid duration"),          # no day unit
+        (["--lock-timeout", "25d"], "expected a duration"),          # no day unit
         (["--lock-timeout", "600h"], "PostgreSQL's limit"),
         (["--statement-timeout", "596524h"], "PostgreSQL's limit"),
         (["--lock-wait", "4611686018427387903ms4611686018427387903ms"], "too long"),
@@ -112,7 +112,7 @@ def durations_overflow_to_78(t: Env):
         (["--backup-reuse", "9223372036854775807h"], "too long"),
     ]
     for args, why in cases:
-        r = t.run("up", *args)
+        r = t.run("run", *args)
         not_aborted(r)
         t.expect(r, 78)
         assert why in r.err and args[0] in r.err, r
