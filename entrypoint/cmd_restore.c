@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "migration.h"
+#include "migrator.h"
 #include "proc.h"
 #include "restore.h"
 #include "restore_prepare.h"
@@ -49,12 +50,68 @@ static int check_reset_to(const struct config *cfg, const char *v, struct migrat
 	return 0;
 }
 
+/* --reset-to with a tool migrator: its tracking table says `rev` (NULL:
+ * base).  A revision older than the backup's is allowed, with a warning. */
+struct tool_reset {
+	struct migrator *m;
+	const struct mig_rev *rev;
+};
+
+static int tool_reset(void *arg, struct db *db, struct err *e)
+{
+	struct tool_reset *t = arg;
+	struct tool_state st = TOOL_STATE_INIT;
+	int ret;
+
+	/* the dump left search_path empty; the tool's table is where the tool
+	 * finds it, on the default search_path */
+	if (db_exec(db, "SET LOCAL search_path TO DEFAULT", EXIT_INTERNAL, e) < 0)
+		return -1;
+	if (t->m->ops->read_state(t->m, db, &st, e) == 0 && t->rev && st.current[0] &&
+	    strcmp(st.current, t->rev->id) && t->rev->applied)
+		log_warn("--reset-to %s is older than the backup's %s revision %s: the tracking table will say %s "
+			 "while the schema is at %s", t->rev->id, t->m->ops->name, st.current, t->rev->id, st.current);
+	err_clear(e);
+	tool_state_release(&st);
+	ret = t->m->ops->reset_to(t->m, db, t->rev, e);
+	if (ret == 0)
+		log_info("%s: %s now says %s", t->m->ops->name, t->m->ops->tracking_table, t->rev ? t->rev->id : "base");
+	return ret;
+}
+
+/* The safety backup's name carries the tool's revision. */
+static int tool_version(void *arg, struct db *db, char *buf, size_t cap, struct err *e)
+{
+	struct migrator *m = arg;
+	struct tool_state st = TOOL_STATE_INIT;
+
+	if (m->ops->read_state(m, db, &st, e) < 0)
+		err_clear(e);   /* a database the tool does not know yet: named "0" */
+	mig_sanitize(st.current[0] ? st.current : "0", buf, cap);
+	tool_state_release(&st);
+	return 0;
+}
+
+/* --reset-to REV for a tool: a revision it has (a unique prefix), or base. */
+static int check_tool_reset_to(struct migrator *m, const char *v, struct tool_reset *tr, struct err *e)
+{
+	if (!m->ops->reset_to)
+		return err_set(e, EXIT_USAGE, "--reset-to is not available with --migrator %s: it keeps no revisions",
+			       m->ops->name);
+	tr->m = m;
+	if (strcmp(v, "base") && !(tr->rev = migrator_find_rev(m, v, e)))
+		return -1;
+	return 0;
+}
+
 CMD(restore)
 {
 	const char *file = args_get(args, "file"), *nstr = args_get(args, "backup");
 	const char *into = args_get(args, "into"), *reset_to = args_get(args, "reset-to");
 	const char *from = args_get(args, "from-database");
 	struct migration_set files = MIGRATION_SET_INIT;
+	struct migrator mig = MIGRATOR_INIT;
+	struct tool_reset treset = { NULL, NULL };
 	struct db db = DB_INIT;
 	struct restore_target t = RESTORE_TARGET_INIT;
 	struct restore_source src;
@@ -77,7 +134,11 @@ CMD(restore)
 		return log_error("restore replaces the database's contents and needs confirmation: there is no "
 				 "terminal, so pass --force"), EXIT_USAGE;
 	/* everything that can be refused is refused before the safety backup */
-	if (reset_to && check_reset_to(cfg, reset_to, &files, &e) < 0)
+	if (migrator_open(&mig, cfg, &e) < 0)
+		goto err;
+	if (reset_to && migrator_is_sql(&mig) && check_reset_to(cfg, reset_to, &files, &e) < 0)
+		goto err;
+	if (reset_to && !migrator_is_sql(&mig) && check_tool_reset_to(&mig, reset_to, &treset, &e) < 0)
 		goto err;
 	proc_install();
 	if ((rc = connect_db(cfg, &db, 0)))
@@ -105,6 +166,14 @@ CMD(restore)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	if (!migrator_is_sql(&mig) && mig.ops->read_state) {
+		t.version_of = tool_version;
+		t.version_arg = &mig;
+	}
+	if (treset.m) {
+		o.reset = tool_reset;
+		o.reset_arg = &treset;
+	}
 	if (restore_prepare(cfg, &db, into, progress_stderr(), &t, &e) < 0)
 		goto err;
 	proc_watch_conn(t.db->conn);
@@ -121,7 +190,8 @@ CMD(restore)
 	}
 	log_info("restored \"%s\" into database \"%s\": %lld statements, %.1f MB of COPY data in %.1fs; "
 		 "schema version now %s", src.path, t.db->dbname, (long long)res.statements,
-		 (double)res.copy_bytes / 1e6, (double)res.duration_ms / 1000.0, res.version[0] ? res.version : "(none)");
+		 (double)res.copy_bytes / 1e6, (double)res.duration_ms / 1000.0,
+		 !migrator_is_sql(&mig) ? "kept in the tool's table" : res.version[0] ? res.version : "(none)");
 	goto out;
 err:
 	rc = report_err(&e);
@@ -130,6 +200,7 @@ out:
 		close(fd);
 	proc_watch_conn(NULL);
 	restore_target_release(&t);
+	migrator_close(&mig);
 	migration_set_release(&files);
 	db_close(&db);
 	return rc;

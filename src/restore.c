@@ -204,7 +204,9 @@ static int finish_ledger(struct db *db, const struct restore_opts *o, struct res
 
 	if (ledger_init(&l, db, o->table, e) < 0 || ledger_ensure(&l, db, e) < 0)
 		goto out;
-	if (o->reset_to && ledger_stamp_to(&l, db, o->files, o->reset_to, &changed, e) < 0)
+	if (o->reset_to && o->reset && o->reset(o->reset_arg, db, e) < 0)
+		goto out;
+	if (o->reset_to && !o->reset && ledger_stamp_to(&l, db, o->files, o->reset_to, &changed, e) < 0)
 		goto out;
 	if (ledger_current_version(&l, db, res->version, sizeof(res->version), e) < 0)
 		goto out;

@@ -57,6 +57,11 @@ struct restore_opts {
 	const char *table;               /* --table (tracking table) */
 	const char *reset_to;            /* NULL: keep the backup's tracking table */
 	const struct migration_set *files; /* needed with reset_to */
+	/* a tool migrator's reset (its own tracking table), called inside the
+	 * restore's transaction instead of ledger_stamp_to; reset_to is then
+	 * only recorded in history */
+	int (*reset)(void *arg, struct db *db, struct err *e);
+	void *reset_arg;
 	const char *pre_backup_file;     /* the backup taken before, for history; may be NULL */
 	const char *pre_backup_sha256;
 	int forced;

@@ -157,7 +157,8 @@ int restore_prepare(const struct config *cfg, struct db *db, const char *into, c
 		return -1;
 	if (cfg->no_backup || !exists)
 		return 0;
-	if (ledger_current_version(&t->l, t->db, cur, sizeof(cur), e) < 0)
+	if (t->version_of ? t->version_of(t->version_arg, t->db, cur, sizeof(cur), e) < 0
+			  : ledger_current_version(&t->l, t->db, cur, sizeof(cur), e) < 0)
 		return -1;
 	return backup_take(cfg, t->db, cur, NULL, progress, &t->pre, e);
 }

@@ -50,6 +50,10 @@ struct restore_target {
 	struct ledger l;                /* its lock key; the lock is held */
 	struct backup_info pre;         /* the safety backup; pre.path[0] == '\0' when none */
 	int created;                    /* the --into database was created */
+	/* the schema version naming the safety backup; NULL: the tracking
+	 * table's (a tool migrator names it with its revision) */
+	int (*version_of)(void *arg, struct db *db, char *buf, size_t cap, struct err *e);
+	void *version_arg;
 };
 
 #define RESTORE_TARGET_INIT { 0 }

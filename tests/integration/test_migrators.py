@@ -292,5 +292,44 @@ def status_current_backup_speak_alembic(t: Env):
     assert "alembic downgrade" in r.err, r
 
 
+@case
+def restore_reset_to_alembic_revision(t: Env):
+    app = alembic_project(t)
+    alembic(t, app, "upgrade", "c0ffee000001")
+    t.sql("insert into users (email, name, legacy_flag) values ('a@b.c', 'ann', true)")
+    t.expect(t.run("backup", "--migrator", "alembic", "--backup-dir", t.path("backups"), cwd=app), 0)
+    t.expect(t.run("run", "--migrator", "alembic", "--backup", "never", cwd=app), 0)
+    assert t.sql("select version_num from alembic_version") == HEAD
+    before = backups(t)
+    # a revision no file defines: refused before the safety backup, nothing changed
+    r = t.run("restore", "--migrator", "alembic", "--force", "--backup-dir", t.path("backups"),
+              "--reset-to", "no_such_rev", cwd=app)
+    t.expect(r, 64)
+    assert "no alembic revision \"no_such_rev\"" in r.err and "c0ffee000001" in r.err, r
+    assert backups(t) == before
+    assert t.sql("select version_num from alembic_version") == HEAD
+    # the sql engine's check is syntactic and comes first too
+    r = t.run("restore", "--migrator", "sql", "--force", "--backup-dir", t.path("backups"),
+              "--reset-to", "d4e5f6a7b804", cwd=app)
+    t.expect(r, 64)
+    assert backups(t) == before
+    # the backup (at c0ffee000001), then the tracking table says initial_snapshot's child
+    r = t.run("restore", "--migrator", "alembic", "--force", "--backup-dir", t.path("backups"),
+              "--reset-to", "a1b2c3d4e5f6", cwd=app)
+    t.expect(r, 0)
+    assert "older than the backup's alembic revision c0ffee000001" in r.err, r
+    assert t.sql("select version_num from alembic_version") == "a1b2c3d4e5f6"
+    assert t.sql("select count(*) from information_schema.columns where table_name = 'users' "
+                 "and column_name = 'legacy_flag'") == "1"
+    assert t.sql("select name from users") == "ann"
+    after = backups(t)
+    assert len(after) == 2 and any(b.endswith("_%s.sql.gz" % HEAD) for b in after), after
+    # a prefix of a revision id is enough when it is unique
+    r = t.run("restore", "--migrator", "alembic", "--force", "--backup-dir", t.path("backups"), "--no-backup",
+              "--file", t.path("backups", before[0]), "--reset-to", "c0ff", cwd=app)
+    t.expect(r, 0)
+    assert t.sql("select version_num from alembic_version") == "c0ffee000001"
+
+
 if __name__ == "__main__":
     main()
