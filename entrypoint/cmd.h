@@ -69,6 +69,6 @@ int run_exec(char **argv);
 #define CMD(name) int cmd_##name(struct config *cfg, struct cmd_args *args)
 CMD(run); CMD(up); CMD(down); CMD(status); CMD(history); CMD(current); CMD(new);
 CMD(stamp); CMD(lint); CMD(wait); CMD(backup); CMD(backups); CMD(restore);
-CMD(version); CMD(check); CMD(completion);
+CMD(version); CMD(check); CMD(completion); CMD(adopt);
 
 #endif

@@ -38,6 +38,10 @@ static const struct command commands[] = {
 	{ "new", cmd_new, CC_NEW, 0, "new NAME", "create migrations/<UTC timestamp>_<name>.sql", NULL },
 	{ "stamp", cmd_stamp, CC_STAMP, NEEDS_DB, "stamp V",
 	  "mark everything up to V applied without running it", NULL },
+	{ "adopt", cmd_adopt, CC_ADOPT, NEEDS_DB, "adopt", "import dbmate's or golang-migrate's schema_migrations, once",
+	  "Copies the versions recorded in schema_migrations into predeploy's tracking table\n"
+	  "(with the names and checksums of the files) and records it in history; the\n"
+	  "first run on such a database asks for it. See docs/migrators.md." },
 	{ "lint", cmd_lint, CC_LINT, 0, "lint [PATH...]", "risk analysis of SQL migrations", NULL },
 	{ "wait", cmd_wait, CC_WAIT, NEEDS_DB, "wait", "wait until the database accepts connections", NULL },
 	{ "backup", cmd_backup, CC_BACKUP, NEEDS_DB, "backup", "take a verified gzipped backup now", NULL },

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "adopt.h"
 #include "lock.h"
 #include "log.h"
 #include "proc.h"
@@ -64,6 +65,9 @@ int session_open(struct session *s, const struct config *cfg, int flags, struct 
 			return -1;
 		s->locked = 1;
 	}
+	/* first run of the SQL engine on a database another tool manages: say so */
+	if ((flags & SESSION_ENSURE) && migrator_is_sql(&s->mig) && adopt_check(&s->db, &s->ledger, e) < 0)
+		return -1;
 	if ((flags & SESSION_ENSURE) && ledger_ensure(&s->ledger, &s->db, e) < 0)
 		return -1;
 	return session_refresh(s, e);

@@ -331,5 +331,78 @@ def restore_reset_to_alembic_revision(t: Env):
     assert t.sql("select version_num from alembic_version") == "c0ffee000001"
 
 
+@case
+def dbmate_database_is_78_then_adopt_and_up(t: Env):
+    t.write("migrations/20240101000000_users.sql", "-- migrate:up\ncreate table users (id int);\n"
+            "-- migrate:down\ndrop table users;\n")
+    t.write("migrations/20240102000000_items.sql", "-- migrate:up\ncreate table items (id int);\n")
+    t.write("migrations/20240103000000_more.sql", "-- migrate:up\nalter table items add column n int;\n")
+    # what dbmate left: its table, the first two applied
+    t.sql("create table schema_migrations (version varchar(128) primary key); "
+          "insert into schema_migrations values ('20240101000000'), ('20240102000000'); "
+          "create table users (id int); create table items (id int)")
+    r = t.run("run", "--backup", "never", "--", "sh", "-c", "echo APP")
+    t.expect(r, 78)
+    assert "dbmate" in r.err and "schema_migrations" in r.err and "predeploy adopt" in r.err, r
+    assert "APP" not in r.out
+    assert t.sql("select to_regclass('predeploy_migrations') is null") == "t"
+    r = t.run("adopt")
+    t.expect(r, 0)
+    assert "adopted 2 versions from dbmate" in r.err, r
+    assert t.sql("select string_agg(version, ',' order by version) from predeploy_migrations") == \
+        "20240101000000,20240102000000"
+    assert t.sql("select action || ':' || name from predeploy_migrations_history") == \
+        "adopt:adopted 2 versions from dbmate's schema_migrations"
+    t.expect(t.run("adopt"), 64)
+    r = t.run("up", "--backup", "never")
+    t.expect(r, 0)
+    assert t.sql("select count(*) from information_schema.columns where table_name = 'items' "
+                 "and column_name = 'n'") == "1"
+    t.expect(t.run("status", "--exit-code"), 0)
+
+
+@case
+def golang_migrate_dirty_refused_clean_adopted(t: Env):
+    t.write("migrations/1_a.up.sql", "create table a (id int);\n")
+    t.write("migrations/2_b.up.sql", "create table b (id int);\n")
+    t.write("migrations/3_c.up.sql", "create table c (id int);\n")
+    t.sql("create table schema_migrations (version bigint not null primary key, dirty boolean not null); "
+          "insert into schema_migrations values (2, true); create table a (id int); create table b (id int)")
+    r = t.run("up")
+    t.expect(r, 78)
+    assert "golang-migrate" in r.err, r
+    r = t.run("adopt")
+    t.expect(r, 11)
+    assert "dirty" in r.err and "migrate force" in r.err, r
+    assert t.sql("select to_regclass('predeploy_migrations') is null") == "t"
+    t.sql("update schema_migrations set dirty = false")
+    t.expect(t.run("adopt"), 0)
+    assert t.sql("select string_agg(version, ',' order by version) from predeploy_migrations") == "1,2"
+    t.expect(t.run("up", "--backup", "never"), 0)
+    assert t.sql("select to_regclass('c') is not null") == "t"
+
+
+@case
+def orm_table_with_sql_engine_names_the_migrator(t: Env):
+    t.sql("create table alembic_version (version_num varchar(32) primary key); "
+          "insert into alembic_version values ('abc')")
+    t.write("migrations/001_a.sql", "-- migrate:up\ncreate table a (id int);\n")
+    r = t.run("up", "--migrator", "sql")
+    t.expect(r, 78)
+    assert "Alembic" in r.err and "--migrator alembic" in r.err, r
+    assert t.sql("select to_regclass('a') is null") == "t"
+
+
+@case
+def python_files_in_sql_migrations_dir_warn(t: Env):
+    t.write("migrations/001_a.sql", "-- migrate:up\ncreate table a (id int);\n")
+    t.write("migrations/4f2a_add_users.py", "revision = '4f2a'\n")
+    t.write("migrations/env.py", "")
+    r = t.run("status")
+    t.expect(r, 0)
+    assert r.err.count("not read by predeploy's SQL engine") == 1, r
+    assert "--migrator alembic" in r.err, r
+
+
 if __name__ == "__main__":
     main()
