@@ -1,0 +1,7 @@
+-- migrate:up
+create table orders (id bigint generated always as identity primary key,
+                     item_id bigint not null references items (id),
+                     placed_at timestamptz not null default now());
+
+-- migrate:down
+drop table orders;
