@@ -543,7 +543,7 @@ def kubernetes_init_container_kube_play(c):
 def kubernetes_manifests_match_the_schema(c):
     npm = os.environ.get("PREDEPLOY_NPM_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "predeploy-npm")
-    mods = os.path.join(npm, "containers", "node_modules")
+    mods = os.path.join(npm, "kubernetes-models-4.5.1", "node_modules")
     assert os.path.isdir(os.path.join(mods, "kubernetes-models")), \
         "kubernetes-models missing in %s: run scripts/install-deps" % mods
     docs = []
