@@ -59,6 +59,24 @@ static void log_stale_partial(const char *path)
 	log_info("removed \"%s\", left by a run that was killed", path);
 }
 
+/*
+ * In a container, a backup directory predeploy may not write into is nearly
+ * always a volume owned by another user than the image's: say which user
+ * needs it and how each platform grants it.  "path" is the directory, or
+ * the parent it could not be created in.
+ */
+static int not_writable(const char *path, struct err *e)
+{
+	if (faccessat(AT_FDCWD, path, W_OK | X_OK, AT_EACCESS) == 0 || (errno != EACCES && errno != EPERM))
+		return 0;
+	err_hint(e, "\"%s\" must be writable by uid %u (gid %u), the user predeploy runs as: on Kubernetes "
+		 "set the pod's securityContext.fsGroup to that gid and use a subdirectory of the volume "
+		 "(--backup-dir /backups/predeploy); with Docker, create the directory owned by that user "
+		 "in the image before its VOLUME line (a new named volume copies the ownership)",
+		 path, (unsigned)geteuid(), (unsigned)getegid());
+	return 1;
+}
+
 static int posix_prepare(struct storage *s, int64_t dbsize, struct err *e)
 {
 	const char *dir = dir_of(s);
@@ -66,12 +84,28 @@ static int posix_prepare(struct storage *s, int64_t dbsize, struct err *e)
 	int64_t need = dbsize / ESTIMATE_RATIO_DEN + ESTIMATE_MARGIN, avail;
 
 	if (fs_mkdirs(dir, 0700, e) < 0) {
+		char *parent = xstrdup(dir), *slash = strrchr(parent, '/');
+
+		if (slash)
+			*(slash == parent ? slash + 1 : slash) = '\0';
+		not_writable(slash ? parent : ".", e);
+		free(parent);
 		e->code = EXIT_BACKUP;
+		return -1;
+	}
+	if (not_writable(dir, e)) {
+		char hint[sizeof(e->hint)];
+
+		xstrlcpy(hint, e->hint, sizeof(hint));
+		err_set(e, EXIT_BACKUP, "cannot write into the backup directory \"%s\": %s", dir, strerror(EACCES));
+		err_hint(e, "%s", hint);
 		return -1;
 	}
 	if (!((struct posix *)s)->insecure_ok && fs_check_private_dir(dir, EXIT_BACKUP, e) < 0) {
 		err_hint(e, "others could plant files in it: chmod go-w it and own it by the user running "
-			 "predeploy, or pass --backup-dir-insecure-ok");
+			 "predeploy, or pass --backup-dir-insecure-ok; on a Kubernetes volume, which fsGroup "
+			 "makes group-writable, use a subdirectory (--backup-dir /backups/predeploy): "
+			 "predeploy creates it private");
 		return -1;
 	}
 	fs_remove_stale_partials(dir, log_stale_partial);
