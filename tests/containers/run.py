@@ -365,6 +365,31 @@ def termination_log(c):
 
 
 @case
+def backup_dir_not_writable_names_the_fix(c):
+    # a volume the image's user (node, uid 1000) cannot write to: what a
+    # Kubernetes volume is without fsGroup
+    db, url = c.database()
+    vol = os.path.join(c.tmp, "root-owned")
+    os.makedirs(vol)
+    os.chmod(vol, 0o755)
+    r = c.podman("run", "--rm", "--network", "host", "-e", "DATABASE_URL=" + url,
+                 "-e", "PREDEPLOY_BACKUP_DIR=/backups", "-v", vol + ":/backups", IMG["docker"],
+                 check=False, timeout=120)
+    out = r.stdout + r.stderr
+    assert r.returncode == 14, r
+    assert 'cannot write into the backup directory "/backups"' in out, out
+    assert "uid 1000" in out and "fsGroup" in out, out
+    assert "app listening" not in out
+    assert c.sql(db, "select count(*) from pg_tables where tablename = 'items'") == "0"
+    # the same under a subdirectory it cannot create
+    r = c.podman("run", "--rm", "--network", "host", "-e", "DATABASE_URL=" + url,
+                 "-e", "PREDEPLOY_BACKUP_DIR=/backups/predeploy", "-v", vol + ":/backups", IMG["docker"],
+                 check=False, timeout=120)
+    out = r.stdout + r.stderr
+    assert r.returncode == 14 and '"/backups" must be writable by uid 1000' in out, r
+
+
+@case
 def dokploy_image_backup_and_healthcheck(c):
     db, url = c.database()
     port, logs = start_app(c, "ex-dokploy", IMG["dokploy"], url)
@@ -524,9 +549,10 @@ def kubernetes_init_container_kube_play(c):
         init = app[:-len(pod["containers"][0]["name"])] + pod["initContainers"][0]["name"]
         wait_for("the app container", lambda: "app listening" in c.logs(app), timeout=120)
         assert applied(c, db) == ALL
-        files = backups_in(vp)
-        assert len(files) == 1, os.listdir(vp)
-        st = os.stat(os.path.join(vp, files[0]))
+        sub = os.path.join(vp, "predeploy")   # PREDEPLOY_BACKUP_DIR=/backups/predeploy
+        files = backups_in(sub)
+        assert len(files) == 1, os.listdir(sub)
+        st = os.stat(os.path.join(sub, files[0]))
         assert st.st_uid == 1000, st
         logs = c.logs(app)
         assert "predeploy" not in logs, logs
