@@ -8,8 +8,8 @@ What it builds, with no registry: a Debian bookworm base made by mmdebstrap
 from Debian's archive (the tarball is cached, see base_tarball()), stand-ins
 for the images the recipes pull (node, postgres) on top of it, then
 docker/Dockerfile's `scratch` and `with-pg-dump` targets from the static
-binary given and a pg_dump bundled by scripts/bundle-pg-dump, and every
-example Dockerfile of examples/deploy/ around the small app in
+binary given and the base's pg_dump bundled by scripts/bundle-pg-dump, and
+every example Dockerfile of examples/deploy/ around the small app in
 tests/containers/app/. Then each image runs against a throwaway PostgreSQL on
 the host network (tests/integration/pgserver.py), one database per case; the
 compose recipe runs under podman-compose with its own database container;
@@ -62,7 +62,7 @@ IMG = {  # what the tests build, by role
 # ------------------------------------------------------------ base tarball
 # Debian bookworm, minbase, with what the stand-in images need: nodejs (for
 # node:22-bookworm-slim), postgresql-client (pg_dump, for the examples'
-# "node-pg-dump" stage) and postgresql (for postgres:16). Documentation,
+# pg_dump step) and postgresql (for postgres:16). Documentation,
 # locales and the JIT's LLVM (a plugin the server loads only with jit=on;
 # the stand-in runs with jit=off) are left out: 250 MB instead of 540 MB.
 MMDEBSTRAP = [
@@ -222,30 +222,27 @@ def setup(c):
     c.build(NODE, os.path.join(imgs, "node.Containerfile"), imgs)
     c.build("docker.io/library/postgres:16", os.path.join(imgs, "postgres.Containerfile"), imgs)
 
-    # the stages docker/Dockerfile would pull, from this machine instead:
-    # the static binary given, and pg_dump bundled by the same script
-    ctx = os.path.join(c.tmp, "binary")
+    # docker/Dockerfile's two preparation stages start from local images:
+    # the build stage from one that already holds the static binary given
+    # (which it keeps), the pg_dump stage from the Debian base, whose pg_dump
+    # scripts/bundle-pg-dump bundles there
+    ctx = os.path.join(c.tmp, "build-image")
     os.makedirs(ctx)
     shutil.copy2(c.args.bin, os.path.join(ctx, "predeploy"))
     with open(os.path.join(ctx, "Containerfile"), "w") as f:
-        f.write("FROM scratch\nCOPY predeploy /out/predeploy\n")
-    c.build("localhost/predeploy-test/binary", os.path.join(ctx, "Containerfile"), ctx)
-    ctx = os.path.join(c.tmp, "pgdump")
-    pg_dump = os.path.join(pgserver.bindir(), "pg_dump")
-    subprocess.run([os.path.join(SRC, "scripts", "bundle-pg-dump"), os.path.join(ctx, "out"), pg_dump],
-                   check=True, stdout=subprocess.DEVNULL)
-    with open(os.path.join(ctx, "Containerfile"), "w") as f:
-        f.write("FROM scratch\nCOPY out/ /out/\n")
-    c.build("localhost/predeploy-test/pg-dump", os.path.join(ctx, "Containerfile"), ctx)
-
+        f.write("FROM %s\nCOPY predeploy /out/predeploy\n" % BASE)
+    c.build("localhost/predeploy-test/build", os.path.join(ctx, "Containerfile"), ctx)
     df = os.path.join(SRC, "docker", "Dockerfile")
-    stages = ["BINARY_FROM=localhost/predeploy-test/binary", "PG_DUMP_FROM=localhost/predeploy-test/pg-dump"]
+    stages = ["BUILD_IMAGE=localhost/predeploy-test/build", "PG_DUMP_IMAGE=" + BASE,
+              "PG_DUMP_PATH=/usr/lib/postgresql/15/bin/pg_dump"]
     c.build(IMG["scratch"], df, SRC, stages, target="scratch")
     c.build(IMG["pg"], df, SRC, stages, target="with-pg-dump")
     app = os.path.join(HERE, "app")
-    # PREDEPLOY_IMAGE keeps its default (predeploy:latest, built just above)
+    # PREDEPLOY_IMAGE keeps its default (predeploy:latest, built just above);
+    # the stand-in node image has pg_dump already (Debian's)
     for ex in ("docker", "dokploy"):
-        c.build(IMG[ex], os.path.join(EXAMPLES, ex, "Dockerfile"), app, ["APP_BASE=" + NODE])
+        c.build(IMG[ex], os.path.join(EXAMPLES, ex, "Dockerfile"), app,
+                ["NODE_IMAGE=" + NODE, "PG_DUMP_APT=no"])
     c.build(IMG["render"], os.path.join(EXAMPLES, "render", "Dockerfile"), app, ["NODE_IMAGE=" + NODE])
     c.log("images ready in %.0fs" % (time.time() - t0))
 

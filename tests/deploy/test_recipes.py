@@ -69,7 +69,7 @@ for p in sorted(glob.glob(os.path.join(D, "**", "*.y*ml"), recursive=True)):
 # Where docker/Dockerfile's images hold the binary (its final stages copy it
 # there): the examples must copy it from that path.
 with open(os.path.join(SRC, "docker", "Dockerfile")) as f:
-    image_paths = set(re.findall(r"^COPY --from=binary /out/predeploy (\S+)$", f.read(), re.M))
+    image_paths = set(re.findall(r"^COPY --from=build /out/predeploy (\S+)$", f.read(), re.M))
 check(image_paths == {"/predeploy"}, "docker/Dockerfile: the binary's path in the images: %r" % image_paths)
 for rel in ("docker/Dockerfile", "dokploy/Dockerfile", "render/Dockerfile"):
     copies = [a.split() for k, a in dockerfile(rel) if k == "COPY" and a.startswith("--from=predeploy ")]
