@@ -28,7 +28,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -115,12 +114,7 @@ def base_tarball(log):
 
 
 # ------------------------------------------------------------ harness
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+free_port = pgserver.free_port
 
 
 def wait_for(what, fn, timeout=60.0, step=0.2):
