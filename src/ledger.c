@@ -12,6 +12,8 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
+static int check_safe(struct ledger *l, struct db *db, struct err *e);
+
 int ledger_init(struct ledger *l, struct db *db, const char *table, struct err *e)
 {
 	const char *dot = strchr(table, '.');
@@ -67,7 +69,92 @@ int ledger_init(struct ledger *l, struct db *db, const char *table, struct err *
 	free(qualified);
 	for (i = 0; i < 8; i++)
 		l->lock_key = (int64_t)(((uint64_t)l->lock_key << 8) | d[i]);
+	if (check_safe(l, db, e) < 0) {
+		ledger_release(l);
+		return -1;
+	}
 	return 0;
+}
+
+static const char *relkind_name(char k)
+{
+	switch (k) {
+	case 'v': return "a view";
+	case 'm': return "a materialized view";
+	case 'p': return "a partitioned table";
+	case 'f': return "a foreign table";
+	case 'S': return "a sequence";
+	case 'i': case 'I': return "an index";
+	default: return "not a plain table";
+	}
+}
+
+/*
+ * The tracking tables are written (and read) as the deploying role, often a
+ * superuser.  One that another role created could run that role's code as
+ * ours: a trigger, a rule, a row security policy, a column default or check
+ * that calls a function.  So existing tables must be plain tables owned by
+ * the deploying role (or a superuser), with no triggers, rules or policies,
+ * in a schema that such a role owns; anything else is refused before a
+ * single read or write touches them.
+ */
+static int check_safe(struct ledger *l, struct db *db, struct err *e)
+{
+	static const char *sql =
+		"WITH me AS (SELECT r.oid, r.rolname FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) "
+		"SELECT c.relname, c.relkind::text, pg_catalog.pg_get_userbyid(c.relowner), "
+		"  (c.relowner = me.oid OR o.rolsuper)::text, "
+		"  coalesce((SELECT pg_catalog.string_agg(t.tgname, ', ') FROM pg_catalog.pg_trigger t "
+		"            WHERE t.tgrelid = c.oid AND NOT t.tgisinternal), ''), "
+		"  coalesce((SELECT pg_catalog.string_agg(w.rulename, ', ') FROM pg_catalog.pg_rewrite w "
+		"            WHERE w.ev_class = c.oid AND w.rulename <> '_RETURN'), ''), "
+		"  (c.relrowsecurity OR EXISTS (SELECT FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid))::text, "
+		"  me.rolname "
+		"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles o ON o.oid = c.relowner, me "
+		"WHERE c.oid IN (pg_catalog.to_regclass($1), pg_catalog.to_regclass($2)) "
+		"UNION ALL "
+		"SELECT n.nspname, 'n', pg_catalog.pg_get_userbyid(n.nspowner), "
+		"  (n.nspowner = me.oid OR o.rolsuper OR o.rolname = 'pg_database_owner' "
+		"   OR n.nspname = 'public')::text, '', '', 'false', me.rolname "
+		"FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles o ON o.oid = n.nspowner, me "
+		"WHERE n.nspname = $3";
+	const char *params[3] = { l->qtable, l->qhistory, l->schema };
+	PGresult *r = db_query(db, sql, 3, params, EXIT_INTERNAL, e);
+	int i, ret = 0;
+
+	if (!r)
+		return -1;
+	for (i = 0; i < PQntuples(r) && ret == 0; i++) {
+		const char *name = PQgetvalue(r, i, 0), *kind = PQgetvalue(r, i, 1), *owner = PQgetvalue(r, i, 2);
+		const char *me = PQgetvalue(r, i, 7);
+		int schema = *kind == 'n';
+
+		if (!schema && *kind != 'r') {
+			ret = err_set(e, EXIT_CONFIG, "refusing the tracking table \"%s.%s\": it is %s, not a plain table",
+				      l->schema, name, relkind_name(*kind));
+			err_hint(e, "point --table at a name that is free or holds predeploy's own table");
+		} else if (strcmp(PQgetvalue(r, i, 3), "true")) {
+			ret = err_set(e, EXIT_NOPERM, "refusing the tracking %s \"%s%s%s\": it is owned by role \"%s\", "
+				      "not by the deploying role \"%s\" or a superuser", schema ? "schema" : "table",
+				      schema ? "" : l->schema, schema ? "" : ".", name, owner, me);
+			err_hint(e, "another role's %s can run that role's code (triggers, defaults) as \"%s\": "
+				 "check it, then change its owner (ALTER %s ... OWNER TO), or use another --table",
+				 schema ? "schema" : "table", me, schema ? "SCHEMA" : "TABLE");
+		} else if (*PQgetvalue(r, i, 4) || *PQgetvalue(r, i, 5) || !strcmp(PQgetvalue(r, i, 6), "true")) {
+			const char *what = *PQgetvalue(r, i, 4) ? "triggers" : *PQgetvalue(r, i, 5) ? "rules" : NULL;
+
+			if (what)
+				ret = err_set(e, EXIT_NOPERM, "refusing the tracking table \"%s.%s\": it has %s (%s)",
+					      l->schema, name, what, PQgetvalue(r, i, *what == 't' ? 4 : 5));
+			else
+				ret = err_set(e, EXIT_NOPERM, "refusing the tracking table \"%s.%s\": it has row "
+					      "level security or policies", l->schema, name);
+			err_hint(e, "predeploy's tracking tables have none, and they would run code as the "
+				 "deploying role \"%s\": find out who added them and remove them", me);
+		}
+	}
+	PQclear(r);
+	return ret;
 }
 
 void ledger_release(struct ledger *l)
