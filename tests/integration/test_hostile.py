@@ -2,7 +2,9 @@
 """Hostile and unlucky input: FIFOs and devices named *.sql, byte order
 marks, symbolic links leaving the migrations directory, control characters
 in file names, durations that overflow, unparsable webhook URLs, names that
-are not valid UTF-8 (an error and its exit code, never an abort)."""
+are not valid UTF-8 (an error and its exit code, never an abort), and
+tracking tables another role prepared (a trojan table is refused before it
+is read or written)."""
 import hashlib
 import os
 import signal
@@ -143,6 +145,92 @@ def names_not_utf8_are_errors_not_aborts(t: Env):
         not_aborted(r)
         t.expect(r, 78)
         assert "invalid --table" in r.err, r
+
+
+TROJAN = """
+drop role if exists mallory_%(db)s;
+create role mallory_%(db)s;
+grant create on schema public to mallory_%(db)s;
+create table fired(at timestamptz);
+grant insert on fired to mallory_%(db)s;
+set role mallory_%(db)s;
+create table predeploy_migrations(version text primary key, name text not null default '', checksum text,
+    applied_at timestamptz not null default now(), duration_ms integer, applied_by text);
+create function mallory_code() returns trigger language plpgsql as $$
+begin insert into fired values (now()); return new; end $$;
+create trigger t_%(db)s before insert or update or delete on predeploy_migrations
+    for each row execute function mallory_code();
+create trigger s_%(db)s before insert or update or delete or truncate on predeploy_migrations
+    for each statement execute function mallory_code();
+reset role;
+"""
+
+
+def _drop_mallory(t):
+    t.sql_ok("drop owned by mallory_%s cascade; drop role if exists mallory_%s" % (t.db, t.db))
+
+
+@case
+def trojan_tracking_table_refused(t: Env):
+    t.write("migrations/001_a.sql", UP)
+    t.sql(TROJAN % {"db": t.db})
+    try:
+        for args in (["up"], ["run"], ["status"], ["history"], ["stamp", "1"]):
+            r = t.run(*args)
+            t.expect(r, 77)
+            assert 'owned by role "mallory_%s"' % t.db in r.err and "predeploy_migrations" in r.err, r
+        assert t.sql("select count(*) from fired") == "0", "the trojan's trigger fired"
+        assert t.sql("select to_regclass('a') is null") == "t"
+        # the same table handed to the deploying role still has its triggers
+        t.sql("alter table predeploy_migrations owner to current_user")
+        r = t.run("up")
+        t.expect(r, 77)
+        assert "has triggers (" in r.err and "s_%s" % t.db in r.err, r
+        assert t.sql("select count(*) from fired") == "0", "the trojan's trigger fired"
+    finally:
+        _drop_mallory(t)
+
+
+@case
+def tracking_table_rules_policies_and_kinds_refused(t: Env):
+    t.write("migrations/001_a.sql", UP)
+    t.expect(t.run("up"), 0)
+    t.sql("create table spy(v text); create rule r_spy as on insert to predeploy_migrations_history "
+          "do also insert into spy values (new.action)")
+    r = t.run("down")
+    t.expect(r, 77)
+    assert "has rules (r_spy)" in r.err, r
+    assert t.sql("select count(*) from spy") == "0" and t.sql("select to_regclass('a') is not null") == "t"
+    t.sql("drop rule r_spy on predeploy_migrations_history")
+    t.sql("alter table predeploy_migrations enable row level security")
+    r = t.run("status")
+    t.expect(r, 77)
+    assert "row level security" in r.err, r
+    t.sql("alter table predeploy_migrations disable row level security")
+    t.expect(t.run("status"), 0)
+    # a view or a partitioned table under the tracking table's name: 78
+    t.sql("create view v_mig as select 1 as version; create table p_mig(version text) partition by list (version)")
+    for name, kind in (("v_mig", "a view"), ("p_mig", "a partitioned table")):
+        r = t.run("status", "--table", name)
+        t.expect(r, 78)
+        assert "is %s, not a plain table" % kind in r.err, r
+
+
+@case
+def tracking_schema_owned_by_another_role_refused(t: Env):
+    t.write("migrations/001_a.sql", UP)
+    t.sql("drop role if exists mallory_%s; create role mallory_%s; create schema ops authorization mallory_%s"
+          % (t.db, t.db, t.db))
+    try:
+        r = t.run("up", "--table", "ops.migrations")
+        t.expect(r, 77)
+        assert 'tracking schema "ops"' in r.err and "mallory_" in r.err, r
+        assert t.sql("select to_regclass('ops.migrations') is null and to_regclass('a') is null") == "t"
+        # a schema of its own is fine
+        r = t.run("up", "--table", "ours.migrations")
+        t.expect(r, 0)
+    finally:
+        _drop_mallory(t)
 
 
 if __name__ == "__main__":
