@@ -1,6 +1,7 @@
 """Shared helpers of test_backup.py and test_restore.py: a database with
 every kind of content a dump must carry, its schema and per-table data
 checksums, and backup-file manipulation."""
+import contextlib
 import gzip
 import json
 import os
@@ -89,3 +90,16 @@ def fill_random(t, mb, table="blob"):
     t.sql("create extension if not exists pgcrypto")
     t.sql("create table %s (id int, b bytea)" % table)
     t.sql("insert into %s select g, gen_random_bytes(1024) from generate_series(1, %d) g" % (table, mb * 1024))
+
+
+@contextlib.contextmanager
+def scratch_db(t, suffix, create=False):
+    """Another database named after the test's, dropped afterwards."""
+    name = t.db + suffix
+    t.sql('DROP DATABASE IF EXISTS "%s"' % name, db="postgres")
+    if create:
+        t.sql('CREATE DATABASE "%s"' % name, db="postgres")
+    try:
+        yield name
+    finally:
+        t.sql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name, db="postgres")

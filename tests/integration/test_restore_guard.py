@@ -7,7 +7,7 @@ and every dollar-quote form included."""
 import os
 
 from harness import case, main, Env
-from bkfixture import RICH, state, read_dump, write_dump
+from bkfixture import RICH, state, read_dump, write_dump, scratch_db, pg_dump_schema
 
 MUTATE = """
 insert into authors (name, mood, n) values ('new', 'ok', 9);
@@ -22,6 +22,14 @@ def take(t):
     return r.out.strip()
 
 
+def backed_up_then_mutated(t):
+    """RICH backed up, then changed: (the dump's text, the changed state)."""
+    t.sql(RICH)
+    dump = read_dump(t.path(take(t)))
+    t.sql(MUTATE)
+    return dump, state(t)
+
+
 def inject(t, dump, name, early, late=b""):
     """A copy of `dump` with `early` after the first SET and `late` before the
     first CREATE VIEW (so that a file the old restore partly ran also fails)."""
@@ -34,10 +42,7 @@ def inject(t, dump, name, early, late=b""):
 
 @case
 def transaction_control_refused(t: Env):
-    t.sql(RICH)
-    dump = read_dump(t.path(take(t)))
-    t.sql(MUTATE)
-    mutated = state(t)
+    dump, mutated = backed_up_then_mutated(t)
     fail_late = b"SELECT nope_this_fails;"
     for i, stmt in enumerate([b"COMMIT;", b"ROLLBACK;", b"END;", b"ABORT;", b"commit; begin;",
                               b"SAVEPOINT s;", b"RELEASE SAVEPOINT s;", b"ROLLBACK TO SAVEPOINT s;",
@@ -51,17 +56,12 @@ def transaction_control_refused(t: Env):
         word = stmt.split()[0].rstrip(b";").decode().lower()
         assert word in r.err.lower() and "line" in r.err, (stmt, r.err)
         assert "unchanged" in r.err, r.err
-    # the server-side backstop: a COMMIT the scanner cannot see (inside a
-    # procedure called through the guard) still cannot end the transaction
     t.check_no_password()
 
 
 @case
 def copy_program_and_server_files_refused_up_front(t: Env):
-    t.sql(RICH)
-    dump = read_dump(t.path(take(t)))
-    t.sql(MUTATE)
-    mutated = state(t)
+    dump, mutated = backed_up_then_mutated(t)
     marker = t.path("marker")
     attempts = [
         b"COPY (select 1) TO PROGRAM 'touch %s';" % marker.encode(),
@@ -85,10 +85,7 @@ def copy_program_and_server_files_refused_up_front(t: Env):
 
 @case
 def framing_and_failures_keep_server_fields(t: Env):
-    t.sql(RICH)
-    dump = read_dump(t.path(take(t)))
-    t.sql(MUTATE)
-    mutated = state(t)
+    dump, mutated = backed_up_then_mutated(t)
     # a bad row in COPY data: SQLSTATE and the line reach the log
     lines = dump.split(b"\n")
     at = next(i for i, l in enumerate(lines) if l.startswith(b"COPY public.authors"))
@@ -175,20 +172,15 @@ def data_of(t, db):
 
 @case
 def begin_atomic_round_trip(t: Env):
-    from bkfixture import pg_dump_schema
     t.sql(ROUND_TRIP)
     path = take(t)
-    other = t.db + "_rt"
-    t.sql('DROP DATABASE IF EXISTS "%s"' % other, db="postgres")
-    try:
+    with scratch_db(t, "_rt") as other:
         r = t.run("restore", "--force", "--file", path, "--into", other)
         t.expect(r, 0)
         assert pg_dump_schema(t, other) == pg_dump_schema(t), "schema differs after the round trip"
         assert data_of(t, other) == data_of(t, t.db)
         assert t.sql("select app.add(2, 3), app.classify(0), app.longtag(), app.tagged()", db=other) == \
             "5|zero|semi; colon|in;ner"
-    finally:
-        t.sql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % other, db="postgres")
 
 
 if __name__ == "__main__":

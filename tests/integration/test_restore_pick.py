@@ -12,7 +12,7 @@ import zlib
 
 import pgserver
 from harness import case, main, Env
-from bkfixture import RICH, state, backups, read_dump
+from bkfixture import RICH, state, backups, read_dump, scratch_db
 
 
 def take(t, db=None):
@@ -86,10 +86,7 @@ def run_reuse_checks_the_hash(t: Env):
 
 @case
 def default_is_the_target_databases_backup(t: Env):
-    other = t.db + "_b"
-    t.sql('DROP DATABASE IF EXISTS "%s"' % other, db="postgres")
-    t.sql('CREATE DATABASE "%s"' % other, db="postgres")
-    try:
+    with scratch_db(t, "_b", create=True) as other, scratch_db(t, "_none") as none:
         t.sql("create table mine (x int); insert into mine values (1)")
         mine = take(t)
         t.sql("create table theirs (y int); insert into theirs values (2)", db=other)
@@ -111,12 +108,9 @@ def default_is_the_target_databases_backup(t: Env):
         t.expect(r, 0)
         assert t.sql("select count(*) from theirs") == "1"
         # a database without backups of its own says where the others are
-        r = t.run("restore", "--force", "--no-backup", "--into", t.db + "_none")
+        r = t.run("restore", "--force", "--no-backup", "--into", none)
         t.expect(r, 64)
         assert "there is no backup of database" in r.err and "--from-database" in r.err, r.err
-    finally:
-        t.sql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % other, db="postgres")
-        t.sql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % (t.db + "_none"), db="postgres")
 
 
 @case
