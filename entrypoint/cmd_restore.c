@@ -18,9 +18,12 @@
 #include "migration.h"
 #include "migrator.h"
 #include "proc.h"
+#include "report.h"
 #include "restore.h"
 #include "restore_prepare.h"
+#include "webhook.h"
 #include "util/exitcode.h"
+#include "util/timeutil.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -114,12 +117,14 @@ CMD(restore)
 	struct tool_reset treset = { NULL, NULL };
 	struct db db = DB_INIT;
 	struct restore_target t = RESTORE_TARGET_INIT;
-	struct restore_source src;
+	struct restore_source src = { .listed = 0 };
 	struct restore_opts o;
-	struct restore_checked chk;
+	struct restore_checked chk = { .sha256 = "" };
 	struct restore_result res;
 	struct err e = ERR_INIT;
 	struct stat st;
+	struct report rep;
+	int64_t t0 = now_ms();
 	char *end = NULL;
 	long n = nstr ? strtol(nstr, &end, 10) : -1;
 	int fd = -1, rc = 0, interactive = isatty(0) && isatty(2);
@@ -130,6 +135,8 @@ CMD(restore)
 		return log_error("--file cannot be combined with --backup or --from-database"), EXIT_USAGE;
 	if (nstr && (*end || end == nstr || n < 0))
 		return log_error("--backup needs a backup number (see `predeploy backups`), not \"%s\"", nstr), EXIT_USAGE;
+	if (webhook_check_config(cfg, &e) < 0)
+		return report_err(&e);
 	if (!interactive && !cfg->force)
 		return log_error("restore replaces the database's contents and needs confirmation: there is no "
 				 "terminal, so pass --force"), EXIT_USAGE;
@@ -149,9 +156,8 @@ CMD(restore)
 	/* Open now: retention after the safety backup may remove the file. */
 	fd = open(src.path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		log_error("could not open backup \"%s\": %s", src.path, strerror(errno));
-		rc = EXIT_DATAERR;
-		goto out;
+		err_sys(&e, EXIT_DATAERR, errno, "could not open backup \"%s\"", src.path);
+		goto err;
 	}
 	o = (struct restore_opts){ .fd = fd, .path = src.path, .table = cfg->table, .reset_to = reset_to,
 				   .files = &files, .forced = cfg->force, .progress = progress_stderr(),
@@ -196,6 +202,11 @@ CMD(restore)
 err:
 	rc = report_err(&e);
 out:
+	rep = (struct report){ .action = "restore", .status = rc ? "failed" : "succeeded", .exit_code = rc,
+			       .database = into ? into : db.dbname, .db_host = db.host, .error = rc ? &e : NULL,
+			       .duration_ms = now_ms() - t0, .file = src.path[0] ? src.path : NULL, .sha256 = chk.sha256 };
+	if (db.conn)
+		rc = report_deliver(cfg, &rep);
 	if (fd >= 0)
 		close(fd);
 	proc_watch_conn(NULL);

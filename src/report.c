@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
+#include "webhook.h"
 #include "util/exitcode.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
@@ -74,6 +76,12 @@ void report_data_json(const struct report *r, struct strbuf *o)
 		sb_add(o, d->lint_json.buf, d->lint_json.len);
 		sb_addf(o, ",\"forced\":%s", d->forced ? "true" : "false");
 	}
+	if (!d && r->file) {
+		sb_adds(o, ",\"backup\":{\"file\":");
+		sb_add_json_str(o, r->file);
+		kv_str(o, "sha256", r->sha256);
+		sb_adds(o, "}");
+	}
 	if (r->error) {
 		const struct err *e = r->error;
 		sb_adds(o, ",\"error\":{\"message\":");
@@ -100,8 +108,8 @@ void report_summary(const struct report *r, struct strbuf *o)
 
 	duration_format(r->duration_ms, dur, sizeof(dur));
 	/* before a connection the database's name is unknown: say nothing rather than guess */
-	sb_addf(o, "deploy %s%s%s (exit %d)", r->status, r->database ? " on " : "", r->database ? r->database : "",
-		r->exit_code);
+	sb_addf(o, "%s %s%s%s (exit %d)", r->action ? r->action : "deploy", r->status,
+		r->database ? " on " : "", r->database ? r->database : "", r->exit_code);
 	if (d) {
 		if (d->apply.ndone)
 			sb_addf(o, ": %d applied (%s -> %s)", d->apply.ndone,
@@ -115,6 +123,8 @@ void report_summary(const struct report *r, struct strbuf *o)
 				d->from_version[0] ? d->from_version : "no version");
 		if (d->backup_file)
 			sb_addf(o, "; backup %s%s", d->backup_file, d->backup_reused ? " (reused)" : "");
+	} else if (r->file) {
+		sb_addf(o, ": %s", r->file);
 	}
 	sb_addf(o, " in %s", dur);
 	if (r->error) {
@@ -128,4 +138,31 @@ void report_summary(const struct report *r, struct strbuf *o)
 		if (d && d->migrator && strcmp(d->migrator, "sql") && r->error->detail[0])
 			sb_addf(o, "; output: %s", r->error->detail);
 	}
+}
+
+int report_deliver(const struct config *cfg, const struct report *r)
+{
+	struct strbuf summary = STRBUF_INIT, data = STRBUF_INIT, type = STRBUF_INIT;
+	struct webhook_msg m;
+	struct err e = ERR_INIT;
+	int rc = r->exit_code;
+
+	if (!cfg->webhooks.n)
+		return rc;
+	report_summary(r, &summary);
+	report_data_json(r, &data);
+	sb_addf(&type, "%s.%s", r->action ? r->action : "deploy", r->exit_code ? "failed" : "succeeded");
+	m.type = type.buf;
+	m.data_json = data.buf;
+	m.summary = summary.buf;
+	m.details = NULL;
+	if (webhook_deliver(cfg, &m, &e) < 0) {
+		log_err(&e);
+		if (cfg->webhook_required && rc == 0)
+			rc = EXIT_WEBHOOK;
+	}
+	sb_release(&summary);
+	sb_release(&data);
+	sb_release(&type);
+	return rc;
 }

@@ -7,6 +7,7 @@ and every dollar-quote form included."""
 import os
 
 from harness import case, main, Env
+from receiver import Receiver
 from bkfixture import RICH, state, read_dump, write_dump, scratch_db, pg_dump_schema
 
 MUTATE = """
@@ -91,11 +92,19 @@ def framing_and_failures_keep_server_fields(t: Env):
     at = next(i for i, l in enumerate(lines) if l.startswith(b"COPY public.authors"))
     lines.insert(at + 1, b"not-a-number\tx\t\\N\t1")
     write_dump(t.path("badrow.sql.gz"), b"\n".join(lines))
-    r = t.run("restore", "--force", "--no-backup", "--file", t.path("badrow.sql.gz"), "--log-format", "json")
-    t.expect(r, 65)
+    with Receiver() as rx:
+        r = t.run("restore", "--force", "--no-backup", "--file", t.path("badrow.sql.gz"), "--log-format", "json",
+                  "--webhook", rx.url)
+        t.expect(r, 65)
+        body = rx.wait_for(1, timeout=30)[-1]["json"]
     assert '"sqlstate":"22P02"' in r.err.replace(" ", ""), r.err
     assert "COPY data" in r.err and "unchanged" in r.err, r.err
     assert state(t) == mutated
+    # and the webhook: restore.failed with the server's fields and the line
+    assert body["type"] == "restore.failed", body
+    err = body["data"]["error"]
+    assert err["sqlstate"] == "22P02" and err["line"] > 0 and err["file"].endswith("badrow.sql.gz"), err
+    assert "COPY data" in err["message"] and body["data"]["exit_code"] == 65, body
     # text after COPY ... FROM stdin; on its line
     path = inject(t, dump.replace(b"FROM stdin;\n", b"FROM stdin; select 1;\n", 1), "frame.sql.gz", b"")
     r = t.run("restore", "--force", "--no-backup", "--file", path)
