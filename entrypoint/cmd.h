@@ -15,6 +15,7 @@
 #include "config.h"
 #include "db.h"
 #include "progress.h"
+#include "session.h"
 #include "util/err.h"
 
 struct cmd_args {
@@ -23,21 +24,35 @@ struct cmd_args {
 	struct strlist values;  /* "" for flags */
 	char **exec_argv;       /* after "--"; NULL when absent */
 	int exec_argc;
+	struct session *s;      /* opened by main with RUN_SESSION, else NULL */
 };
 
 /* Setup flags of a command (git's RUN_SETUP): what main checks or prepares
- * before calling the handler. */
-#define NEEDS_DB (1u << 0)      /* a database must be configured: 78 at once if not */
+ * before calling the handler, in this order: the command's `check` of its
+ * arguments (a usage error touches nothing), NEEDS_DB, HANDLE_SIGNALS,
+ * RUN_SESSION.  main closes the session (and releases the lock) after the
+ * handler returns.  `run` opens its own session: a failure to open it must
+ * still be reported by webhook and termination message. */
+#define NEEDS_DB        (1u << 0)  /* a database must be configured: 78 at once if not */
+#define HANDLE_SIGNALS  (1u << 1)  /* proc_install: SIGTERM cancels the query, exits 128+N */
+#define RUN_SESSION     (1u << 2)  /* session_open(.session flags) into args->s */
+#define PREVIEW_NO_LOCK (1u << 3)  /* with --sql or --dry-run: no lock, no table created */
 
 struct command {
 	const char *name;
 	int (*fn)(struct config *cfg, struct cmd_args *args);
 	unsigned bit;           /* CC_*: the options it accepts are the rows with this bit */
-	unsigned flags;         /* NEEDS_DB, ... */
+	unsigned flags;         /* NEEDS_DB, HANDLE_SIGNALS, RUN_SESSION, PREVIEW_NO_LOCK */
+	int session;            /* SESSION_* flags for RUN_SESSION */
+	/* Arguments checked before any setup: 0, or the exit code (logged). */
+	int (*check)(const struct cmd_args *args);
 	const char *usage;      /* "up [--target V] ..." */
 	const char *summary;
 	const char *help;       /* longer text, may be NULL */
 };
+
+/* A `check` for commands that take no positional argument. */
+int args_none(const struct cmd_args *a);
 
 const struct command *command_find(const char *name);
 const struct command *command_list(int *n);
@@ -67,6 +82,8 @@ const struct progress *progress_stderr(void);
 int run_exec(char **argv);
 
 #define CMD(name) int cmd_##name(struct config *cfg, struct cmd_args *args)
+#define CMD_CHECK(name) int check_##name(const struct cmd_args *args)
+CMD_CHECK(up); CMD_CHECK(down); CMD_CHECK(stamp);
 CMD(run); CMD(up); CMD(down); CMD(status); CMD(history); CMD(current); CMD(new);
 CMD(stamp); CMD(lint); CMD(wait); CMD(backup); CMD(backups); CMD(restore);
 CMD(version); CMD(check); CMD(completion); CMD(adopt);

@@ -1,6 +1,6 @@
 /* cmd_backup: `predeploy backup`: take a verified gzipped backup now (no
  * --backup-reuse), under the migration lock so it never races a migration,
- * then apply --keep.  Prints the file's path on stdout (JSON with
+ * then apply --keep (main opens the session: RUN_SESSION).  Prints the file's path on stdout (JSON with
  * --format json). */
 #include <stdio.h>
 #include <unistd.h>
@@ -8,8 +8,6 @@
 #include "backup.h"
 #include "cmd.h"
 #include "log.h"
-#include "proc.h"
-#include "session.h"
 #include "util/exitcode.h"
 #include "util/json.h"
 #include "util/strbuf.h"
@@ -17,21 +15,14 @@
 
 CMD(backup)
 {
-	struct session s = SESSION_INIT;
 	struct backup_info bi;
 	struct err e = ERR_INIT;
 	char version[256];
 	int rc = 0;
 
-	if (args->pos.n)
-		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
-	proc_install();
-	if (session_open(&s, cfg, SESSION_LOCK | SESSION_NO_FILES, &e) < 0 ||
-	    session_backup_version(&s, version, sizeof(version), &e) < 0 ||
-	    backup_take(cfg, &s.db, version, NULL, progress_stderr(), &bi, &e) < 0) {
-		rc = report_err(&e);
-		goto out;
-	}
+	if (session_backup_version(args->s, version, sizeof(version), &e) < 0 ||
+	    backup_take(cfg, &args->s->db, version, NULL, progress_stderr(), &bi, &e) < 0)
+		return report_err(&e);
 	if (cfg->format == OUT_JSON) {
 		struct strbuf sb = STRBUF_INIT;
 		struct json_w j;
@@ -51,7 +42,5 @@ CMD(backup)
 	} else {
 		printf("%s\n", bi.path);
 	}
-out:
-	session_close(&s);
 	return rc;
 }

@@ -24,8 +24,6 @@ CMD(history)
 	const char *lim = args_get(args, "limit");
 	int rc = 0, missing = 0, i, j, limit = lim ? atoi(lim) : 100;
 
-	if (args->pos.n)
-		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
 	if (limit <= 0)
 		return log_error("invalid value \"%s\" for --limit: expected a number > 0", lim), EXIT_USAGE;
 	if (db_connect(cfg, &db, &e) < 0 || ledger_init(&l, &db, cfg->table, &e) < 0 ||

@@ -119,31 +119,21 @@ static int status_tool(struct session *s, int exit_code, struct err *e)
 
 CMD(status)
 {
-	struct session s = SESSION_INIT;
+	struct session *s = args->s;
 	struct err e = ERR_INIT;
 	int rc = 0;
 
-	if (args->pos.n)
-		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
-	if (session_open(&s, cfg, 0, &e) < 0) {
-		rc = report_err(&e);
-		goto out;
-	}
-	if (!migrator_is_sql(&s.mig)) {
-		rc = status_tool(&s, args_has(args, "exit-code"), &e);
-		goto out;
-	}
+	if (!migrator_is_sql(&s->mig))
+		return status_tool(s, args_has(args, "exit-code"), &e);
 	if (cfg->format == OUT_JSON)
-		print_json(&s);
+		print_json(s);
 	else
-		print_text(&s);
+		print_text(s);
 	if (args_has(args, "exit-code")) {
-		if (s.plan.nmodified || s.plan.nmissing || s.plan.nout_of_order)
+		if (s->plan.nmodified || s->plan.nmissing || s->plan.nout_of_order)
 			rc = EXIT_DRIFT;
-		else if (s.plan.npending)
+		else if (s->plan.npending)
 			rc = EXIT_PENDING;
 	}
-out:
-	session_close(&s);
 	return rc;
 }

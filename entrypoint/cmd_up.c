@@ -1,26 +1,32 @@
 /* cmd_up: `predeploy up [--target V] [--sql] [--dry-run]`: apply pending
- * migrations under the migration lock (see src/deploy.h for the order). */
+ * migrations under the migration lock (see src/deploy.h for the order).
+ * main opens the session (RUN_SESSION; no lock with --sql or --dry-run). */
 #include <stdio.h>
 
 #include "cmd.h"
 #include "deploy.h"
 #include "log.h"
-#include "proc.h"
-#include "session.h"
 #include "util/exitcode.h"
 #include "util/banned.h"
 
+CMD_CHECK(up)
+{
+	if (args->pos.n)
+		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
+	if (args_has(args, "sql") && args_has(args, "dry-run"))
+		return log_error("--sql and --dry-run cannot be combined"), EXIT_USAGE;
+	return 0;
+}
+
 CMD(up)
 {
-	struct session s = SESSION_INIT;
 	struct deploy_opts o = { 0 };
 	struct deploy_result r;
 	struct strbuf sql = STRBUF_INIT, dry = STRBUF_INIT;
 	struct err e = ERR_INIT;
-	int rc = 0, flags;
+	int rc = 0;
 
-	if (args->pos.n)
-		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
+	(void)cfg;
 	o.target = args_get(args, "target");
 	o.progress = progress_stderr();
 	if (args_has(args, "sql"))
@@ -29,12 +35,8 @@ CMD(up)
 		o.dry_run = 1;
 		o.dry_run_out = &dry;
 	}
-	if (o.sql_out && o.dry_run)
-		return log_error("--sql and --dry-run cannot be combined"), EXIT_USAGE;
-	proc_install();
 	deploy_result_init(&r);
-	flags = o.sql_out || o.dry_run ? 0 : SESSION_LOCK | SESSION_ENSURE;
-	if (session_open(&s, cfg, flags, &e) < 0 || deploy_up(&s, &o, &r, &e) < 0) {
+	if (deploy_up(args->s, &o, &r, &e) < 0) {
 		rc = report_err(&e);
 		goto out;
 	}
@@ -49,7 +51,6 @@ CMD(up)
 			 r.from_version[0] ? r.from_version : "(none)", r.to_version);
 	}
 out:
-	session_close(&s);
 	deploy_result_release(&r);
 	sb_release(&sql);
 	sb_release(&dry);

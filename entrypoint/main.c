@@ -17,46 +17,58 @@
 #include "help.h"
 #include "log.h"
 #include "migration.h"
+#include "proc.h"
 #include "util/exitcode.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
+#define SESSION_CMD (NEEDS_DB | RUN_SESSION)
+#define APPLY_CMD   (NEEDS_DB | RUN_SESSION | HANDLE_SIGNALS | PREVIEW_NO_LOCK)
+#define LOCKED      (SESSION_LOCK | SESSION_ENSURE)
+
+/* name, handler, option bit, setup flags, session flags, argument check,
+ * usage, summary, longer help (cmd.h). */
 static const struct command commands[] = {
-	{ "run", cmd_run, CC_RUN, NEEDS_DB, "run [OPTIONS] [-- CMD ARGS...]",
+	{ "run", cmd_run, CC_RUN, NEEDS_DB, 0, NULL, "run [OPTIONS] [-- CMD ARGS...]",
 	  "wait, lock, lint, back up, migrate, report, then exec CMD",
 	  "The whole deploy pipeline. Without CMD it exits 0 after migrating (pre-deploy\n"
 	  "command, init container, Job). PREDEPLOY_DISABLE=1 skips everything and execs CMD." },
-	{ "up", cmd_up, CC_UP, NEEDS_DB, "up [--target V] [--sql] [--dry-run]", "apply pending migrations", NULL },
-	{ "down", cmd_down, CC_DOWN, NEEDS_DB, "down [--steps N | --target V]",
+	{ "up", cmd_up, CC_UP, APPLY_CMD, LOCKED, check_up, "up [--target V] [--sql] [--dry-run]",
+	  "apply pending migrations", NULL },
+	{ "down", cmd_down, CC_DOWN, APPLY_CMD, LOCKED, check_down, "down [--steps N | --target V]",
 	  "roll back with the down sections, newest first", NULL },
-	{ "status", cmd_status, CC_STATUS, NEEDS_DB, "status [--exit-code]",
+	{ "status", cmd_status, CC_STATUS, SESSION_CMD, 0, args_none, "status [--exit-code]",
 	  "applied, pending, modified, missing and out-of-order migrations",
 	  "With --exit-code it exits 3 when something is pending." },
-	{ "history", cmd_history, CC_HISTORY, NEEDS_DB, "history [--limit N]",
+	{ "history", cmd_history, CC_HISTORY, NEEDS_DB, 0, args_none, "history [--limit N]",
 	  "what was done, when, by whom, how long", NULL },
-	{ "current", cmd_current, CC_CURRENT, NEEDS_DB, "current", "the latest applied version", NULL },
-	{ "new", cmd_new, CC_NEW, 0, "new NAME", "create migrations/<UTC timestamp>_<name>.sql", NULL },
-	{ "stamp", cmd_stamp, CC_STAMP, NEEDS_DB, "stamp V",
+	{ "current", cmd_current, CC_CURRENT, NEEDS_DB, 0, args_none, "current", "the latest applied version", NULL },
+	{ "new", cmd_new, CC_NEW, 0, 0, NULL, "new NAME", "create migrations/<UTC timestamp>_<name>.sql", NULL },
+	{ "stamp", cmd_stamp, CC_STAMP, SESSION_CMD, LOCKED, check_stamp, "stamp V",
 	  "mark everything up to V applied without running it", NULL },
-	{ "adopt", cmd_adopt, CC_ADOPT, NEEDS_DB, "adopt", "import dbmate's or golang-migrate's schema_migrations, once",
+	{ "adopt", cmd_adopt, CC_ADOPT, NEEDS_DB, 0, args_none, "adopt",
+	  "import dbmate's or golang-migrate's schema_migrations, once",
 	  "Copies the versions recorded in schema_migrations into predeploy's tracking table\n"
 	  "(with the names and checksums of the files) and records it in history; the\n"
 	  "first run on such a database asks for it. See docs/migrators.md." },
-	{ "lint", cmd_lint, CC_LINT, 0, "lint [PATH...]", "risk analysis of SQL migrations", NULL },
-	{ "wait", cmd_wait, CC_WAIT, NEEDS_DB, "wait", "wait until the database accepts connections", NULL },
-	{ "backup", cmd_backup, CC_BACKUP, NEEDS_DB, "backup", "take a verified gzipped backup now", NULL },
-	{ "backups", cmd_backups, CC_BACKUPS, 0, "backups", "list backups, newest first, numbered from 0", NULL },
-	{ "restore", cmd_restore, CC_RESTORE, NEEDS_DB,
+	{ "lint", cmd_lint, CC_LINT, 0, 0, NULL, "lint [PATH...]", "risk analysis of SQL migrations", NULL },
+	{ "wait", cmd_wait, CC_WAIT, NEEDS_DB, 0, NULL, "wait", "wait until the database accepts connections", NULL },
+	{ "backup", cmd_backup, CC_BACKUP, SESSION_CMD | HANDLE_SIGNALS, SESSION_LOCK | SESSION_NO_FILES, args_none,
+	  "backup", "take a verified gzipped backup now", NULL },
+	{ "backups", cmd_backups, CC_BACKUPS, 0, 0, args_none, "backups", "list backups, newest first, numbered from 0",
+	  NULL },
+	{ "restore", cmd_restore, CC_RESTORE, NEEDS_DB, 0, NULL,
 	  "restore [--backup N | --file PATH | --from-database NAME] [--force] [--reset-to V] [--into DB]",
 	  "restore a backup in one transaction", NULL },
-	{ "check", cmd_check, CC_CHECK, 0, "check [--since V] [--shadow-database-url URL] [--allow-missing-down]",
+	{ "check", cmd_check, CC_CHECK, 0, 0, NULL,
+	  "check [--since V] [--shadow-database-url URL] [--allow-missing-down]",
 	  "prove every migration goes up, down and up again on a scratch database",
 	  "For CI: on a scratch database (a temporary one on the configured server, or\n"
 	  "--shadow-database-url), each migration after --since runs up, down and up again;\n"
 	  "the schema after its down must equal the schema before its up. Exit 16 when one\n"
 	  "does not round-trip. See docs/check.md." },
-	{ "version", cmd_version, CC_VERSION, 0, "version", "print versions", NULL },
-	{ "completion", cmd_completion, CC_COMPLETION, 0, "completion bash|zsh",
+	{ "version", cmd_version, CC_VERSION, 0, 0, NULL, "version", "print versions", NULL },
+	{ "completion", cmd_completion, CC_COMPLETION, 0, 0, NULL, "completion bash|zsh",
 	  "print a shell completion script",
 	  "bash: source <(predeploy completion bash)   (or save it in\n"
 	  "/etc/bash_completion.d/predeploy); zsh: predeploy completion zsh > \"${fpath[1]}/_predeploy\"." },
@@ -94,15 +106,28 @@ int connect_db(const struct config *cfg, struct db *db, int64_t wait_ms)
 	return r < 0 ? report_err(&e) : 0;
 }
 
-/* What main does for a command's setup flags before its handler runs. */
-static int setup(const struct command *c, const struct config *cfg)
+/* What main does for a command's setup flags before its handler runs
+ * (cmd.h); 0, or the exit code. */
+static int setup(const struct command *c, const struct config *cfg, struct cmd_args *a, struct session *s)
 {
 	struct err e = ERR_INIT;
+	int rc, flags = c->session;
 
+	if (c->check && (rc = c->check(a)) != 0)
+		return rc;
 	if ((c->flags & NEEDS_DB) && !config_database_configured(cfg)) {
 		err_set(&e, EXIT_CONFIG, "no database configured for \"%s\"", c->name);
 		err_hint(&e, "set " CONFIG_DATABASE_VARIABLES " (a postgres:// URL or libpq's variables)");
 		return report_err(&e);
+	}
+	if (c->flags & HANDLE_SIGNALS)
+		proc_install();
+	if (c->flags & RUN_SESSION) {
+		if ((c->flags & PREVIEW_NO_LOCK) && (args_has(a, "sql") || args_has(a, "dry-run")))
+			flags &= ~(SESSION_LOCK | SESSION_ENSURE);
+		if (session_open(s, cfg, flags, &e) < 0)
+			return report_err(&e);
+		a->s = s;
 	}
 	return 0;
 }
@@ -111,6 +136,7 @@ int main(int argc, char **argv)
 {
 	struct config cfg;
 	struct cmd_args a;
+	struct session s = SESSION_INIT;
 	struct err e = ERR_INIT;
 	const struct command *c = NULL;
 	const char *topic = NULL;
@@ -155,10 +181,11 @@ int main(int argc, char **argv)
 	log_init(cfg.log_json ? LOG_JSON : LOG_TEXT,
 		 cfg.verbose ? LOG_DEBUG : cfg.quiet ? LOG_WARN : LOG_INFO);
 	migration_follow_symlinks(cfg.follow_symlinks);
-	rc = setup(c, &cfg);
+	rc = setup(c, &cfg, &a, &s);
 	if (!rc)
 		rc = c->fn(&cfg, &a);
 out:
+	session_close(&s);
 	args_release(&a);
 	config_release(&cfg);
 	fflush(stdout);

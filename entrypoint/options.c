@@ -35,6 +35,13 @@ int args_has(const struct cmd_args *a, const char *name)
 	return args_get(a, name) != NULL;
 }
 
+int args_none(const struct cmd_args *a)
+{
+	if (a->pos.n)
+		return log_error("unexpected argument \"%s\"", a->pos.v[0]), EXIT_USAGE;
+	return 0;
+}
+
 void args_release(struct cmd_args *a)
 {
 	strlist_clear(&a->pos);

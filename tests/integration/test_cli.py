@@ -132,6 +132,20 @@ def no_database_is_78_at_once(t: Env):
 
 
 @case
+def usage_errors_touch_nothing(t: Env):
+    # arguments are checked before main opens the session (which would lock
+    # and create the tracking tables)
+    t.write("migrations/1_a.sql", "-- migrate:up\ncreate table a(id int);\n-- migrate:down\ndrop table a;\n")
+    for argv in (["down", "--steps", "x"], ["stamp", "v1"], ["up", "--sql", "--dry-run"], ["status", "x"],
+                 ["backup", "x"]):
+        t.expect(t.run(*argv), 64)
+    assert t.sql("select count(*) from pg_class where relname like 'predeploy_migrations%'") == "0"
+    # previews neither lock nor create
+    t.expect(t.run("up", "--sql"), 0)
+    assert t.sql("select count(*) from pg_class where relname like 'predeploy_migrations%'") == "0"
+
+
+@case
 def first_hour_messages(t: Env):
     # a missing migrations directory is named by its absolute path
     r = t.run("status", "--dir", "db/migrations")
