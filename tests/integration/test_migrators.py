@@ -232,6 +232,15 @@ def command_migrator_with_and_without_pending_cmd(t: Env):
     # no --migrate-cmd: 78
     r = t.run("run", "--migrator", "command")
     t.expect(r, 78)
+    # json logs: one object per relayed line
+    t.write("two.sh", "#!/bin/sh\necho 'first \"quoted\" line'\necho second >&2\n")
+    os.chmod(t.path("two.sh"), 0o755)
+    r = t.run("run", "--migrator", "command", "--migrate-cmd", "./two.sh", "--backup", "never",
+              env={"PREDEPLOY_LOG_FORMAT": "json"})
+    t.expect(r, 0)
+    import json
+    msgs = [json.loads(line)["msg"] for line in r.err.splitlines() if line.strip()]
+    assert './two.sh: first "quoted" line' in msgs and "./two.sh: second" in msgs, r
 
 
 @case
@@ -402,6 +411,132 @@ def python_files_in_sql_migrations_dir_warn(t: Env):
     t.expect(r, 0)
     assert r.err.count("not read by predeploy's SQL engine") == 1, r
     assert "--migrator alembic" in r.err, r
+
+
+# A stand-in for `prisma migrate deploy` (Prisma's CLI downloads its engines at
+# install time, which this machine cannot): it creates _prisma_migrations with
+# the columns Prisma Migrate's engine gives it, applies each pending
+# migration.sql in a transaction and records it as Prisma does (checksum =
+# SHA-256 of the file, finished_at, applied_steps_count).
+PRISMA_DEPLOY = r"""#!/bin/sh
+set -e
+psql "$DATABASE_URL" -qc "create table if not exists \"_prisma_migrations\" (id varchar(36) primary key not null, checksum varchar(64) not null, finished_at timestamptz, migration_name varchar(255) not null, logs text, rolled_back_at timestamptz, started_at timestamptz not null default now(), applied_steps_count integer not null default 0)"
+for d in $(ls prisma/migrations | sort); do
+  [ -f "prisma/migrations/$d/migration.sql" ] || continue
+  done_=$(psql "$DATABASE_URL" -tAc "select count(*) from \"_prisma_migrations\" where migration_name = '$d' and finished_at is not null and rolled_back_at is null")
+  [ "$done_" = 0 ] || continue
+  sum=$(sha256sum "prisma/migrations/$d/migration.sql" | cut -d' ' -f1)
+  echo "Applying migration \`$d\`"
+  psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -q -1 -f "prisma/migrations/$d/migration.sql"
+  psql "$DATABASE_URL" -qc "insert into \"_prisma_migrations\" (id, checksum, finished_at, migration_name, applied_steps_count) values (gen_random_uuid()::text, '$sum', now(), '$d', 1)"
+done
+"""
+
+
+def prisma_project(t: Env):
+    t.write("prisma/schema.prisma", "datasource db {\n  provider = \"postgresql\"\n  url = env(\"DATABASE_URL\")\n}\n")
+    t.write("prisma/migrations/migration_lock.toml", "provider = \"postgresql\"\n")
+    t.write("prisma/migrations/20240101000000_init/migration.sql",
+            "-- CreateTable\nCREATE TABLE \"User\" (\n    \"id\" SERIAL NOT NULL,\n    \"email\" TEXT NOT NULL,\n"
+            "    \"legacy\" TEXT,\n    CONSTRAINT \"User_pkey\" PRIMARY KEY (\"id\")\n);\n")
+    t.write("prisma/migrations/20240102000000_add_name/migration.sql",
+            "-- AlterTable\nALTER TABLE \"User\" ADD COLUMN \"name\" TEXT;\n")
+    t.write("deploy.sh", PRISMA_DEPLOY)
+    os.chmod(t.path("deploy.sh"), 0o755)
+
+
+@case
+def prisma_state_lint_failed_row_and_reset(t: Env):
+    prisma_project(t)
+    # auto detects prisma (prisma/migrations); nothing applied yet: 2 pending
+    r = t.run("status", "--exit-code")
+    t.expect(r, 3)
+    assert "migrator: prisma" in r.err and "20240101000000_init" in r.out and "2 pending" in r.out, r
+    r = t.run("run", "--migrate-cmd", "./deploy.sh", "--backup-dir", t.path("backups"), "--", "sh", "-c", "echo APP")
+    t.expect(r, 0)
+    assert "APP" in r.out and "Applying migration" in r.err, r
+    assert t.sql("select count(*) from \"_prisma_migrations\" where finished_at is not null") == "2"
+    assert backups(t)[0].endswith("_0.sql.gz"), backups(t)
+    r = t.run("current")
+    assert r.out.strip() == "20240102000000_add_name", r
+    # its SQL is linted natively: a DROP COLUMN blocks before any backup
+    t.write("prisma/migrations/20240103000000_drop_legacy/migration.sql",
+            "-- AlterTable\nALTER TABLE \"User\" DROP COLUMN \"legacy\";\n")
+    r = t.run("run", "--migrate-cmd", "./deploy.sh", "--backup-dir", t.path("backups"))
+    t.expect(r, 10)
+    assert "drop" in r.err.lower() and len(backups(t)) == 1, r
+    # a failed row (finished_at and rolled_back_at null) blocks with Prisma's advice
+    os.remove(t.path("prisma/migrations/20240103000000_drop_legacy/migration.sql"))
+    os.rmdir(t.path("prisma/migrations/20240103000000_drop_legacy"))
+    t.write("prisma/migrations/20240104000000_bad/migration.sql", "ALTER TABLE \"User\" ADD COLUMN \"x\" int;\n")
+    t.sql("insert into \"_prisma_migrations\" (id, checksum, migration_name, logs, started_at, applied_steps_count) "
+          "values ('f00', 'abc', '20240104000000_bad', 'Database error: relation does not exist', now(), 0)")
+    r = t.run("run", "--migrate-cmd", "./deploy.sh", "--backup-dir", t.path("backups"))
+    t.expect(r, 11)
+    assert "prisma migrate resolve --rolled-back 20240104000000_bad" in r.err, r
+    assert "relation does not exist" in r.err, r
+    # restore --reset-to: the first backup (nothing applied), then the table says init is applied
+    r = t.run("restore", "--force", "--backup-dir", t.path("backups"), "--file", t.path("backups", backups(t)[0]),
+              "--reset-to", "20240101000000_init")
+    t.expect(r, 0)
+    assert t.sql("select string_agg(migration_name || ':' || applied_steps_count || ':' || "
+                 "(finished_at is not null)::text, ',') from \"_prisma_migrations\"") == \
+        "20240101000000_init:1:true", r
+    assert t.sql("select checksum from \"_prisma_migrations\"") == \
+        subprocess.run(["sha256sum", t.path("prisma/migrations/20240101000000_init/migration.sql")],
+                       capture_output=True, text=True).stdout.split()[0]
+
+
+MIKRO_FIXTURE = os.path.join(SRC, "tests", "fixtures", "mikro-orm")
+
+
+def mikro_modules():
+    """node_modules of MikroORM 6.6.16 as scripts/install-deps installs it
+    (outside the repository)."""
+    cache = os.environ.get("PREDEPLOY_NPM_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.environ["HOME"], ".cache"), "predeploy-npm")
+    mods = os.path.join(cache, "mikro-orm-6.6.16", "node_modules")
+    if not os.path.exists(os.path.join(mods, ".bin", "mikro-orm")):
+        raise AssertionError("MikroORM is not installed in %s: run scripts/install-deps" % mods)
+    return mods
+
+
+@case
+def mikro_orm_real_cli(t: Env):
+    mods = mikro_modules()
+    app = t.path("nest")
+    shutil.copytree(MIKRO_FIXTURE, app)
+    env = {"NODE_PATH": mods, "PATH": os.path.join(mods, ".bin") + os.pathsep + os.environ["PATH"]}
+    # the NestJS app reads DB_*; predeploy hands them over (the password only in the environment)
+    menv = ["--migrate-env", "DB_HOST={host}", "--migrate-env", "DB_PORT={port}", "--migrate-env", "DB_USER={user}",
+            "--migrate-env", "DB_PASSWORD={password}", "--migrate-env", "DB_NAME={dbname}",
+            "--migrate-cmd", "mikro-orm migration:up"]
+    r = t.run("status", "--exit-code", cwd=app, env=env)
+    t.expect(r, 3)
+    assert "migrator: mikro-orm" in r.err and "3 pending" in r.out, r
+    with Receiver() as rx:
+        r = t.run("run", *menv, "--backup-dir", t.path("backups"), "--webhook", rx.url, "--", "sh", "-c", "echo APP",
+                  cwd=app, env=env)
+        t.expect(r, 0)
+        data = rx.wait_for(1, timeout=30)[-1]["json"]["data"]
+    assert "APP" in r.out and "Successfully migrated up" in r.err, r
+    assert t.sql("select string_agg(name, ',' order by id) from mikro_orm_migrations") == \
+        "Migration20240101000000_users,Migration20240102000000,Migration20240103000000_drop_legacy"
+    assert data["migrator"] == "mikro-orm" and data["from_version"] is None, data
+    assert data["to_version"] == "Migration20240103000000_drop_legacy", data
+    assert len(backups(t)) == 1 and backups(t)[0].endswith("_0.sql.gz"), backups(t)
+    # nothing pending: Node is not started, no backup
+    r = t.run("run", *menv, "--backup-dir", t.path("backups"), "--", "sh", "-c", "echo APP", cwd=app, env=env)
+    t.expect(r, 0)
+    assert "Successfully migrated" not in r.err and len(backups(t)) == 1, r
+    # back to the first backup; the table says the first two ran
+    r = t.run("restore", "--force", "--no-backup", "--backup-dir", t.path("backups"),
+              "--file", t.path("backups", backups(t)[0]), "--reset-to", "Migration20240102000000", cwd=app, env=env)
+    t.expect(r, 0)
+    assert t.sql("select string_agg(name, ',' order by id) from mikro_orm_migrations") == \
+        "Migration20240101000000_users,Migration20240102000000"
+    r = t.run("current", cwd=app, env=env)
+    assert r.out.strip() == "Migration20240102000000", r
 
 
 if __name__ == "__main__":
