@@ -274,6 +274,24 @@ int mig_topo_order(const struct migrator *m, const struct mig_rev **out)
 	return n;
 }
 
+void mig_state_linear(struct migrator *m, struct tool_state *st)
+{
+	int i;
+
+	if (st->current_rows.n)
+		xstrlcpy(st->current, st->current_rows.v[st->current_rows.n - 1], sizeof(st->current));
+	if (m->nrevs)
+		xstrlcpy(st->target, m->revs[m->nrevs - 1].id, sizeof(st->target));
+	st->pending = xcalloc((size_t)m->nrevs + 1, sizeof(*st->pending));
+	for (i = 0; i < m->nrevs; i++) {
+		m->revs[i].applied = strlist_has(&st->current_rows, m->revs[i].id);
+		if (m->revs[i].applied)
+			st->napplied++;
+		else
+			st->pending[st->npending++] = &m->revs[i];
+	}
+}
+
 int mig_read_source(const char *path, struct strbuf *out, struct err *e)
 {
 	sb_reset(out);

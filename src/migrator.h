@@ -155,6 +155,10 @@ int mig_rev_cmp_id(const void *a, const void *b);
  * Returns how many were placed (fewer than m->nrevs: a cycle). */
 int mig_topo_order(const struct migrator *m, const struct mig_rev **out);
 void mig_revs_free(struct mig_rev *v, int n);
+/* For tools whose revisions run in name order (MikroORM, Prisma): with
+ * st->current_rows read, mark m->revs applied, fill pending in order, and
+ * current = the last row, target = the last revision. */
+void mig_state_linear(struct migrator *m, struct tool_state *st);
 
 /* Adapters (src/migrators/). */
 extern const struct migrator_ops migrator_sql;

@@ -331,6 +331,31 @@ static int pump_fd(struct spawn *s, int *fd, int is_out, char *buf, struct err *
 	return 1;
 }
 
+/* Poll the open pipes for up to timeout_ms and pump what is ready; with
+ * both closed it is a plain sleep.  Returns poll's result. */
+static int pump_ready(struct spawn *s, int *outfd, int *errfd, int timeout_ms, char *buf, struct err *e, int *why)
+{
+	struct pollfd p[2];
+	int np = 0, oi = -1, ei = -1, rc;
+
+	if (*outfd >= 0) {
+		p[np].fd = *outfd;
+		p[np].events = POLLIN;
+		oi = np++;
+	}
+	if (*errfd >= 0) {
+		p[np].fd = *errfd;
+		p[np].events = POLLIN;
+		ei = np++;
+	}
+	rc = poll(p, (nfds_t)np, timeout_ms);
+	if (rc > 0 && oi >= 0 && p[oi].revents)
+		pump_fd(s, outfd, 1, buf, e, why);
+	if (rc > 0 && ei >= 0 && p[ei].revents)
+		pump_fd(s, errfd, 0, buf, e, why);
+	return rc;
+}
+
 int proc_spawn(const struct proc_spawn_opts *o, struct proc_result *r, struct err *e)
 {
 	struct spawn s;
@@ -352,8 +377,6 @@ int proc_spawn(const struct proc_spawn_opts *o, struct proc_result *r, struct er
 	proc_watch_child(-pid);
 	buf = xmalloc(READ_CHUNK);
 	while (!reaped) {
-		struct pollfd p[2];
-		int np = 0, oi = -1, ei = -1;
 		int64_t now = now_ms();
 
 		if (why == WHY_NONE && proc_stop_signal()) {
@@ -370,50 +393,15 @@ int proc_spawn(const struct proc_spawn_opts *o, struct proc_result *r, struct er
 		}
 		if (kill_at && now >= kill_at)
 			kill(-pid, SIGKILL);
-		if (outfd >= 0) {
-			p[np].fd = outfd;
-			p[np].events = POLLIN;
-			oi = np++;
-		}
-		if (errfd >= 0) {
-			p[np].fd = errfd;
-			p[np].events = POLLIN;
-			ei = np++;
-		}
-		/* with both pipes closed (or after the child exited) poll is a short sleep */
-		if (poll(p, (nfds_t)np, np ? 250 : 50) > 0) {
-			if (oi >= 0 && p[oi].revents)
-				pump_fd(&s, &outfd, 1, buf, e, &why);
-			if (ei >= 0 && p[ei].revents)
-				pump_fd(&s, &errfd, 0, buf, e, &why);
-		}
+		pump_ready(&s, &outfd, &errfd, outfd >= 0 || errfd >= 0 ? 250 : 50, buf, e, &why);
 		if (why == WHY_NONE && o->on_tick && o->on_tick(o->arg, e) < 0)
 			why = WHY_CALLBACK;
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			reaped = 1;
 	}
 	/* Output still in the pipes; a grandchild holding them open gets 100 ms. */
-	while (outfd >= 0 || errfd >= 0) {
-		struct pollfd p[2];
-		int np = 0, oi = -1, ei = -1;
-
-		if (outfd >= 0) {
-			p[np].fd = outfd;
-			p[np].events = POLLIN;
-			oi = np++;
-		}
-		if (errfd >= 0) {
-			p[np].fd = errfd;
-			p[np].events = POLLIN;
-			ei = np++;
-		}
-		if (poll(p, (nfds_t)np, 100) <= 0)
-			break;
-		if (oi >= 0 && p[oi].revents)
-			pump_fd(&s, &outfd, 1, buf, e, &why);
-		if (ei >= 0 && p[ei].revents)
-			pump_fd(&s, &errfd, 0, buf, e, &why);
-	}
+	while ((outfd >= 0 || errfd >= 0) && pump_ready(&s, &outfd, &errfd, 100, buf, e, &why) > 0)
+		;
 	flush_lines(&s, &s.out);
 	flush_lines(&s, &s.err);
 	proc_watch_child(0);

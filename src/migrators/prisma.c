@@ -108,18 +108,7 @@ static int prisma_read_state(struct migrator *m, struct db *db, struct tool_stat
 		}
 		PQclear(r);
 	}
-	if (st->current_rows.n)
-		xstrlcpy(st->current, st->current_rows.v[st->current_rows.n - 1], sizeof(st->current));
-	if (m->nrevs)
-		xstrlcpy(st->target, m->revs[m->nrevs - 1].id, sizeof(st->target));
-	st->pending = xcalloc((size_t)m->nrevs + 1, sizeof(*st->pending));
-	for (i = 0; i < m->nrevs; i++) {
-		m->revs[i].applied = strlist_has(&st->current_rows, m->revs[i].id);
-		if (m->revs[i].applied)
-			st->napplied++;
-		else
-			st->pending[st->npending++] = &m->revs[i];
-	}
+	mig_state_linear(m, st);
 	return 0;
 }
 
