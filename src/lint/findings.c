@@ -150,6 +150,27 @@ int lint_emit_msg(struct lint_ctx *c, const char *rule, const char *table, const
 	return lint_emit_at(c, c->line, c->col, rule, table, NULL, msg);
 }
 
+int lint_report_add(struct lint_report *r, const struct lint_opts *o, const struct strlist *allow, const char *rule,
+		    const char *file, const char *version, int line, const char *table, const char *msg)
+{
+	struct lint_ctx c;
+	int k;
+
+	if (!lint_rule_find(rule))
+		return -1;
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	c.r = r;
+	c.file = file;
+	c.version = version ? version : "";
+	if (allow)
+		for (k = 0; k < allow->n; k++)
+			strlist_add(&c.section_allow, allow->v[k]);
+	k = emit(&c, line, 0, rule, table, NULL, msg, 0);
+	strlist_clear(&c.section_allow);
+	return k;
+}
+
 static void finding_release(struct lint_finding *f)
 {
 	free(f->rule);

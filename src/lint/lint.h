@@ -122,6 +122,12 @@ void lint_report_columns(const struct lint_report *r, struct strlist *tables, st
 void lint_report_apply_types(struct lint_report *r, const struct lint_opts *o, const struct strlist *tables,
 			     const struct strlist *columns, const char *const *types);
 
+/* A finding that comes from outside the SQL text (the rehearsal's catalog
+ * diff): the rule's severity and help, `msg` as its message, acknowledged
+ * when o->allow or `allow` (may be NULL) lists the rule, protected-table
+ * rules applied. Returns its index, -1 for an unknown rule. */
+int lint_report_add(struct lint_report *r, const struct lint_opts *o, const struct strlist *allow, const char *rule,
+		    const char *file, const char *version, int line, const char *table, const char *msg);
 /* Number of blocking findings (0: the migrations may run). */
 int lint_report_blocked(const struct lint_report *r);
 /* Number of findings passed because of --force (record it in history). */
