@@ -378,7 +378,7 @@ int db_exec(struct db *db, const char *sql, int err_code, struct err *e)
 	return 0;
 }
 
-static void add_kv(struct strbuf *sb, const char *k, const char *v)
+void db_conninfo_add(struct strbuf *sb, const char *k, const char *v)
 {
 	if (sb->len)
 		sb_addc(sb, ' ');
@@ -405,10 +405,10 @@ char *db_child_conninfo(const struct db *db, const char *dbname_override)
 			continue;
 		if (!strcmp(o->keyword, "dbname") && dbname_override)
 			continue;
-		add_kv(&sb, o->keyword, o->val);
+		db_conninfo_add(&sb, o->keyword, o->val);
 	}
 	if (dbname_override)
-		add_kv(&sb, "dbname", dbname_override);
+		db_conninfo_add(&sb, "dbname", dbname_override);
 	if (opts)
 		PQconninfoFree(opts);
 	return sb_detach(&sb, NULL);
@@ -424,7 +424,7 @@ int db_connect_other(const struct config *cfg, const struct db *db, const char *
 
 	sb_adds(&sb, ci);
 	if (pw)
-		add_kv(&sb, "password", pw);
+		db_conninfo_add(&sb, "password", pw);
 	c.database_url = sb.buf;
 	r = db_connect(&c, out, e);
 	memset(sb.buf, 0, sb.len);

@@ -72,6 +72,9 @@ void db_error_from_result(const PGresult *r, PGconn *conn, int err_code, struct 
  * them through the environment. Caller frees both. */
 char *db_child_conninfo(const struct db *db, const char *dbname_override);
 char *db_password(const struct db *db);
+/* Append " key='value'" to a conninfo string, quoting as libpq wants. */
+struct strbuf;
+void db_conninfo_add(struct strbuf *sb, const char *k, const char *v);
 /* Connect to another database `dbname` on the same server with the same
  * parameters and password as `db` (restore --into, scratch databases). */
 int db_connect_other(const struct config *cfg, const struct db *db, const char *dbname, struct db *out,
