@@ -117,6 +117,16 @@ static const struct config_option options[] = {
 	  "lint severity that blocks"), .choices = "error|warning", .flags = OPT_ENUM_STR },
 	{ OPT("large-table", CT_INT64, F(large_table), NULL, "PREDEPLOY_LARGE_TABLE", C_GATE,
 	  "rows above which lock warnings block") },
+	/* rehearsal and scratch databases (docs/rehearsal.md, docs/check.md) */
+	{ OPT("rehearse", CT_ENUM, F(rehearse), "auto", "PREDEPLOY_REHEARSE", CC_RUN | CC_UP,
+	  "try pending migrations on a shadow copy first (auto: for tool migrators)"),
+	  .choices = "auto|always|never" },
+	{ OPT("shadow-database-url", CT_SECRET, F(shadow_database_url), NULL, "PREDEPLOY_SHADOW_DATABASE_URL",
+	  CC_RUN | CC_UP | CC_CHECK,
+	  "scratch database for the rehearsal and check, emptied first (default: a temporary database "
+	  "on the configured server; needs CREATEDB)") },
+	{ OPT("shadow-data-max-rows", CT_INT64, F(shadow_data_max_rows), "10000", "PREDEPLOY_SHADOW_DATA_MAX_ROWS",
+	  CC_RUN | CC_UP, "tables up to this many rows are copied into the shadow with their data") },
 	{ OPT("allow-drift", CT_BOOL, F(allow_drift), NULL, "PREDEPLOY_ALLOW_DRIFT", C_MIGRATE,
 	  "do not refuse modified or missing migrations") },
 	{ OPT("allow-out-of-order", CT_BOOL, F(allow_out_of_order), NULL, "PREDEPLOY_ALLOW_OUT_OF_ORDER",
@@ -184,9 +194,6 @@ static const struct config_option options[] = {
 	  "afterwards set the tracking table to version V"), .flags = OPT_ARG },
 	{ OPT("since", CT_STR, 0, NULL, NULL, CC_CHECK,
 	  "apply migrations up to V without checking (already released), check the rest"), .flags = OPT_ARG },
-	{ OPT("shadow-database-url", CT_STR, 0, NULL, NULL, CC_CHECK,
-	  "scratch database to check on, emptied first (default: a temporary database on the "
-	  "configured server; needs CREATEDB)"), .flags = OPT_ARG },
 	{ OPT("allow-missing-down", CT_BOOL, 0, NULL, NULL, CC_CHECK,
 	  "a migration without a down section is a note, not a failure"), .flags = OPT_ARG },
 	{ OPT("into", CT_STR, 0, NULL, NULL, CC_RESTORE,

@@ -66,6 +66,10 @@ struct config {
 	char *fail_on;              /* "error" | "warning" */
 	int64_t large_table;        /* rows; 0 = off */
 
+	enum rehearse_policy { REHEARSE_AUTO, REHEARSE_ALWAYS, REHEARSE_NEVER } rehearse;
+	char *shadow_database_url;  /* NULL: a temporary database on the server */
+	int64_t shadow_data_max_rows;
+
 	int allow_drift;
 	int allow_out_of_order;
 	int single_transaction;
