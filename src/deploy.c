@@ -10,6 +10,7 @@
 #include "dryrun.h"
 #include "lint/lint.h"
 #include "log.h"
+#include "rehearse.h"
 #include "util/exitcode.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -32,31 +33,40 @@ void deploy_result_release(struct deploy_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The lint gate: every pending migration, catalog-aware (rows and size of
- * the tables findings name), before any backup or write. */
-static int lint_gate(struct session *s, const struct migration **pending, int n, struct deploy_result *r,
-		     struct err *e)
+/* Judge a lint report: findings to the result (webhook JSON, log text),
+ * EXIT_BLOCKED when any blocks.  `what` names where they come from. */
+static int judge(const struct config *cfg, const struct lint_report *rep, const char *what, struct deploy_result *r,
+		 struct err *e)
 {
-	const struct config *cfg = s->cfg;
-	struct lint_opts lo;
-	struct lint_report rep = LINT_REPORT_INIT;
-	int blocked, ret = -1;
+	int blocked = lint_report_blocked(rep);
+	struct strbuf text = STRBUF_INIT;
 
-	lint_opts_from_config(&lo, cfg);
-	lo.server_judges_syntax = 1;
-	if (lint_migrations(pending, n, &lo, &rep, e) < 0)
-		goto out;
-	catalog_apply_to_report(&s->db, &lo, &rep);
-	sb_reset(&r->lint_json);
-	lint_report_json(&rep, &r->lint_json);
-	lint_report_text_view(&rep, lint_text_view(&rep, cfg->verbose, cfg->quiet), &r->lint_text);
-	r->forced = lint_report_forced(&rep) > 0;
-	blocked = lint_report_blocked(&rep);
-	if (r->lint_text.len)
-		log_msg(blocked ? LOG_ERROR : LOG_WARN, "lint findings in pending migrations:\n%s", r->lint_text.buf);
-	if (r->forced)
+	if (rep->n) {
+		/* the webhook gets one array: this report's findings after earlier ones */
+		struct strbuf js = STRBUF_INIT;
+
+		lint_report_json(rep, &js);
+		if (r->lint_json.len > 2) {
+			sb_setlen(&r->lint_json, r->lint_json.len - 1);
+			sb_addc(&r->lint_json, ',');
+			sb_add(&r->lint_json, js.buf + 1, js.len - 1);
+		} else {
+			sb_reset(&r->lint_json);
+			sb_add(&r->lint_json, js.buf, js.len);
+		}
+		sb_release(&js);
+	}
+	lint_report_text_view(rep, lint_text_view(rep, cfg->verbose, cfg->quiet), &text);
+	if (text.len) {
+		log_msg(blocked ? LOG_ERROR : LOG_WARN, "lint findings in %s:\n%s", what, text.buf);
+		sb_add(&r->lint_text, text.buf, text.len);
+	}
+	sb_release(&text);
+	if (lint_report_forced(rep)) {
+		r->forced = 1;
 		log_warn("--force: %d blocking finding%s passed; recorded in history",
-			 lint_report_forced(&rep), lint_report_forced(&rep) == 1 ? "" : "s");
+			 lint_report_forced(rep), lint_report_forced(rep) == 1 ? "" : "s");
+	}
 	if (blocked) {
 		r->lint_blocked = 1;
 		err_set(e, EXIT_BLOCKED, "%d risky statement%s blocked; nothing was changed", blocked,
@@ -64,11 +74,54 @@ static int lint_gate(struct session *s, const struct migration **pending, int n,
 		err_hint(e, "fix the migration, or acknowledge a finding with \"-- predeploy:allow RULE reason\" "
 			    "above the statement or --allow RULE; protected tables need --force; "
 			    "docs/rules.md explains each rule");
+		return -1;
+	}
+	return 0;
+}
+
+/* The lint gate: every pending migration, catalog-aware (rows and size of
+ * the tables findings name), before any backup or write. */
+static int lint_gate(struct session *s, const struct migration **pending, int n, struct deploy_result *r,
+		     struct err *e)
+{
+	struct lint_opts lo;
+	struct lint_report rep = LINT_REPORT_INIT;
+	int ret = -1;
+
+	lint_opts_from_config(&lo, s->cfg);
+	lo.server_judges_syntax = 1;
+	if (lint_migrations(pending, n, &lo, &rep, e) == 0) {
+		catalog_apply_to_report(&s->db, &lo, &rep);
+		ret = judge(s->cfg, &rep, "pending migrations", r, e);
+	}
+	lint_report_release(&rep);
+	return ret;
+}
+
+/* --rehearse: the pending files, run by the engine on a shadow copy first.
+ * Their statements were linted as written above; what the rehearsal adds
+ * is a failure before production is touched and the catalog diff. */
+static int rehearsal_gate(struct session *s, const struct migration **pending, int n, struct deploy_result *r,
+			  struct err *e)
+{
+	struct rehearse_result rr = REHEARSE_RESULT_INIT;
+	int ret = -1;
+
+	log_info("rehearsing %d pending migration%s on a shadow copy of the database", n, n == 1 ? "" : "s");
+	if (rehearse_sql(s->cfg, &s->db, (const struct migration *const *)pending, n, &rr, e) < 0)
+		goto out;
+	r->rehearsal_ms = rr.duration_ms;
+	if (!rr.ran) {
+		log_info("rehearsal skipped: %s; the files were linted as written", rr.why);
+		ret = 0;
 		goto out;
 	}
-	ret = 0;
+	r->rehearsed = 1;
+	log_info("rehearsal: %d statement%s captured in %.1fs", rr.nstmts, rr.nstmts == 1 ? "" : "s",
+		 (double)rr.duration_ms / 1000.0);
+	ret = judge(s->cfg, &rr.diff, "the rehearsal's catalog diff", r, e);
 out:
-	lint_report_release(&rep);
+	rehearse_result_release(&rr);
 	return ret;
 }
 
@@ -250,6 +303,8 @@ int deploy_up(struct session *s, const struct deploy_opts *o, struct deploy_resu
 		log_warn("%s (tracing anyway: --dry-run changes nothing)", e->msg);
 		err_clear(e);
 	}
+	if (!o->sql_out && !o->dry_run && rehearse_wanted(cfg, 0, n) && rehearsal_gate(s, pending, n, r, e) < 0)
+		goto out;
 	if (o->dry_run) {
 		ret = dryrun_trace(&s->db, pending, n, cfg->format, o->dry_run_out, e);
 		goto out;

@@ -44,6 +44,8 @@ struct deploy_result {
 	int backup_reused;
 	int forced;
 	int64_t tool_ms;             /* the migrate command's run time (tool migrators) */
+	int rehearsed;               /* the pending migrations ran on a shadow copy first */
+	int64_t rehearsal_ms;
 };
 
 void deploy_result_init(struct deploy_result *r);

@@ -1,0 +1,762 @@
+/*
+ * rehearse: shadow copy, capture, attribution, lint and catalog diff; see
+ * rehearse.h.
+ */
+#include "rehearse.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "catalog.h"
+#include "ledger.h"
+#include "log.h"
+#include "proc.h"
+#include "relay.h"
+#include "restore.h"
+#include "schema_snap.h"
+#include "shadow.h"
+#include "util/exitcode.h"
+#include "util/fsutil.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+/* ---- the shadow's schema (and small tables' data) ---- */
+
+/* Tables too large to copy into the shadow: their data is left out. */
+static int large_tables(struct db *live, int64_t max_rows, struct strlist *out, struct err *e)
+{
+	char rows[32];
+	const char *params[1] = { rows };
+	PGresult *r;
+	int i;
+
+	snprintf(rows, sizeof(rows), "%lld", (long long)max_rows);
+	r = db_query(live, "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
+		     "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+		     "WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+		     "AND n.nspname NOT LIKE 'pg\\_%' "
+		     "AND (c.reltuples > $1::float8 OR (c.reltuples < 0 AND pg_catalog.pg_relation_size(c.oid) > 8388608)) "
+		     "ORDER BY 1", 1, params, EXIT_INTERNAL, e);
+	if (!r)
+		return -1;
+	for (i = 0; i < PQntuples(r); i++)
+		strlist_add(out, PQgetvalue(r, i, 0));
+	PQclear(r);
+	return 0;
+}
+
+static int to_fd(void *arg, const void *buf, size_t n, struct err *e)
+{
+	int fd = *(int *)arg;
+	const char *p = buf;
+
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return err_sys(e, EXIT_INTERNAL, errno, "could not write the shadow's schema");
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* pg_dump of the live database (gzip, plain) into a private temporary file,
+ * then the native restore into the shadow. */
+static int copy_schema(const struct config *cfg, struct db *live, struct db *shadow, struct err *e)
+{
+	const char *pg_dump = cfg->pg_dump && *cfg->pg_dump ? cfg->pg_dump : "pg_dump";
+	struct strlist large = { 0 }, argv = { 0 };
+	char path[] = "/tmp/predeploy-shadow-XXXXXX";
+	char *ci = NULL, *pw = NULL, *pwenv = NULL;
+	const char *env[2] = { NULL, NULL };
+	struct proc_spawn_opts po = PROC_SPAWN_OPTS_INIT;
+	struct proc_result pr = PROC_RESULT_INIT;
+	struct restore_opts ro;
+	struct restore_result rr;
+	int fd = -1, i, ret = -1;
+
+	if (large_tables(live, cfg->shadow_data_max_rows, &large, e) < 0)
+		goto out;
+	fd = mkstemp(path);
+	if (fd < 0) {
+		err_sys(e, EXIT_INTERNAL, errno, "could not create a temporary file for the shadow's schema");
+		goto out;
+	}
+	ci = db_child_conninfo(live, NULL);
+	pw = db_password(live);
+	if (pw) {
+		pwenv = xasprintf("PGPASSWORD=%s", pw);
+		env[0] = pwenv;
+	}
+	strlist_add(&argv, pg_dump);
+	strlist_add(&argv, "--format=plain");
+	strlist_add(&argv, "--compress=1");
+	strlist_add(&argv, "--no-owner");
+	strlist_add(&argv, "--no-privileges");
+	strlist_add(&argv, "--no-comments");
+	for (i = 0; i < large.n; i++) {
+		char *a = xasprintf("--exclude-table-data=%s", large.v[i]);
+
+		strlist_add(&argv, a);
+		free(a);
+	}
+	strlist_add(&argv, "--dbname");
+	strlist_add(&argv, ci);
+	po.argv = (const char *const *)argv.v;
+	po.env = env;
+	po.on_stdout = to_fd;
+	po.arg = &fd;
+	po.fail_code = EXIT_INTERNAL;
+	if (proc_spawn(&po, &pr, e) < 0) {
+		proc_result_release(&pr);
+		goto out;
+	}
+	if (!pr.exited || pr.exit_status != 0) {
+		err_set(e, EXIT_INTERNAL, "pg_dump of the schema for the shadow database failed (%s %d): %s",
+			pr.exited ? "exit status" : "signal", pr.exited ? pr.exit_status : pr.termsig,
+			pr.tail.len ? pr.tail.buf : "no output");
+		proc_result_release(&pr);
+		goto out;
+	}
+	proc_result_release(&pr);
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		err_sys(e, EXIT_INTERNAL, errno, "could not read back \"%s\"", path);
+		goto out;
+	}
+	memset(&ro, 0, sizeof(ro));
+	ro.fd = fd;
+	ro.path = path;
+	ro.table = cfg->table;
+	if (restore_run(shadow, &ro, &rr, e) < 0) {
+		char msg[sizeof(e->msg)];
+
+		xstrlcpy(msg, e->msg, sizeof(msg));
+		err_set(e, EXIT_INTERNAL, "could not copy the schema into the shadow database: %s", msg);
+		goto out;
+	}
+	log_info("shadow database has the live schema (%lld statements, %.1f MB of small tables' data; "
+		 "%d large table%s without data)", (long long)rr.statements, (double)rr.copy_bytes / 1e6,
+		 large.n, large.n == 1 ? "" : "s");
+	ret = 0;
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	if (pwenv) {
+		memset(pwenv, 0, strlen(pwenv));
+		free(pwenv);
+	}
+	if (pw) {
+		memset(pw, 0, strlen(pw));
+		free(pw);
+	}
+	free(ci);
+	strlist_clear(&argv);
+	strlist_clear(&large);
+	return ret;
+}
+
+/* ---- attribution ---- */
+
+void rehearse_normalise(const char *sql, struct strbuf *out)
+{
+	const char *s = sql;
+	int space = 0;
+	size_t verb_end;
+
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	for (; *s; s++) {
+		if (*s == '"')
+			continue;
+		if (isspace((unsigned char)*s)) {
+			space = 1;
+			continue;
+		}
+		if (space && out->len)
+			sb_addc(out, ' ');
+		space = 0;
+		sb_addc(out, (char)tolower((unsigned char)*s));
+	}
+	/* drop a schema qualifier on the first table name */
+	if (!strncmp(out->buf ? out->buf : "", "insert into ", 12))
+		verb_end = 12;
+	else if (!strncmp(out->buf ? out->buf : "", "update ", 7))
+		verb_end = 7;
+	else if (!strncmp(out->buf ? out->buf : "", "delete from ", 12))
+		verb_end = 12;
+	else
+		return;
+	{
+		char *name = out->buf + verb_end, *dot = name, *end = name;
+
+		while (*end && *end != ' ' && *end != '(')
+			end++;
+		dot = memchr(name, '.', (size_t)(end - name));
+		if (dot) {
+			size_t cut = (size_t)(dot + 1 - name);
+
+			memmove(name, dot + 1, out->len - (size_t)(dot + 1 - out->buf) + 1);
+			out->len -= cut;
+		}
+	}
+}
+
+static int is_tracking_write(const char *sql, const char *const *prefixes)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int i, hit = 0;
+
+	rehearse_normalise(sql, &sb);
+	for (i = 0; prefixes && prefixes[i] && !hit; i++)
+		if (prefixes[i][0] == '*')          /* anywhere in the statement */
+			hit = sb.len && strstr(sb.buf, prefixes[i] + 1) != NULL;
+		else
+			hit = sb.len && !strncmp(sb.buf, prefixes[i], strlen(prefixes[i]));
+	sb_release(&sb);
+	return hit;
+}
+
+/* Statements that carry no schema change and would only add noise. */
+static int is_noise(const char *sql)
+{
+	static const char *const skip[] = { "begin", "commit", "rollback", "start transaction", "end",
+					    "select", "show", "set ", "reset ", "savepoint", "release", "discard",
+					    "deallocate", NULL };
+	struct strbuf sb = STRBUF_INIT;
+	int i, hit = 0;
+
+	rehearse_normalise(sql, &sb);
+	if (!sb.len)
+		hit = 1;
+	for (i = 0; skip[i] && !hit; i++)
+		hit = !strncmp(sb.buf, skip[i], strlen(skip[i]));
+	sb_release(&sb);
+	return hit;
+}
+
+/* The k-th tracking write closes the k-th migration, per connection; the
+ * connection(s) that wrote them carry the migrations' statements. */
+static int attribute(const struct rehearse_plan *p, const struct relay_capture *cap, struct rehearse_result *r)
+{
+	int i, conn, marks;
+
+	r->stmts = xcalloc((size_t)cap->n + 1, sizeof(*r->stmts));
+	for (conn = 1, marks = 0; conn <= cap->conns + 8 && cap->n; conn++) {
+		int idx = marks, seen = 0;
+
+		for (i = 0; i < cap->n; i++)
+			seen |= cap->v[i].conn == conn && is_tracking_write(cap->v[i].sql, p->tracking_writes);
+		for (i = 0; i < cap->n; i++) {
+			const struct relay_stmt *s = &cap->v[i];
+
+			if (s->conn != conn)
+				continue;
+			if (is_tracking_write(s->sql, p->tracking_writes)) {
+				idx++;
+				continue;
+			}
+			if (is_noise(s->sql))
+				continue;
+			r->stmts[r->nstmts].migration = seen && idx < p->n ? idx : -1;
+			r->stmts[r->nstmts].sql = xstrdup(s->sql);
+			r->nstmts++;
+		}
+		marks = idx;
+	}
+	return marks;
+}
+
+/* ---- lint of the captured statements ---- */
+
+/* Rule ids acknowledged anywhere in a migration's source file:
+ * "predeploy:allow RULE[,RULE] reason" after #, // or --. */
+static void source_allows(const char *path, struct strlist *allow)
+{
+	struct strbuf src = STRBUF_INIT;
+	struct err e = ERR_INIT;
+	const char *p;
+
+	if (!path || fs_read_file(path, 4u << 20, &src, EXIT_DATAERR, &e) < 0) {
+		sb_release(&src);
+		return;
+	}
+	for (p = src.buf; p && (p = strstr(p, "predeploy:allow")); p += 15) {
+		const char *q = p, *ls = p, *id;
+		int comment = 0;
+
+		while (ls > src.buf && ls[-1] != '\n')
+			ls--;
+		for (q = ls; q < p; q++)
+			if (*q == '#' || (q[0] == '/' && q[1] == '/') || (q[0] == '-' && q[1] == '-'))
+				comment = 1;
+		if (!comment)
+			continue;
+		q = p + 15;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		for (id = q;; q++) {
+			if (*q == ',' || *q == ' ' || *q == '\t' || *q == '\n' || *q == '\r' || !*q) {
+				if (q > id) {
+					char *rule = xstrndup(id, (size_t)(q - id));
+
+					if (lint_rule_known(rule))
+						strlist_add(allow, rule);
+					free(rule);
+				}
+				if (*q != ',')
+					break;
+				id = q + 1;
+			}
+		}
+	}
+	sb_release(&src);
+}
+
+static void lint_captured(const struct config *cfg, const struct rehearse_plan *p, struct rehearse_result *r)
+{
+	struct lint_opts base, lo;
+	struct err e = ERR_INIT;
+	int m, i;
+
+	lint_opts_from_config(&base, cfg);
+	base.server_judges_syntax = 1;      /* the server ran it: it parsed */
+	for (m = -1; m < p->n; m++) {
+		struct strbuf sql = STRBUF_INIT;
+		struct strlist allow = { 0 };
+		const struct rehearse_migration *mig = m >= 0 ? &p->migrations[m] : NULL;
+		int first = r->lint.n;
+
+		for (i = 0; i < r->nstmts; i++)
+			if (r->stmts[i].migration == m)
+				sb_addf(&sql, "%s;\n", r->stmts[i].sql);
+		if (!sql.len) {
+			sb_release(&sql);
+			continue;
+		}
+		lo = base;
+		if (cfg->allow.n)
+			for (i = 0; i < cfg->allow.n; i++)
+				strlist_add(&allow, cfg->allow.v[i]);
+		if (mig)
+			source_allows(mig->path, &allow);
+		lo.allow = &allow;
+		if (lint_sql(sql.buf, sql.len, mig ? mig->path : "(rehearsal)", mig && mig->line ? mig->line : 1, 0, &lo,
+			     &r->lint, &e) < 0)
+			log_warn("lint of the rehearsed SQL failed: %s", e.msg);
+		for (i = first; i < r->lint.n; i++) {
+			struct lint_finding *f = &r->lint.v[i];
+
+			free(f->version);
+			f->version = xstrdup(mig ? mig->id : "");
+		}
+		strlist_clear(&allow);
+		sb_release(&sql);
+	}
+}
+
+/* ---- the catalog diff: a second, language-independent signal ---- */
+
+/* Table relfilenodes, to see rewrites ("qname relfilenode" per row). */
+static int filenodes(struct db *db, struct strlist *out, struct err *e)
+{
+	PGresult *r = db_query(db, "SELECT k FROM (SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' ' "
+			       "|| c.relfilenode AS k FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+			       "WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+			       "AND n.nspname NOT LIKE 'pg\\_%') s ORDER BY k COLLATE \"C\"", 0, NULL, EXIT_INTERNAL, e);
+	int i;
+
+	if (!r)
+		return -1;
+	for (i = 0; i < PQntuples(r); i++)
+		strlist_add(out, PQgetvalue(r, i, 0));
+	PQclear(r);
+	return 0;
+}
+
+/* "relation public.users" -> "public.users"; column keys give the table
+ * and the column. */
+static void key_parts(const char *key, const char **kind_end, char *table, size_t tcap, char *col, size_t ccap)
+{
+	const char *sp = strchr(key, ' '), *name = sp ? sp + 1 : key, *last = strrchr(name, '.');
+
+	*kind_end = sp ? sp : key;
+	col[0] = '\0';
+	if (!strncmp(key, "column ", 7) && last) {
+		size_t n = (size_t)(last - name) + 1 < tcap ? (size_t)(last - name) + 1 : tcap;
+
+		xstrlcpy(table, name, n);
+		xstrlcpy(col, last + 1, ccap);
+	} else {
+		xstrlcpy(table, name, tcap);
+	}
+}
+
+/* The type part of a column body: everything before " not null",
+ * " identity", " generated", " default", " collate" or " position". */
+static size_t type_len(const char *body)
+{
+	static const char *const cut[] = { " not null", " identity", " generated", " default", " collate",
+					   " position", NULL };
+	size_t n = strlen(body);
+	int i;
+
+	for (i = 0; cut[i]; i++) {
+		const char *p = strstr(body, cut[i]);
+
+		if (p && (size_t)(p - body) < n)
+			n = (size_t)(p - body);
+	}
+	return n;
+}
+
+static const char *position_of(const char *body)
+{
+	const char *p = strstr(body, " position ");
+
+	return p ? p + 10 : "";
+}
+
+/* Is there already a finding for rule on this table (the statement that
+ * explains it)?  Tables compare without their schema when one side has
+ * none. */
+static int explained(const struct lint_report *r, const char *rule, const char *qtable)
+{
+	const char *bare = strrchr(qtable, '.');
+	int i;
+
+	bare = bare ? bare + 1 : qtable;
+	for (i = 0; i < r->n; i++) {
+		const char *t = r->v[i].table;
+
+		if (strcmp(r->v[i].rule, rule) || !t)
+			continue;
+		if (!strcasecmp(t, qtable) || !strcasecmp(t, bare) ||
+		    (strrchr(t, '.') && !strcasecmp(strrchr(t, '.') + 1, bare)))
+			return 1;
+	}
+	return 0;
+}
+
+static void diff_finding(struct rehearse_result *r, const struct lint_opts *o, const struct rehearse_plan *p,
+			 const char *rule, const char *table, const char *what)
+{
+	const struct rehearse_migration *last = p->n ? &p->migrations[p->n - 1] : NULL;
+	struct strbuf msg = STRBUF_INIT;
+
+	if (explained(&r->lint, rule, table) || explained(&r->diff, rule, table))
+		return;
+	if (!strcmp(rule, "table_rewrite"))
+		sb_addf(&msg, "the rehearsal saw %s rewritten (a new relfilenode): on the live table the rewrite holds "
+			"an ACCESS EXCLUSIVE lock that blocks all reads and writes until it finishes", what);
+	else
+		sb_addf(&msg, "the rehearsal's catalog shows %s, but no statement the migrator sent names it directly "
+			"(DDL inside a function or a DO block?)", what);
+	lint_report_add(&r->diff, o, NULL, rule, last ? last->path : "(rehearsal)", last ? last->id : "",
+			last && last->line ? last->line : 1, table, msg.buf);
+	sb_release(&msg);
+}
+
+static void catalog_diff(const struct schema_snap *a, const struct schema_snap *b, const struct strlist *fa,
+			 const struct strlist *fb, const struct config *cfg, const struct rehearse_plan *p,
+			 struct rehearse_result *r)
+{
+	struct lint_opts o;
+	int i = 0, j = 0;
+	char what[768], table[256], col[128], t2[256], c2[128];
+	const char *ke;
+
+	lint_opts_from_config(&o, cfg);
+	while (i < a->n || j < b->n) {
+		int c = i >= a->n ? 1 : j >= b->n ? -1 : strcmp(a->v[i].key, b->v[j].key);
+
+		if (c > 0) {
+			j++;
+			continue;
+		}
+		key_parts(a->v[i].key, &ke, table, sizeof(table), col, sizeof(col));
+		if (c < 0) {                                    /* gone */
+			if (!strncmp(a->v[i].key, "relation ", 9) &&
+			    (!strncmp(a->v[i].body, "table", 5) || !strncmp(a->v[i].body, "partitioned table", 17))) {
+				snprintf(what, sizeof(what), "table %s dropped", table);
+				diff_finding(r, &o, p, "drop_table", table, what);
+			} else if (!strncmp(a->v[i].key, "column ", 7)) {
+				/* same table, same position, same type, new name: renamed */
+				int k, renamed = 0;
+
+				for (k = 0; k < b->n && !renamed; k++) {
+					if (strncmp(b->v[k].key, "column ", 7))
+						continue;
+					key_parts(b->v[k].key, &ke, t2, sizeof(t2), c2, sizeof(c2));
+					renamed = !strcmp(t2, table) && strcmp(c2, col) &&
+						  !strcmp(position_of(b->v[k].body), position_of(a->v[i].body)) &&
+						  type_len(a->v[i].body) == type_len(b->v[k].body) &&
+						  !strncmp(a->v[i].body, b->v[k].body, type_len(a->v[i].body));
+				}
+				snprintf(what, sizeof(what), "column %s.%s %s", table, col, renamed ? "renamed" : "dropped");
+				/* a dropped table's columns are the drop_table finding's */
+				{
+					char rel[300];
+					int gone = 1;
+
+					snprintf(rel, sizeof(rel), "relation %s", table);
+					for (k = 0; k < b->n; k++)
+						if (!strcmp(b->v[k].key, rel))
+							gone = 0;
+					if (!gone)
+						diff_finding(r, &o, p, renamed ? "rename_column" : "drop_column", table, what);
+				}
+			}
+			i++;
+			continue;
+		}
+		if (!strncmp(a->v[i].key, "column ", 7)) {      /* in both: changed? */
+			const char *x = a->v[i].body, *y = b->v[j].body;
+			size_t lx = type_len(x), ly = type_len(y);
+
+			if (lx != ly || strncmp(x, y, lx)) {
+				snprintf(what, sizeof(what), "column %s.%s changed from %.*s to %.*s", table, col, (int)lx, x,
+					 (int)ly, y);
+				diff_finding(r, &o, p, "change_column_type", table, what);
+			}
+			if (!strstr(x, " not null") && strstr(y, " not null")) {
+				snprintf(what, sizeof(what), "column %s.%s made NOT NULL", table, col);
+				diff_finding(r, &o, p, "set_not_null", table, what);
+			}
+		}
+		i++;
+		j++;
+	}
+	/* rewrites: same table, new relfilenode */
+	for (i = 0; i < fa->n; i++) {
+		const char *sp = strrchr(fa->v[i], ' ');
+
+		for (j = 0; sp && j < fb->n; j++) {
+			const char *sq = strrchr(fb->v[j], ' ');
+
+			if (sq && sq - fb->v[j] == sp - fa->v[i] && !strncmp(fa->v[i], fb->v[j], (size_t)(sp - fa->v[i]))) {
+				if (strcmp(sp, sq)) {
+					xstrlcpy(table, fa->v[i], (size_t)(sp - fa->v[i]) + 1 < sizeof(table)
+						 ? (size_t)(sp - fa->v[i]) + 1 : sizeof(table));
+					snprintf(what, sizeof(what), "\"%s\"", table);
+					diff_finding(r, &o, p, "table_rewrite", table, what);
+				}
+				break;
+			}
+		}
+	}
+}
+
+/* ---- the whole rehearsal ---- */
+
+int rehearse_run(const struct config *cfg, struct db *live, const struct rehearse_plan *p,
+		 struct rehearse_result *r, struct err *e)
+{
+	struct shadow sh = SHADOW_INIT;
+	struct schema_snap before = SCHEMA_SNAP_INIT, after = SCHEMA_SNAP_INIT;
+	struct strlist fn_before = { 0 }, fn_after = { 0 };
+	struct relay_opts ro = RELAY_OPTS_INIT;
+	struct relay_capture cap = RELAY_CAPTURE_INIT;
+	struct relay *relay = NULL;
+	struct db via = DB_INIT;
+	struct err ae = ERR_INIT;
+	char port[16];
+	int64_t t0 = now_ms();
+	int ret = -1, applied;
+
+	if (shadow_open(&sh, cfg, live, cfg->shadow_database_url, e) < 0) {
+		if (proc_stop_signal())
+			goto out;
+		/* no CREATEDB, no URL: say so once and fall back */
+		snprintf(r->why, sizeof(r->why), "no shadow database could be made (%s)", e->msg);
+		err_clear(e);
+		ret = 0;
+		goto out;
+	}
+	if (copy_schema(cfg, live, &sh.db, e) < 0)
+		goto out;
+	if (schema_snap_take(&sh.db, &before, e) < 0 || filenodes(&sh.db, &fn_before, e) < 0)
+		goto out;
+
+	ro.upstream_host = sh.db.host;
+	ro.upstream_port = sh.db.port;
+	if (relay_start(&relay, &ro, e) < 0)
+		goto out;
+	snprintf(port, sizeof(port), "%d", relay_port(relay));
+	{
+		/* the shadow's own parameters, with the relay's address */
+		char *ci = db_child_conninfo(&sh.db, NULL), *pw = db_password(&sh.db);
+		struct strbuf sb = STRBUF_INIT;
+		struct config c = *cfg;
+
+		sb_addf(&sb, "%s host=127.0.0.1 port=%s sslmode=disable", ci, port);
+		if (pw)
+			db_conninfo_add(&sb, "password", pw);   /* a registered secret; never logged */
+		c.database_url = sb.buf;
+		applied = db_connect(&c, &via, e);
+		memset(sb.buf, 0, sb.len);
+		sb_release(&sb);
+		free(ci);
+		if (pw) {
+			memset(pw, 0, strlen(pw));
+			free(pw);
+		}
+		if (applied < 0)
+			goto out;
+	}
+	proc_watch_conn(via.conn);
+	applied = p->apply(p->arg, &via, &ae);
+	proc_watch_conn(NULL);
+	db_close(&via);
+	if (relay_stop(relay, &cap, e) < 0) {
+		relay = NULL;
+		goto out;
+	}
+	relay = NULL;
+	if (applied < 0) {
+		if (ae.code > 128) {
+			*e = ae;
+			goto out;
+		}
+		*e = ae;
+		if (e->code == 0 || e->code == EXIT_INTERNAL)
+			e->code = EXIT_MIGRATION;
+		err_hint(e, "the migration failed on the shadow copy, so production was not touched; it would most "
+			    "likely fail there too (--rehearse never skips the rehearsal)");
+		goto out;
+	}
+	/* connection 1 is the one made above: in-process migrators (sql) use
+	 * it, a child's connections come after it */
+	r->connections = cap.conns;
+	if (attribute(p, &cap, r) == 0 && cap.conns <= 1) {
+		snprintf(r->why, sizeof(r->why), "the %s migrator never connected through the rehearsal's relay "
+			 "(it does not read DATABASE_URL: point its configuration at DATABASE_URL)",
+			 p->label ? p->label : "");
+		ret = 0;
+		goto out;
+	}
+	lint_captured(cfg, p, r);
+	if (schema_snap_take(&sh.db, &after, e) < 0 || filenodes(&sh.db, &fn_after, e) < 0)
+		goto out;
+	catalog_diff(&before, &after, &fn_before, &fn_after, cfg, p, r);
+	{
+		/* catalog numbers of the live tables, as the gate does */
+		struct lint_opts o;
+
+		lint_opts_from_config(&o, cfg);
+		catalog_apply_to_report(live, &o, &r->lint);
+		catalog_apply_to_report(live, &o, &r->diff);
+	}
+	r->ran = 1;
+	ret = 0;
+out:
+	if (relay)
+		relay_stop(relay, NULL, NULL);
+	relay_capture_release(&cap);
+	db_close(&via);
+	shadow_close(&sh, live);
+	schema_snap_release(&before);
+	schema_snap_release(&after);
+	strlist_clear(&fn_before);
+	strlist_clear(&fn_after);
+	r->duration_ms = now_ms() - t0;
+	return ret;
+}
+
+void rehearse_result_release(struct rehearse_result *r)
+{
+	int i;
+
+	for (i = 0; i < r->nstmts; i++)
+		free(r->stmts[i].sql);
+	free(r->stmts);
+	r->stmts = NULL;
+	r->nstmts = 0;
+	lint_report_release(&r->lint);
+	lint_report_release(&r->diff);
+}
+
+/* ---- predeploy's own engine as the migrator ---- */
+
+struct sql_apply {
+	const struct config *cfg;
+	const struct migration *const *pending;
+	int n;
+};
+
+static int sql_apply(void *arg, struct db *via, struct err *e)
+{
+	struct sql_apply *a = arg;
+	struct ledger l = LEDGER_INIT;
+	struct apply_opts ao;
+	struct apply_result res = APPLY_RESULT_INIT;
+	int rc = -1;
+
+	memset(&ao, 0, sizeof(ao));
+	ao.lock_timeout_ms = a->cfg->lock_timeout_ms;
+	ao.lock_retries = 0;                /* nothing else holds locks on the shadow */
+	ao.statement_timeout_ms = a->cfg->statement_timeout_ms;
+	ao.single_transaction = a->cfg->single_transaction;
+	if (ledger_init(&l, via, a->cfg->table, e) == 0 && ledger_ensure(&l, via, e) == 0)
+		rc = apply_up(via, &l, a->pending, a->n, &ao, &res, e);
+	apply_result_release(&res);
+	ledger_release(&l);
+	return rc;
+}
+
+int rehearse_sql(const struct config *cfg, struct db *live, const struct migration *const *pending, int n,
+		 struct rehearse_result *r, struct err *e)
+{
+	struct rehearse_migration *v = xcalloc((size_t)n + 1, sizeof(*v));
+	struct sql_apply a = { cfg, pending, n };
+	struct rehearse_plan p;
+	struct strbuf write = STRBUF_INIT;
+	const char *writes[2];
+	int i, rc;
+
+	for (i = 0; i < n; i++) {
+		v[i].id = pending[i]->version;
+		v[i].name = pending[i]->name;
+		v[i].path = pending[i]->up.path;
+		v[i].line = pending[i]->up.line;
+	}
+	/* the ledger row closes each migration: the engine writes it inside a
+	 * CTE, "... INSERT INTO schema.table (version, ..." */
+	sb_adds(&write, "*insert into ");
+	if (!strchr(cfg->table, '.'))
+		sb_adds(&write, "public.");
+	rehearse_normalise(cfg->table, &write);
+	sb_adds(&write, " (");
+	writes[0] = write.buf;
+	writes[1] = NULL;
+	memset(&p, 0, sizeof(p));
+	p.migrations = v;
+	p.n = n;
+	p.tracking_writes = writes;
+	p.apply = sql_apply;
+	p.arg = &a;
+	p.label = "sql";
+	rc = rehearse_run(cfg, live, &p, r, e);
+	sb_release(&write);
+	free(v);
+	return rc;
+}
+
+int rehearse_wanted(const struct config *cfg, int tool, int npending)
+{
+	if (cfg->rehearse == REHEARSE_NEVER || npending == 0)
+		return 0;
+	return cfg->rehearse == REHEARSE_ALWAYS || tool;
+}

@@ -1,0 +1,104 @@
+/*
+ * rehearse: the pending migrations, tried on a shadow copy first (SPEC.md
+ * "Rehearsal", docs/rehearsal.md).
+ *
+ *   struct rehearse_plan p = { .migrations = v, .n = n, .tracking_writes = prefixes,
+ *                              .apply = fn, .arg = arg };
+ *   struct rehearse_result r = REHEARSE_RESULT_INIT;
+ *   if (rehearse_run(cfg, &live, &p, &r, &err) < 0) ...   // 11: failed in the rehearsal, 128+N
+ *   if (!r.ran) ... fell back (r.why says why), lint statically
+ *   lint_report_blocked(&r.lint) -> exit 10 before any backup
+ *   rehearse_result_release(&r);
+ *
+ * Steps: a shadow database (shadow.h) gets the live database's schema and
+ * the data of its small tables (pg_dump --no-owner --no-privileges, tables
+ * with more than cfg->shadow_data_max_rows rows dumped without data) by the
+ * native restore; the catalog is snapshotted; a capture relay (relay.h) is
+ * started towards the shadow's server; `apply` runs the migrator against a
+ * connection made through the relay (apply may hand that connection's
+ * parameters to a child); the relay is stopped and the captured statements
+ * are attributed to migrations by the tool's own tracking writes (the k-th
+ * tracking write closes the k-th pending migration); each migration's
+ * statements are linted with the catalog numbers of the *live* database,
+ * with the acknowledgements its source file carries (`-- predeploy:allow`,
+ * `# predeploy:allow`, `// predeploy:allow`), in one batch so objects that
+ * an earlier migration of the run created are exempt; the shadow's catalog
+ * before and after is compared (dropped tables and columns, type changes,
+ * new NOT NULL, rewritten tables) and a change that no captured statement
+ * explains is reported.  The shadow is dropped on every path.
+ *
+ * Falls back (r.ran = 0, r.why set, returns 0) when no shadow can be made
+ * (no CREATEDB and no --shadow-database-url) or the migrator never
+ * connected through the relay (it ignores DATABASE_URL): the caller lints
+ * statically where the format allows.
+ */
+#ifndef PREDEPLOY_REHEARSE_H
+#define PREDEPLOY_REHEARSE_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "db.h"
+#include "lint/lint.h"
+#include "util/err.h"
+#include "util/strbuf.h"
+
+struct rehearse_migration {
+	const char *id;                 /* version or revision id */
+	const char *name;
+	const char *path;               /* source file (annotations are read from it) */
+	int line;                       /* where findings point in it (0: 1) */
+};
+
+struct rehearse_plan {
+	const struct rehearse_migration *migrations;   /* pending, in the order they run */
+	int n;
+	/* normalised statement prefixes of the tool's tracking writes
+	 * ("update alembic_version"), or "*text" for text found anywhere in
+	 * the normalised statement; NULL-terminated */
+	const char *const *tracking_writes;
+	/* run the migrations against `via_relay` (a connection to the shadow
+	 * through the relay); -1 with e filled when the migrator fails */
+	int (*apply)(void *arg, struct db *via_relay, struct err *e);
+	void *arg;
+	const char *label;              /* "alembic", "sql"... for messages */
+};
+
+struct rehearse_stmt {
+	int migration;                  /* index in plan.migrations, -1 unattributed */
+	char *sql;
+};
+
+struct rehearse_result {
+	int ran;                        /* 0: fell back, see why */
+	char why[1280];
+	struct lint_report lint;        /* findings on the captured SQL */
+	struct lint_report diff;        /* changes the shadow's catalog shows that no finding above explains */
+	struct rehearse_stmt *stmts;    /* captured, attributed, tracking writes left out */
+	int nstmts;
+	int connections;                /* client connections the migrator opened */
+	int64_t duration_ms;
+};
+
+#define REHEARSE_RESULT_INIT { 0, "", LINT_REPORT_INIT, LINT_REPORT_INIT, NULL, 0, 0, 0 }
+
+int rehearse_run(const struct config *cfg, struct db *live, const struct rehearse_plan *p,
+		 struct rehearse_result *r, struct err *e);
+void rehearse_result_release(struct rehearse_result *r);
+
+/* The rehearsal of pending files through predeploy's own engine (apply.c
+ * against the shadow, through the relay); the ledger rows close each
+ * migration. */
+struct migration;
+int rehearse_sql(const struct config *cfg, struct db *live, const struct migration *const *pending, int n,
+		 struct rehearse_result *r, struct err *e);
+/* --rehearse: never; always; auto = for tool migrators (their SQL is only
+ * seen by running them; predeploy's own files are linted as written). */
+int rehearse_wanted(const struct config *cfg, int tool, int npending);
+
+/* Lowercase, quotes removed, blanks folded, a leading schema qualifier
+ * dropped after INTO / UPDATE: "INSERT INTO \"public\".\"x\"" ->
+ * "insert into x". For matching tracking writes (exposed for tests). */
+void rehearse_normalise(const char *sql, struct strbuf *out);
+
+#endif

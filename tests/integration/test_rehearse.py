@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Rehearsal (docs/rehearsal.md) with predeploy's own engine as the migrator
+(`--rehearse always`): a migration that fails on the shadow copy stops the
+deploy with 11 before production or a backup is touched; a column dropped
+inside a PL/pgSQL function is caught by the catalog diff and blocked (10);
+a rewrite is reported; without CREATEDB it falls back and says so; SIGTERM
+mid-rehearsal drops the shadow; the shadow never outlives the run."""
+import os
+import signal
+
+from harness import case, main, Env
+import pgserver
+
+
+def shadows(t: Env):
+    return t.sql("select count(*) from pg_database where datname like 'predeploy_shadow_%'")
+
+
+def base(t: Env):
+    t.write("migrations/0001_users.sql",
+            "-- migrate:up\ncreate table users(id int primary key, email text, age int);\n"
+            "insert into users select g, 'u' || g || '@example.com', g % 90 from generate_series(1, 1000) g;\n")
+    r = t.run("up")
+    t.expect(r, 0)
+
+
+def backups(t: Env):
+    d = t.path("backups")
+    return sorted(f for f in os.listdir(d) if f.endswith(".sql.gz")) if os.path.isdir(d) else []
+
+
+@case
+def failure_on_the_shadow_stops_before_production(t: Env):
+    base(t)
+    before = shadows(t)
+    had = backups(t)
+    # the copied rows violate the new check: it fails on the shadow
+    t.write("migrations/0002_check.sql",
+            "-- migrate:up\nalter table users add column score int;\n"
+            "alter table users add constraint age_adult check (age >= 18);\n")
+    r = t.run("up", "--rehearse", "always", "--backup", "always")
+    t.expect(r, 11)
+    assert "0002_check.sql" in r.err and "age_adult" in r.err, r
+    assert "shadow copy" in r.err, r
+    assert t.sql("select count(*) from information_schema.columns where table_name = 'users' "
+                 "and column_name = 'score'") == "0"
+    assert backups(t) == had, backups(t)
+    assert t.sql("select count(*) from predeploy_migrations") == "1"
+    assert shadows(t) == before
+
+
+@case
+def column_dropped_inside_a_function_is_caught(t: Env):
+    base(t)
+    t.write("migrations/0002_fn.sql",
+            "-- migrate:up\ncreate function tidy() returns void language plpgsql as $$\n"
+            "begin alter table users drop column email; end $$;\n")
+    t.expect(t.run("up"), 0)
+    t.write("migrations/0003_call.sql", "-- migrate:up\nselect tidy();\n")
+    before = shadows(t)
+    # statically there is nothing to see: one SELECT
+    r = t.run("lint", "migrations/0003_call.sql")
+    t.expect(r, 0)
+    r = t.run("up", "--rehearse", "always")
+    t.expect(r, 10)
+    assert "drop_column" in r.err and "users.email dropped" in r.err, r
+    assert "no statement the migrator sent names it directly" in r.err, r
+    assert t.sql("select count(email) from users") == "1000"
+    assert shadows(t) == before
+    # without the rehearsal the same file would have run
+    r = t.run("up", "--rehearse", "never", "--dry-run")
+    t.expect(r, 0)
+
+
+@case
+def rewrite_is_a_warning_and_the_run_goes_on(t: Env):
+    base(t)
+    t.write("migrations/0002_type.sql",
+            "-- migrate:up\n-- predeploy:allow change_column_type widening, reviewed\n"
+            "alter table users alter column age type bigint;\n")
+    r = t.run("up", "--rehearse", "always", "--backup", "never")
+    t.expect(r, 0)
+    assert "rehearsal:" in r.err and "table_rewrite" in r.err, r
+    assert t.sql("select data_type from information_schema.columns where table_name = 'users' "
+                 "and column_name = 'age'") == "bigint"
+
+
+@case
+def without_createdb_it_falls_back(t: Env):
+    base(t)
+    role = "rehearse_low_%d" % os.getpid()
+    t.sql("drop role if exists %s" % role, db="postgres")
+    t.sql("create role %s login password 'low-pw-Q7' nocreatedb" % role, db="postgres")
+    try:
+        t.sql("alter database %s owner to %s" % (t.db, role), db="postgres")
+        t.sql("alter table users owner to %s; alter table predeploy_migrations owner to %s; "
+              "alter table predeploy_migrations_history owner to %s" % (role, role, role))
+        t.write("migrations/0002_add.sql", "-- migrate:up\nalter table users add column note text;\n")
+        url = "postgresql://%s:low-pw-Q7@127.0.0.1:%d/%s" % (role, t.pg["port"], t.db)
+        r = t.run("up", "--rehearse", "always", env={"DATABASE_URL": url})
+        t.expect(r, 0)
+        assert "rehearsal skipped: no shadow database could be made" in r.err, r
+        assert "low-pw-Q7" not in r.err + r.out
+        assert t.sql("select count(*) from information_schema.columns where column_name = 'note'") == "1"
+    finally:
+        t.sql("alter database %s owner to postgres" % t.db, db="postgres")
+        t.sql("drop owned by %s cascade" % role)
+        t.sql("drop role if exists %s" % role, db="postgres")
+
+
+@case
+def sigterm_mid_rehearsal_drops_the_shadow(t: Env):
+    base(t)
+    before = shadows(t)
+    t.write("migrations/0002_slow.sql", "-- migrate:up\nselect pg_sleep(30);\n")
+    p = t.spawn("up", "--rehearse", "always", env={"PREDEPLOY_LOCK_TIMEOUT": "60s"})
+    t.wait_for_backend("pg_sleep(30)")
+    assert shadows(t) != before
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 143, (p.returncode, err)
+    assert shadows(t) == before, err
+    assert t.sql("select count(*) from predeploy_migrations") == "1"
+
+
+@case
+def auto_does_not_rehearse_sql_files(t: Env):
+    base(t)
+    before = shadows(t)
+    t.write("migrations/0002_add.sql", "-- migrate:up\nalter table users add column note text;\n")
+    r = t.run("up")
+    t.expect(r, 0)
+    assert "rehearsing" not in r.err and "shadow" not in r.err, r
+    assert shadows(t) == before
+
+
+if __name__ == "__main__":
+    main()
