@@ -30,6 +30,7 @@ void deploy_result_release(struct deploy_result *r)
 	sb_release(&r->lint_text);
 	free(r->backup_file);
 	free(r->backup_sha256);
+	strlist_clear(&r->acknowledged);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -38,7 +39,7 @@ void deploy_result_release(struct deploy_result *r)
 static int judge(const struct config *cfg, const struct lint_report *rep, const char *what, struct deploy_result *r,
 		 struct err *e)
 {
-	int blocked = lint_report_blocked(rep);
+	int blocked = lint_report_blocked(rep), i;
 	struct strbuf text = STRBUF_INIT;
 
 	if (rep->n) {
@@ -56,12 +57,19 @@ static int judge(const struct config *cfg, const struct lint_report *rep, const 
 		}
 		sb_release(&js);
 	}
+	for (i = 0; i < rep->n; i++)
+		if (rep->v[i].acknowledged && !strlist_has(&r->acknowledged, rep->v[i].rule))
+			strlist_add(&r->acknowledged, rep->v[i].rule);
 	lint_report_text_view(rep, lint_text_view(rep, cfg->verbose, cfg->quiet), &text);
 	if (text.len) {
 		log_msg(blocked ? LOG_ERROR : LOG_WARN, "lint findings in %s:\n%s", what, text.buf);
 		sb_add(&r->lint_text, text.buf, text.len);
 	}
 	sb_release(&text);
+	for (i = 0; i < rep->n && !rep->v[i].acknowledged; i++)
+		;
+	if (i < rep->n)
+		log_info("findings acknowledged by annotations or --allow in %s (recorded in history)", what);
 	if (lint_report_forced(rep)) {
 		r->forced = 1;
 		log_warn("--force: %d blocking finding%s passed; recorded in history",
@@ -144,14 +152,17 @@ static void tool_history(struct session *s, const struct deploy_result *r, int64
 {
 	struct history_entry h;
 	struct err he = ERR_INIT;
-	char name[1200];
+	struct strbuf name = STRBUF_INIT;
+	int i;
 
-	snprintf(name, sizeof(name), "%s: %s -> %s", r->migrator, r->from_version[0] ? r->from_version : "base",
-		 r->to_version[0] ? r->to_version : "base");
+	sb_addf(&name, "%s: %s -> %s", r->migrator, r->from_version[0] ? r->from_version : "base",
+		r->to_version[0] ? r->to_version : "base");
+	for (i = 0; i < r->acknowledged.n; i++)
+		sb_addf(&name, "%s%s", i ? "," : "; acknowledged: ", r->acknowledged.v[i]);
 	memset(&h, 0, sizeof(h));
 	h.action = "migrate";
 	h.version = r->to_version;
-	h.name = name;
+	h.name = name.buf;
 	h.outcome = fail ? "failed" : "success";
 	h.duration_ms = ms;
 	h.backup_file = r->backup_file;
@@ -160,6 +171,79 @@ static void tool_history(struct session *s, const struct deploy_result *r, int64
 	h.error = fail ? fail->msg : NULL;
 	if (ledger_history_add(&s->ledger, &s->db, &h, &he) < 0)
 		log_warn("could not record the run in %s: %s", s->ledger.qhistory, he.msg);
+	sb_release(&name);
+}
+
+struct tool_apply {
+	struct migrator *m;
+	int64_t ms;
+};
+
+/* The rehearsal's apply: the tool, with DATABASE_URL (and --migrate-env)
+ * made from the connection through the relay to the shadow. */
+static int tool_apply(void *arg, struct db *via, struct err *e)
+{
+	struct tool_apply *a = arg;
+	struct migrator_run run;
+	int rc;
+
+	memset(&run, 0, sizeof(run));
+	sb_init(&run.tail, 0);
+	rc = migrator_run(a->m, via, &run, e);
+	a->ms = run.duration_ms;
+	migrator_run_release(&run);
+	return rc;
+}
+
+/* The tool's pending revisions on a shadow copy: lint what it really sends
+ * (its SQL files, when it has them, were linted as written already) and the
+ * catalog diff; a failure there stops the deploy before production. */
+static int tool_rehearsal(struct session *s, const struct tool_state *st, struct deploy_result *r, struct err *e)
+{
+	struct migrator *m = &s->mig;
+	struct rehearse_migration *v = xcalloc((size_t)st->npending + 1, sizeof(*v));
+	struct tool_apply ta = { m, 0 };
+	struct rehearse_plan p;
+	struct rehearse_result rr = REHEARSE_RESULT_INIT;
+	int i, ret = -1;
+
+	for (i = 0; i < st->npending; i++) {
+		v[i].id = st->pending[i]->id;
+		v[i].name = st->pending[i]->name;
+		v[i].path = st->pending[i]->path;
+		v[i].line = st->pending[i]->line;
+	}
+	memset(&p, 0, sizeof(p));
+	p.migrations = v;
+	p.n = st->npending;
+	p.tracking_writes = m->ops->tracking_writes;
+	p.apply = tool_apply;
+	p.arg = &ta;
+	p.label = m->ops->name;
+	log_info("rehearsing the %s migrations on a shadow copy of the database", m->ops->name);
+	if (rehearse_run(s->cfg, &s->db, &p, &rr, e) < 0) {
+		if (e->code == EXIT_MIGRATION)
+			err_prefix(e, "the %s migrations failed in the rehearsal", m->ops->name);
+		goto out;
+	}
+	r->rehearsal_ms = rr.duration_ms;
+	if (!rr.ran) {
+		log_warn("rehearsal skipped: %s%s", rr.why, m->ops->sql_sources ? "; its SQL files were linted as written"
+			 : "; the migrations run unlinted");
+		ret = 0;
+		goto out;
+	}
+	r->rehearsed = 1;
+	log_info("rehearsal: %s ran in %.1fs on the shadow, %d statement%s captured on %d connection%s, %.1fs in all",
+		 m->ops->name, (double)ta.ms / 1000.0, rr.nstmts, rr.nstmts == 1 ? "" : "s", rr.connections,
+		 rr.connections == 1 ? "" : "s", (double)rr.duration_ms / 1000.0);
+	if (!m->ops->sql_sources && judge(s->cfg, &rr.lint, "the SQL the rehearsal captured", r, e) < 0)
+		goto out;
+	ret = judge(s->cfg, &rr.diff, "the rehearsal's catalog diff", r, e);
+out:
+	rehearse_result_release(&rr);
+	free(v);
+	return ret;
 }
 
 static int deploy_tool(struct session *s, const struct deploy_opts *o, struct deploy_result *r, struct err *e)
@@ -198,6 +282,11 @@ static int deploy_tool(struct session *s, const struct deploy_opts *o, struct de
 		migration_set_release(&set);
 		if (rc < 0)
 			goto out;
+	}
+	if (pending && rehearse_wanted(cfg, 1, 1) && tool_rehearsal(s, &before, r, e) < 0) {
+		if (e->code == EXIT_MIGRATION)
+			tool_history(s, r, 0, e);       /* a failed deploy, though production is untouched */
+		goto out;
 	}
 	if (backup_wanted(cfg, pending)) {
 		struct strlist ids = { 0 };

@@ -45,6 +45,7 @@ struct deploy_result {
 	int forced;
 	int64_t tool_ms;             /* the migrate command's run time (tool migrators) */
 	int rehearsed;               /* the pending migrations ran on a shadow copy first */
+	struct strlist acknowledged; /* rules of findings acknowledged by annotations or --allow */
 	int64_t rehearsal_ms;
 };
 

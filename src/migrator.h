@@ -69,7 +69,9 @@ struct migrator_ops {
 	const char *default_cmd;     /* argv as shell-like words; NULL: --migrate-cmd required */
 	/* The SQL the tool writes to record a revision, as the rehearsal's
 	 * capture relay sees it: case-insensitive statement prefixes (quotes
-	 * around the table name ignored), NULL-terminated. */
+	 * around the table name ignored), NULL-terminated.  A write that marks
+	 * a revision as done closes its statements (rehearse.h); a leading "-"
+	 * marks one that does not (Prisma's INSERT before a migration runs). */
 	const char *const *tracking_writes;
 	/* auto: 1 when the working directory looks like this tool's project */
 	int (*detect)(const struct config *cfg);

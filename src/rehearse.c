@@ -170,7 +170,14 @@ out:
 
 /* ---- attribution ---- */
 
+static void normalise(const char *sql, struct strbuf *out, int drop_schema);
+
 void rehearse_normalise(const char *sql, struct strbuf *out)
+{
+	normalise(sql, out, 1);
+}
+
+static void normalise(const char *sql, struct strbuf *out, int drop_schema)
 {
 	const char *s = sql;
 	int space = 0;
@@ -191,11 +198,13 @@ void rehearse_normalise(const char *sql, struct strbuf *out)
 		sb_addc(out, (char)tolower((unsigned char)*s));
 	}
 	/* drop a schema qualifier on the first table name */
-	if (!strncmp(out->buf ? out->buf : "", "insert into ", 12))
+	if (!drop_schema || !out->buf)
+		return;
+	if (!strncmp(out->buf, "insert into ", 12))
 		verb_end = 12;
-	else if (!strncmp(out->buf ? out->buf : "", "update ", 7))
+	else if (!strncmp(out->buf, "update ", 7))
 		verb_end = 7;
-	else if (!strncmp(out->buf ? out->buf : "", "delete from ", 12))
+	else if (!strncmp(out->buf, "delete from ", 12))
 		verb_end = 12;
 	else
 		return;
@@ -214,17 +223,36 @@ void rehearse_normalise(const char *sql, struct strbuf *out)
 	}
 }
 
-static int is_tracking_write(const char *sql, const char *const *prefixes)
+/* 0: not a tracking write; 1: one that records a finished migration (it
+ * closes the migration's statements); 2: one that does not ("-" patterns:
+ * Prisma's INSERT before a migration runs, Alembic's DELETE of a merged
+ * head). Patterns are normalised like the statement. */
+static int tracking_write(const char *sql, const char *const *patterns)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, pat = STRBUF_INIT;
 	int i, hit = 0;
 
+	struct strbuf raw = STRBUF_INIT;
+
 	rehearse_normalise(sql, &sb);
-	for (i = 0; prefixes && prefixes[i] && !hit; i++)
-		if (prefixes[i][0] == '*')          /* anywhere in the statement */
-			hit = sb.len && strstr(sb.buf, prefixes[i] + 1) != NULL;
-		else
-			hit = sb.len && !strncmp(sb.buf, prefixes[i], strlen(prefixes[i]));
+	normalise(sql, &raw, 0);
+	for (i = 0; sb.len && patterns && patterns[i] && !hit; i++) {
+		const char *p = patterns[i];
+		int closes = 1, anywhere = 0;
+
+		for (; *p == '-' || *p == '*'; p++) {
+			if (*p == '-')
+				closes = 0;
+			else
+				anywhere = 1;
+		}
+		sb_reset(&pat);
+		normalise(p, &pat, !anywhere);
+		if (anywhere ? strstr(raw.buf, pat.buf) != NULL : !strncmp(sb.buf, pat.buf, pat.len))
+			hit = closes ? 1 : 2;
+	}
+	sb_release(&raw);
+	sb_release(&pat);
 	sb_release(&sb);
 	return hit;
 }
@@ -258,14 +286,16 @@ static int attribute(const struct rehearse_plan *p, const struct relay_capture *
 		int idx = marks, seen = 0;
 
 		for (i = 0; i < cap->n; i++)
-			seen |= cap->v[i].conn == conn && is_tracking_write(cap->v[i].sql, p->tracking_writes);
+			seen |= cap->v[i].conn == conn && tracking_write(cap->v[i].sql, p->tracking_writes) == 1;
 		for (i = 0; i < cap->n; i++) {
 			const struct relay_stmt *s = &cap->v[i];
+			int w;
 
 			if (s->conn != conn)
 				continue;
-			if (is_tracking_write(s->sql, p->tracking_writes)) {
-				idx++;
+			w = tracking_write(s->sql, p->tracking_writes);
+			if (w) {
+				idx += w == 1;
 				continue;
 			}
 			if (is_noise(s->sql))
@@ -441,7 +471,8 @@ static int explained(const struct lint_report *r, const char *rule, const char *
 	for (i = 0; i < r->n; i++) {
 		const char *t = r->v[i].table;
 
-		if (strcmp(r->v[i].rule, rule) || !t)
+		if (!t || (strcmp(r->v[i].rule, rule) && !(!strcmp(rule, "change_column_type") &&
+							     !strcmp(r->v[i].rule, "change_column_type_unverified"))))
 			continue;
 		if (!strcasecmp(t, qtable) || !strcasecmp(t, bare) ||
 		    (strrchr(t, '.') && !strcasecmp(strrchr(t, '.') + 1, bare)))
@@ -467,6 +498,16 @@ static void diff_finding(struct rehearse_result *r, const struct lint_opts *o, c
 	lint_report_add(&r->diff, o, NULL, rule, last ? last->path : "(rehearsal)", last ? last->id : "",
 			last && last->line ? last->line : 1, table, msg.buf);
 	sb_release(&msg);
+}
+
+static int snap_has(const struct schema_snap *s, const char *key)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i].key, key))
+			return 1;
+	return 0;
 }
 
 static void catalog_diff(const struct schema_snap *a, const struct schema_snap *b, const struct strlist *fa,
@@ -500,7 +541,7 @@ static void catalog_diff(const struct schema_snap *a, const struct schema_snap *
 					if (strncmp(b->v[k].key, "column ", 7))
 						continue;
 					key_parts(b->v[k].key, &ke, t2, sizeof(t2), c2, sizeof(c2));
-					renamed = !strcmp(t2, table) && strcmp(c2, col) &&
+					renamed = !strcmp(t2, table) && strcmp(c2, col) && !snap_has(a, b->v[k].key) &&
 						  !strcmp(position_of(b->v[k].body), position_of(a->v[i].body)) &&
 						  type_len(a->v[i].body) == type_len(b->v[k].body) &&
 						  !strncmp(a->v[i].body, b->v[k].body, type_len(a->v[i].body));
@@ -566,6 +607,7 @@ int rehearse_run(const struct config *cfg, struct db *live, const struct rehears
 {
 	struct shadow sh = SHADOW_INIT;
 	struct schema_snap before = SCHEMA_SNAP_INIT, after = SCHEMA_SNAP_INIT;
+	struct schema_snap live_before = SCHEMA_SNAP_INIT, live_after = SCHEMA_SNAP_INIT;
 	struct strlist fn_before = { 0 }, fn_after = { 0 };
 	struct relay_opts ro = RELAY_OPTS_INIT;
 	struct relay_capture cap = RELAY_CAPTURE_INIT;
@@ -576,6 +618,9 @@ int rehearse_run(const struct config *cfg, struct db *live, const struct rehears
 	int64_t t0 = now_ms();
 	int ret = -1, applied;
 
+	/* the live schema, to notice a migrator that changes it behind the relay */
+	if (schema_snap_take(live, &live_before, e) < 0)
+		goto out;
 	if (shadow_open(&sh, cfg, live, cfg->shadow_database_url, e) < 0) {
 		if (proc_stop_signal())
 			goto out;
@@ -625,6 +670,22 @@ int rehearse_run(const struct config *cfg, struct db *live, const struct rehears
 		goto out;
 	}
 	relay = NULL;
+	if (schema_snap_take(live, &live_after, e) < 0)
+		goto out;
+	{
+		struct strlist d = { 0 };
+
+		schema_snap_diff(&live_before, &live_after, &d);
+		if (d.n) {
+			err_set(e, EXIT_MIGRATION, "the %s migrator changed the live database during the rehearsal, "
+				"before the backup (%s%s)", p->label ? p->label : "", d.v[0], d.n > 1 ? ", ..." : "");
+			err_hint(e, "it does not use DATABASE_URL for every connection: point its configuration "
+				 "at DATABASE_URL, and use --rehearse never until then");
+			strlist_clear(&d);
+			goto out;
+		}
+		strlist_clear(&d);
+	}
 	if (applied < 0) {
 		if (ae.code > 128) {
 			*e = ae;
@@ -650,13 +711,14 @@ int rehearse_run(const struct config *cfg, struct db *live, const struct rehears
 	lint_captured(cfg, p, r);
 	if (schema_snap_take(&sh.db, &after, e) < 0 || filenodes(&sh.db, &fn_after, e) < 0)
 		goto out;
-	catalog_diff(&before, &after, &fn_before, &fn_after, cfg, p, r);
 	{
-		/* catalog numbers of the live tables, as the gate does */
+		/* the live tables' numbers and column types decide, as in the gate;
+		 * then the diff sees which changes the statements explain */
 		struct lint_opts o;
 
 		lint_opts_from_config(&o, cfg);
 		catalog_apply_to_report(live, &o, &r->lint);
+		catalog_diff(&before, &after, &fn_before, &fn_after, cfg, p, r);
 		catalog_apply_to_report(live, &o, &r->diff);
 	}
 	r->ran = 1;
@@ -669,6 +731,8 @@ out:
 	shadow_close(&sh, live);
 	schema_snap_release(&before);
 	schema_snap_release(&after);
+	schema_snap_release(&live_before);
+	schema_snap_release(&live_after);
 	strlist_clear(&fn_before);
 	strlist_clear(&fn_after);
 	r->duration_ms = now_ms() - t0;
@@ -734,7 +798,7 @@ int rehearse_sql(const struct config *cfg, struct db *live, const struct migrati
 	}
 	/* the ledger row closes each migration: the engine writes it inside a
 	 * CTE, "... INSERT INTO schema.table (version, ..." */
-	sb_adds(&write, "*insert into ");
+	sb_adds(&write, "*insert into ");   /* normalised again when matched: harmless */
 	if (!strchr(cfg->table, '.'))
 		sb_adds(&write, "public.");
 	rehearse_normalise(cfg->table, &write);

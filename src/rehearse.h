@@ -53,9 +53,10 @@ struct rehearse_migration {
 struct rehearse_plan {
 	const struct rehearse_migration *migrations;   /* pending, in the order they run */
 	int n;
-	/* normalised statement prefixes of the tool's tracking writes
-	 * ("update alembic_version"), or "*text" for text found anywhere in
-	 * the normalised statement; NULL-terminated */
+	/* the tool's tracking writes (migrator_ops.tracking_writes): statement
+	 * prefixes, compared normalised (rehearse_normalise); "*text": text found
+	 * anywhere in the statement; a leading "-": a tracking write that does
+	 * not mark a migration as finished; NULL-terminated */
 	const char *const *tracking_writes;
 	/* run the migrations against `via_relay` (a connection to the shadow
 	 * through the relay); -1 with e filled when the migrator fails */

@@ -595,7 +595,7 @@ static int alembic_reset_to(struct migrator *m, struct db *db, const struct mig_
 }
 
 static const char *const tracking_writes[] = {
-	"INSERT INTO alembic_version", "UPDATE alembic_version", "DELETE FROM alembic_version", NULL,
+	"INSERT INTO alembic_version", "UPDATE alembic_version", "-DELETE FROM alembic_version", NULL,
 };
 
 const struct migrator_ops migrator_alembic = {

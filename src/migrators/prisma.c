@@ -187,7 +187,8 @@ out:
 	return ret;
 }
 
-static const char *const tracking_writes[] = { "INSERT INTO \"_prisma_migrations\"", "UPDATE \"_prisma_migrations\"", NULL };
+/* the INSERT starts a migration's row, the UPDATE (finished_at) ends it */
+static const char *const tracking_writes[] = { "-INSERT INTO \"_prisma_migrations\"", "UPDATE \"_prisma_migrations\"", NULL };
 
 const struct migrator_ops migrator_prisma = {
 	"prisma", "_prisma_migrations", "npx prisma migrate deploy", tracking_writes,

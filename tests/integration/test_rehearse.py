@@ -9,7 +9,7 @@ import os
 import signal
 
 from harness import case, main, Env
-import pgserver
+from alembic_fixture import HEAD, alembic, alembic_project, add_revision
 
 
 def shadows(t: Env):
@@ -132,6 +132,85 @@ def auto_does_not_rehearse_sql_files(t: Env):
     t.expect(r, 0)
     assert "rehearsing" not in r.err and "shadow" not in r.err, r
     assert shadows(t) == before
+
+
+def alembic_with_users(t: Env):
+    """The fixture project at head, users with 1,000 rows."""
+    app = alembic_project(t)
+    alembic(t, app, "upgrade", "head")
+    t.sql("insert into users (id, email, name) select g, 'u' || g || '@example.com', 'n' || g "
+          "from generate_series(1, 1000) g; analyze users")
+    return app
+
+
+def history(t: Env):
+    return t.sql("select name || '|' || outcome from predeploy_migrations_history where action = 'migrate' "
+                 "order by id")
+
+
+@case
+def alembic_drop_column_blocked_before_anything(t: Env):
+    app = alembic_with_users(t)
+    path = add_revision(app, "f00dcafe0001", HEAD, '    op.drop_column("users", "email")')
+    before = shadows(t)
+    r = t.run("run", "--migrator", "alembic", "--backup-dir", t.path("backups"), "--", "sh", "-c", "echo APP",
+              cwd=app)
+    t.expect(r, 10)
+    assert "APP" not in r.out, r
+    assert "drop_column" in r.err and "f00dcafe0001_rehearsed.py" in r.err, r
+    assert "the SQL the rehearsal captured" in r.err, r
+    assert "~1000 rows" in r.err or "1000 rows" in r.err or "1.0k" in r.err or "rows" in r.err, r
+    assert t.sql("select count(email) from users") == "1000"
+    assert t.sql("select version_num from alembic_version") == HEAD
+    assert not os.path.isdir(t.path("backups")) or os.listdir(t.path("backups")) == [], os.listdir(t.path("backups"))
+    assert shadows(t) == before
+    r = t.run("lint", "--format", "json", cwd=app)        # (the static lint of .py files sees nothing)
+    assert path.endswith(".py")
+
+
+@case
+def alembic_drop_column_acknowledged_in_the_source(t: Env):
+    app = alembic_with_users(t)
+    add_revision(app, "f00dcafe0002", HEAD, '    op.drop_column("users", "email")',
+                 comment="predeploy:allow drop_column emails moved to the accounts service")
+    r = t.run("run", "--migrator", "alembic", "--backup", "never", cwd=app)
+    t.expect(r, 0)
+    assert "acknowledged" in r.err, r
+    assert t.sql("select count(*) from information_schema.columns where table_name = 'users' "
+                 "and column_name = 'email'") == "0"
+    h = history(t)
+    assert "alembic: %s -> f00dcafe0002" % HEAD in h and "acknowledged: drop_column" in h and "|success" in h, h
+
+
+@case
+def alembic_failure_in_the_rehearsal_is_11_and_production_untouched(t: Env):
+    app = alembic_with_users(t)
+    t.sql("create view v_names as select name from users")
+    add_revision(app, "f00dcafe0003", HEAD, '    op.drop_column("users", "name")',
+                 comment="predeploy:allow drop_column names are derived now")
+    r = t.run("run", "--migrator", "alembic", "--backup-dir", t.path("backups"), cwd=app)
+    t.expect(r, 11)
+    assert "failed in the rehearsal" in r.err and "DependentObjectsStillExist" in r.err, r
+    assert t.sql("select count(*) from information_schema.columns where table_name = 'users' "
+                 "and column_name = 'name'") == "1"
+    assert not os.path.isdir(t.path("backups")) or os.listdir(t.path("backups")) == []
+    assert "|failed" in history(t), history(t)
+
+
+@case
+def migrator_that_ignores_database_url(t: Env):
+    base(t)
+    # a "tool" that always talks to the live database, whatever DATABASE_URL says
+    live = t.url
+    t.write("tool.sh", "#!/bin/sh\nexec psql -X -q '%s' -c 'create table if not exists made_by_tool(id int)'\n"
+            % live.replace("'", ""))
+    os.chmod(t.path("tool.sh"), 0o755)
+    psql_dir = t.pg["bindir"]
+    r = t.run("run", "--migrator", "command", "--migrate-cmd", t.path("tool.sh"), "--backup", "never",
+              env={"PATH": psql_dir + ":" + os.environ["PATH"]})
+    t.expect(r, 11)
+    assert "changed the live database during the rehearsal" in r.err and "made_by_tool" in r.err, r
+    assert "DATABASE_URL" in r.err, r
 
 
 if __name__ == "__main__":

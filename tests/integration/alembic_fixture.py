@@ -1,0 +1,36 @@
+"""The real Alembic project in tests/fixtures/alembic, copied into a test's
+directory, and the alembic CLI run against the test's database.  Shared by
+test_migrators.py and test_rehearse.py."""
+import os
+import shutil
+import subprocess
+
+from harness import SRC, Env
+
+FIXTURE = os.path.join(SRC, "tests", "fixtures", "alembic")
+HEAD = "e5f6a7b8c9d0"
+ALL = ["initial_snapshot", "a1b2c3d4e5f6", "20260206_exercises_idx", "c0ffee000001", "d4e5f6a7b804", HEAD]
+
+
+def alembic_project(t: Env, sub="app"):
+    """A copy of the fixture project in the test's directory; returns its path."""
+    dst = t.path(sub)
+    shutil.copytree(FIXTURE, dst, ignore=shutil.ignore_patterns("__pycache__"))
+    return dst
+
+
+def alembic(t: Env, cwd, *args):
+    r = subprocess.run(["alembic"] + list(args), cwd=cwd, env=t.env(), capture_output=True, text=True)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    return r.stdout
+
+
+def add_revision(app, rev, down, body, comment=""):
+    """A new revision file after `down` whose upgrade() runs `body` (op.* lines)."""
+    path = os.path.join(app, "migrations", "versions", "%s_rehearsed.py" % rev)
+    with open(path, "w") as f:
+        f.write('"""%s\n\nRevision ID: %s\n"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+                'revision = "%s"\ndown_revision = "%s"\nbranch_labels = None\ndepends_on = None\n\n\n'
+                'def upgrade() -> None:\n%s%s\n\n\ndef downgrade() -> None:\n    pass\n'
+                % (rev, rev, rev, down, ("    # %s\n" % comment) if comment else "", body))
+    return path
