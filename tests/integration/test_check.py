@@ -219,7 +219,7 @@ def sigterm_drops_the_scratch_database(t: Env):
             "-- migrate:up\nselect pg_sleep(30);\n-- migrate:down\nselect 1;\n")
     before = shadows(t)
     p = t.spawn("check", env={"PREDEPLOY_LOCK_TIMEOUT": "60s"})
-    t.wait_for_backend("pg_sleep(30)")
+    t.wait_for_backend("pg_sleep(30)", timeout=90)
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=30)
     assert p.returncode == 143, (p.returncode, err)

@@ -114,7 +114,7 @@ def sigterm_mid_rehearsal_drops_the_shadow(t: Env):
     before = shadows(t)
     t.write("migrations/0002_slow.sql", "-- migrate:up\nselect pg_sleep(30);\n")
     p = t.spawn("up", "--rehearse", "always", env={"PREDEPLOY_LOCK_TIMEOUT": "60s"})
-    t.wait_for_backend("pg_sleep(30)")
+    t.wait_for_backend("pg_sleep(30)", timeout=90)     # after the shadow copy, on a loaded machine
     assert shadows(t) != before
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=30)
