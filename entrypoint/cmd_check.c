@@ -17,7 +17,7 @@ CMD(check)
 {
 	struct migration_set set = MIGRATION_SET_INIT;
 	struct check_result r = CHECK_RESULT_INIT;
-	struct check_opts o = { args_get(args, "since"), args_get(args, "shadow-database-url"),
+	struct check_opts o = { args_get(args, "since"), cfg->shadow_database_url,
 				args_has(args, "allow-missing-down") };
 	struct strbuf sb = STRBUF_INIT;
 	struct db live = DB_INIT;
@@ -28,8 +28,6 @@ CMD(check)
 		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
 	if (o.since && !version_valid(o.since))
 		return log_error("--since \"%s\" is not a migration version (leading digits)", o.since), EXIT_USAGE;
-	if (o.shadow_url)
-		log_add_secret(o.shadow_url);
 	proc_install();
 	if (migration_load_dir(cfg->dir, &set, &e) < 0) {
 		rc = report_err(&e);
