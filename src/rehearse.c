@@ -84,6 +84,7 @@ static int copy_schema(const struct config *cfg, struct db *live, struct db *sha
 	struct proc_result pr = PROC_RESULT_INIT;
 	struct restore_opts ro;
 	struct restore_result rr;
+	struct restore_checked rc;
 	int fd = -1, i, ret = -1;
 
 	if (large_tables(live, cfg->shadow_data_max_rows, &large, e) < 0)
@@ -138,7 +139,7 @@ static int copy_schema(const struct config *cfg, struct db *live, struct db *sha
 	ro.fd = fd;
 	ro.path = path;
 	ro.table = cfg->table;
-	if (restore_run(shadow, &ro, &rr, e) < 0) {
+	if (restore_check(&ro, &rc, e) < 0 || restore_run(shadow, &ro, &rc, &rr, e) < 0) {
 		char msg[sizeof(e->msg)];
 
 		xstrlcpy(msg, e->msg, sizeof(msg));
