@@ -113,6 +113,22 @@ def framing_and_failures_keep_server_fields(t: Env):
     assert state(t) == mutated
 
 
+@case
+def lost_connection_is_not_called_unchanged(t: Env):
+    dump, mutated = backed_up_then_mutated(t)
+    path = inject(t, dump, "slow.sql.gz", b"", b"SELECT pg_catalog.pg_sleep(60);")
+    p = t.spawn("restore", "--force", "--no-backup", "--file", path)
+    t.wait_for_backend("pg_sleep", timeout=60)
+    t.sql("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'predeploy' "
+          "and query like '%pg_sleep%' and pid <> pg_backend_pid()")
+    out, err = p.communicate(timeout=60)
+    assert p.returncode != 0, err
+    # nothing was committed (the server rolled back), but restore could not
+    # verify it, so it does not claim so
+    assert "is unchanged" not in err and "may have been changed" in err, err
+    assert state(t) == mutated
+
+
 ROUND_TRIP = r"""
 create schema app;
 create domain app.percent as numeric check (value >= 0) check (value <= 100);
