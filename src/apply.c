@@ -7,9 +7,11 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "log.h"
 #include "proc.h"
 #include "sqlsplit.h"
+#include "util/backoff.h"
 #include "util/exitcode.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -207,16 +209,6 @@ static void invalid_index_hint(struct db *db, const struct section *sec, struct 
 	sb_release(&hint);
 }
 
-static int64_t backoff_ms(int attempt)
-{
-	int64_t d = 500;
-	int i;
-
-	for (i = 0; i < attempt && d < 8000; i++)
-		d *= 2;
-	return d > 8000 ? 8000 : d;
-}
-
 static int record_ledger(struct db *db, struct ledger *l, const struct migration *m, enum direction dir,
 			 int64_t ms, struct err *e)
 {
@@ -305,7 +297,7 @@ struct batch {
 	int n, cap;
 	char *record_sql;
 	const char *params[10];
-	char who[512], host[256];
+	char who[512];
 };
 
 static void batch_add(struct batch *b, enum item_kind k, char *sql, int mig, const struct section *sec,
@@ -565,12 +557,10 @@ static int run_tx(struct db *db, struct ledger *l, const struct migration *const
 	memset(&b, 0, sizeof(b));
 	b.record_sql = ledger_record_sql(l, dir == DIR_UP);
 	ledger_who(db, b.who, sizeof(b.who));
-	if (gethostname(b.host, sizeof(b.host) - 1) < 0)
-		xstrlcpy(b.host, "unknown", sizeof(b.host));
 	b.params[3] = b.who;
 	b.params[4] = db->user;
-	b.params[5] = b.host;
-	b.params[6] = PREDEPLOY_VERSION;
+	b.params[5] = context_get()->host;
+	b.params[6] = context_get()->version;
 	d.list = list;
 	d.dir = dir;
 	d.single = single;
@@ -614,7 +604,7 @@ static int run_tx(struct db *db, struct ledger *l, const struct migration *const
 		}
 		if (!strcmp(e->sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) && !proc_stop_signal() &&
 		    attempt < o->lock_retries) {
-			int64_t dl = backoff_ms(attempt);
+			int64_t dl = backoff_delay(500, 8000, attempt);
 			log_warn("%s: %s; rolled back, retrying in %s (%d of %d)", cur->version, e->msg,
 				 duration_format(dl, dur, sizeof(dur)), attempt + 1, o->lock_retries);
 			res->retries++;

@@ -61,20 +61,6 @@ static int capture_out(void *arg, const void *buf, size_t n, struct err *e)
 	return 0;
 }
 
-/* First line of text, trimmed, into out. */
-static void first_line(const char *s, char *out, size_t cap)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '\n')
-		s++;
-	n = strcspn(s, "\n");
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, s, n);
-	out[n] = '\0';
-}
-
 /* ---- pg_dump version ---- */
 
 struct pgdump_version {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "log.h"
 #include "util/exitcode.h"
 #include "util/json.h"
@@ -228,11 +229,9 @@ int backup_write_sidecar(struct storage *st, const struct backup_info *bi, const
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct json_w j;
-	char host[256] = "", when[32], *name = xasprintf("%s.json", bi->file);
+	char when[32], *name = xasprintf("%s.json", bi->file);
 	int i, ret;
 
-	if (gethostname(host, sizeof(host) - 1) < 0)
-		host[0] = '\0';
 	utc_iso8601(m->started, when, sizeof(when));
 	jw_init(&j, &sb, JW_PRETTY);
 	jw_obj(&j, NULL);
@@ -253,7 +252,7 @@ int backup_write_sidecar(struct storage *st, const struct backup_info *bi, const
 	jw_str(&j, "sha256", bi->sha256);
 	jw_str(&j, "started_at", when);
 	jw_int(&j, "duration_ms", (long long)bi->duration_ms);
-	jw_str(&j, "host", host);
+	jw_str(&j, "host", context_get()->host);
 	jw_str(&j, "predeploy_version", PREDEPLOY_VERSION);
 	jw_end(&j);
 	sb_addc(&sb, '\n');

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "proc.h"
+#include "util/backoff.h"
 #include "util/exitcode.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
@@ -21,20 +22,6 @@
 /* Per host and attempt, as libpq's connect_timeout=10 was. */
 #define CONNECT_TIMEOUT_S 10
 #define CONNECT_TIMEOUT_STR "10"
-
-/* First line of a libpq error message, without "FATAL:  " noise. */
-static void first_line(const char *msg, char *out, size_t cap)
-{
-	size_t n;
-
-	while (*msg == ' ' || *msg == '\n')
-		msg++;
-	n = strcspn(msg, "\n");
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, msg, n);
-	out[n] = '\0';
-}
 
 static int is_auth_failure(const char *msg)
 {
@@ -275,7 +262,8 @@ static int drain_idle(struct db_idle *idle, struct err *e)
 int db_wait_idle(const struct config *cfg, int64_t timeout_ms, struct db *db, struct db_idle *idle,
 		 struct err *e)
 {
-	int64_t start = now_ms(), delay = 100;
+	int64_t start = now_ms();
+	struct backoff delay = BACKOFF_INIT(100, 2000);
 	int attempt = 0;
 
 	for (;;) {
@@ -303,9 +291,8 @@ int db_wait_idle(const struct config *cfg, int64_t timeout_ms, struct db *db, st
 		}
 		if (attempt == 1 || attempt % 5 == 0)
 			log_info("waiting for the database: %s", e->msg);
-		if (sleep_ms(delay < left ? delay : left) < 0)
+		if (sleep_ms(backoff_next(&delay, left)) < 0)
 			return err_set(e, EXIT_UNAVAILABLE, "interrupted while waiting for the database");
-		delay = delay * 2 > 2000 ? 2000 : delay * 2;
 	}
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "migration.h"
 #include "util/exitcode.h"
 #include "util/sha256.h"
@@ -313,12 +314,7 @@ int ledger_current_version(struct ledger *l, struct db *db, char *buf, size_t ca
 
 void ledger_who(struct db *db, char *buf, size_t cap)
 {
-	char host[256] = "";
-
-	if (gethostname(host, sizeof(host) - 1) < 0)
-		xstrlcpy(host, "unknown", sizeof(host));
-	host[sizeof(host) - 1] = '\0';
-	snprintf(buf, cap, "%s@%s", db->user[0] ? db->user : "unknown", host);
+	context_who(db->user, buf, cap);
 }
 
 int ledger_mark_applied(struct ledger *l, struct db *db, const char *version, const char *name,
@@ -394,14 +390,11 @@ int ledger_mark_removed(struct ledger *l, struct db *db, const char *version, st
 
 int ledger_history_add(struct ledger *l, struct db *db, const struct history_entry *h, struct err *e)
 {
-	char host[256] = "", dur[32], who[512];
+	char dur[32], who[512];
 	const char *params[14];
 	char *sql;
 	PGresult *r;
 
-	if (gethostname(host, sizeof(host) - 1) < 0)
-		xstrlcpy(host, "unknown", sizeof(host));
-	host[sizeof(host) - 1] = '\0';
 	snprintf(dur, sizeof(dur), "%lld", (long long)h->duration_ms);
 	snprintf(who, sizeof(who), "%s", db->user);
 	params[0] = h->action;
@@ -411,8 +404,8 @@ int ledger_history_add(struct ledger *l, struct db *db, const struct history_ent
 	params[4] = h->outcome;
 	params[5] = h->duration_ms >= 0 ? dur : NULL;
 	params[6] = who;
-	params[7] = host;
-	params[8] = PREDEPLOY_VERSION;
+	params[7] = context_get()->host;
+	params[8] = context_get()->version;
 	params[9] = h->backup_file;
 	params[10] = h->backup_sha256;
 	params[11] = h->forced ? "true" : "false";

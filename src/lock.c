@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "util/backoff.h"
 #include "util/exitcode.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
@@ -51,7 +52,8 @@ static void log_holder(struct db *db, const char *key, int64_t waited)
 int lock_acquire(struct db *db, int64_t key, int64_t wait_ms, struct err *e)
 {
 	char k[32];
-	int64_t start = now_ms(), next_log = 0, delay = 50;
+	int64_t start = now_ms(), next_log = 0;
+	struct backoff delay = BACKOFF_INIT(50, 1000);
 	int got = 0;
 
 	snprintf(k, sizeof(k), "%lld", (long long)key);
@@ -80,9 +82,8 @@ int lock_acquire(struct db *db, int64_t key, int64_t wait_ms, struct err *e)
 			log_holder(db, k, waited);
 			next_log = waited + 10000;
 		}
-		if (sleep_ms(delay < wait_ms - waited ? delay : wait_ms - waited) < 0)
+		if (sleep_ms(backoff_next(&delay, wait_ms - waited)) < 0)
 			return err_set(e, EXIT_TEMPFAIL, "interrupted while waiting for the migration lock");
-		delay = delay * 2 > 1000 ? 1000 : delay * 2;
 	}
 }
 

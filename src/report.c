@@ -6,25 +6,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "log.h"
 #include "webhook.h"
 #include "util/exitcode.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
-
-const char *report_app_commit(void)
-{
-	static const char *const vars[] = { "SOURCE_COMMIT", "RENDER_GIT_COMMIT", "GIT_COMMIT",
-					    "GITHUB_SHA", "COMMIT_SHA" };
-	size_t i;
-
-	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-		const char *v = getenv(vars[i]);
-		if (v && *v)
-			return v;
-	}
-	return NULL;
-}
 
 static void kv_str(struct strbuf *o, const char *k, const char *v)
 {
@@ -35,20 +22,18 @@ static void kv_str(struct strbuf *o, const char *k, const char *v)
 void report_data_json(const struct report *r, struct strbuf *o)
 {
 	const struct deploy_result *d = r->result;
-	char host[256] = "";
+	const struct context *c = context_get();
 	int i;
 
-	if (gethostname(host, sizeof(host) - 1) < 0)
-		host[0] = '\0';
 	sb_adds(o, "{\"status\":");
 	sb_add_json_str(o, r->status);
 	sb_addf(o, ",\"exit_code\":%d", r->exit_code);
 	kv_str(o, "exit_reason", exitcode_name(r->exit_code));
 	kv_str(o, "database", r->database);
 	kv_str(o, "database_host", r->db_host);
-	kv_str(o, "host", host);
-	kv_str(o, "commit", report_app_commit());
-	kv_str(o, "predeploy_version", PREDEPLOY_VERSION);
+	kv_str(o, "host", c->host);
+	kv_str(o, "commit", c->commit);
+	kv_str(o, "predeploy_version", c->version);
 	sb_addf(o, ",\"duration_ms\":%lld", (long long)r->duration_ms);
 	if (d) {
 		kv_str(o, "migrator", d->migrator);

@@ -35,8 +35,5 @@ void report_summary(const struct report *r, struct strbuf *out);
  * r->exit_code, or EXIT_WEBHOOK when delivery failed, --webhook-required is
  * set and r->exit_code is 0. */
 int report_deliver(const struct config *cfg, const struct report *r);
-/* The app commit from SOURCE_COMMIT, RENDER_GIT_COMMIT, GIT_COMMIT or
- * GITHUB_SHA, or NULL. */
-const char *report_app_commit(void);
 
 #endif

@@ -12,7 +12,9 @@
 
 #include <curl/curl.h>
 
+#include "context.h"
 #include "log.h"
+#include "util/backoff.h"
 #include "util/exitcode.h"
 #include "util/sha256.h"
 #include "util/timeutil.h"
@@ -23,36 +25,6 @@
 #define SLACK_TEXT_CAP 3000     /* Slack truncates long text; keep it readable */
 #define DISCORD_TEXT_CAP 2000   /* Discord rejects content over 2000 characters */
 #define DETAIL_BODY_CAP 300     /* response bytes quoted in an error detail */
-
-static const char *const commit_vars[] = {
-	"SOURCE_COMMIT", "RENDER_GIT_COMMIT", "GIT_COMMIT", "GITHUB_SHA", NULL
-};
-
-/* ---------- context ---------- */
-
-const char *webhook_commit(const char **source)
-{
-	int i;
-
-	for (i = 0; commit_vars[i]; i++) {
-		const char *v = getenv(commit_vars[i]);
-		if (v && *v) {
-			if (source)
-				*source = commit_vars[i];
-			return v;
-		}
-	}
-	if (source)
-		*source = NULL;
-	return NULL;
-}
-
-static void host_name(char *buf, size_t cap)
-{
-	if (gethostname(buf, cap) < 0)
-		xstrlcpy(buf, "unknown", cap);
-	buf[cap - 1] = '\0';
-}
 
 /* JSON string of arbitrary bytes: valid UTF-8 only. */
 static void add_json_text(struct strbuf *sb, const char *s)
@@ -70,20 +42,18 @@ static void add_json_text(struct strbuf *sb, const char *s)
 
 void webhook_add_context(struct strbuf *obj)
 {
-	char host[256];
-	const char *src, *commit = webhook_commit(&src);
+	const struct context *c = context_get();
 
-	host_name(host, sizeof(host));
 	if (obj->len && obj->buf[obj->len - 1] != '{')
 		sb_addc(obj, ',');
 	sb_adds(obj, "\"host\":");
-	add_json_text(obj, host);
+	add_json_text(obj, c->host);
 	sb_adds(obj, ",\"commit\":");
-	add_json_text(obj, commit);
+	add_json_text(obj, c->commit);
 	sb_adds(obj, ",\"commit_source\":");
-	add_json_text(obj, src);
+	add_json_text(obj, c->commit_source);
 	sb_adds(obj, ",\"predeploy_version\":");
-	add_json_text(obj, PREDEPLOY_VERSION);
+	add_json_text(obj, c->version);
 }
 
 /* ---------- body ---------- */
@@ -119,21 +89,18 @@ static void chat_text(enum webhook_format format, const struct webhook_msg *m,
 {
 	struct strbuf t = STRBUF_INIT, summary = STRBUF_INIT, details = STRBUF_INIT;
 	const char *bold = format == WEBHOOK_SLACK ? "*" : "**";
-	const char *src, *commit = webhook_commit(&src);
-	char host[256];
+	const struct context *c = context_get();
 	size_t cap = format == WEBHOOK_SLACK ? SLACK_TEXT_CAP : DISCORD_TEXT_CAP;
 
 	clean_text(m->summary ? m->summary : "", &summary);
 	clean_text(m->details, &details);
-	host_name(host, sizeof(host));
-
 	sb_addf(&t, "%spredeploy %s%s: %s", bold, m->type ? m->type : "event", bold, summary.buf);
 	if (details.len)
 		sb_addf(&t, "\n%s", details.buf);
-	sb_addf(&t, "\nhost %s", host);
-	if (commit)
-		sb_addf(&t, " | commit %.12s", commit);
-	sb_adds(&t, " | predeploy " PREDEPLOY_VERSION);
+	sb_addf(&t, "\nhost %s", c->host);
+	if (c->commit)
+		sb_addf(&t, " | commit %.12s", c->commit);
+	sb_addf(&t, " | predeploy %s", c->version);
 
 	if (format == WEBHOOK_SLACK) {
 		struct strbuf esc = STRBUF_INIT;
@@ -470,7 +437,8 @@ static int deliver_one(const struct job *j, struct err *e)
 	struct response resp = { STRBUF_INIT, 0 };
 	char errbuf[CURL_ERROR_SIZE];
 	struct strbuf last = STRBUF_INIT;   /* why the last attempt failed */
-	int64_t start = now_ms(), backoff = lim->backoff_ms;
+	int64_t start = now_ms();
+	struct backoff backoff = BACKOFF_INIT(lim->backoff_ms, INT64_MAX / 4);
 	int attempt = 0, ret = -1;
 	long status = 0;
 
@@ -578,8 +546,8 @@ static int deliver_one(const struct job *j, struct err *e)
 			unsigned char r[2];
 			random_bytes(r, sizeof(r));
 			/* +0-25% jitter so replicas do not retry in step */
-			wait = backoff + backoff * ((r[0] << 8) | r[1]) / 65535 / 4;
-			backoff *= 2;
+			wait = backoff_next(&backoff, -1);
+			wait += wait * ((r[0] << 8) | r[1]) / 65535 / 4;
 		}
 		remaining = lim->budget_ms - (now_ms() - start);
 		if (wait + 100 >= remaining) {

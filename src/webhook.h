@@ -103,14 +103,10 @@ int webhook_check_config(const struct config *cfg, struct err *e);
 /*
  * Append the common context fields to a JSON object being built in obj (the
  * opening '{' written, the closing '}' not yet): a ',' first unless obj ends
- * with '{', then "host", "commit" (from SOURCE_COMMIT, RENDER_GIT_COMMIT,
- * GIT_COMMIT or GITHUB_SHA, the first set; null when none), "commit_source"
- * (the variable's name, or null) and "predeploy_version".
+ * with '{', then "host", "commit" (src/context.h: null when none),
+ * "commit_source" (the variable's name, or null) and "predeploy_version".
  */
 void webhook_add_context(struct strbuf *obj);
-
-/* The app's commit as above, or NULL; *source gets the variable's name. */
-const char *webhook_commit(const char **source);
 
 /* --- building blocks, exposed for the unit tests --- */
 

@@ -88,3 +88,16 @@ size_t xstrlcpy(char *dst, const char *src, size_t cap)
 	}
 	return len;
 }
+
+void first_line(const char *s, char *out, size_t cap)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\n')
+		s++;
+	n = strcspn(s, "\n");
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+}

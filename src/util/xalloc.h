@@ -19,5 +19,8 @@ void xdie(const char *msg) __attribute__((noreturn));
 
 /* Bounded copy that always NUL-terminates; returns strlen(src). */
 size_t xstrlcpy(char *dst, const char *src, size_t cap);
+/* The first line of s (leading blanks and newlines skipped) into out,
+ * truncated to cap: the one line of a libpq or a child's message. */
+void first_line(const char *s, char *out, size_t cap);
 
 #endif
