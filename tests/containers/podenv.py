@@ -1,18 +1,22 @@
 """Rootful podman kept entirely under one temporary root: its own
 containers.conf, storage.conf and registries.conf (pointed to by
 CONTAINERS_CONF, CONTAINERS_STORAGE_CONF, CONTAINERS_REGISTRIES_CONF), image
-storage, run state, volumes, networks and event log. Nothing in /etc or
-/var/lib/containers is read for configuration or written.
+storage, run state, volumes, networks and event log. No configuration in
+/etc is read or written. (podman 4.3 still keeps two things at fixed paths:
+its blob-info cache in /var/lib/containers/cache and netavark's run state in
+/run/containers/networks.)
 
     pod = Podman(tempdir)
+    pod.calibrate_ulimits(image)            # once an image with sh is there
     pod.run("images")                       # CompletedProcess, raises on failure
     pod.run("run", ..., check=False)
     pod.close()                             # removes everything it made
 
 The settings are the ones this kind of machine needs (runc and cgroupfs:
-crun fails on hybrid cgroups; default ulimits at the host's hard limits:
-podman's defaults fail with EPERM; events to a file: no journald; netavark
-for networks with name resolution; overlay storage: ~10x faster than vfs)."""
+crun fails on hybrid cgroups; default ulimits at the host's hard limits, then
+at podman's own: podman's defaults, and an nproc above podman's own limit,
+fail with EPERM; events to a file: no journald; netavark for networks with
+name resolution; overlay storage: ~10x faster than vfs)."""
 import os
 import resource
 import shutil
