@@ -76,6 +76,19 @@ static const struct config_option options[] = {
 	  "(repeatable; comma-separated in the variable)"), .set = set_migrate_env },
 	{ OPT("follow-symlinks", CT_BOOL, F(follow_symlinks), NULL, "PREDEPLOY_FOLLOW_SYMLINKS", C_FILES,
 	  "accept migration files that are symbolic links leaving --dir") },
+	/* after the migrations (docs/run.md) */
+	{ OPT("seeds-dir", CT_STR, F(seeds_dir), "seeds", "PREDEPLOY_SEEDS_DIR", CC_RUN | CC_UP | CC_STATUS,
+	  "SQL seeds run after the migrations when new or changed (optional when not given)"),
+	  .set = set_dir },
+	{ OPT("seed", CT_BOOL, F(seed), "true", "PREDEPLOY_SEED", CC_RUN | CC_UP | CC_STATUS,
+	  "run the seeds (PREDEPLOY_SEED=0 skips them)") },
+	{ OPT("after-cmd", CT_STR, F(after_cmd), NULL, "PREDEPLOY_AFTER_CMD", CC_RUN | CC_UP,
+	  "command run under the lock after migrations and seeds, once per deploy"),
+	  .flags = OPT_EMPTY_NULL },
+	{ OPT("after-cmd-always", CT_BOOL, F(after_cmd_always), NULL, "PREDEPLOY_AFTER_CMD_ALWAYS",
+	  CC_RUN | CC_UP, "run --after-cmd on every start") },
+	{ OPT("after-cmd-timeout", CT_DURATION, F(after_cmd_timeout_ms), "30m", "PREDEPLOY_AFTER_CMD_TIMEOUT",
+	  CC_RUN | CC_UP, "kill --after-cmd after this"), .min = 1 },
 	{ OPT("table", CT_STR, F(table), "predeploy_migrations", "PREDEPLOY_TABLE", C_DB,
 	  "tracking table, optionally schema-qualified"), .flags = OPT_NONEMPTY },
 	{ OPT("wait-timeout", CT_DURATION, F(wait_timeout_ms), "60s", "PREDEPLOY_WAIT_TIMEOUT",
@@ -444,14 +457,16 @@ static int set_database_url(struct config *cfg, const struct config_option *o, c
 }
 
 /* dir_set: given by the user (a migrator's own default folder otherwise). */
+/* --dir and --seeds-dir: remember whether the directory was asked for. */
 static int set_dir(struct config *cfg, const struct config_option *o, const char *value,
 		   enum config_source src, struct err *e)
 {
-	(void)o;
 	(void)e;
-	set_str(&cfg->dir, value);
+	int seeds = o->field == F(seeds_dir);
+
+	set_str(seeds ? &cfg->seeds_dir : &cfg->dir, value);
 	if (src != CONFIG_SRC_DEFAULT)
-		cfg->dir_set = 1;
+		*(seeds ? &cfg->seeds_dir_set : &cfg->dir_set) = 1;
 	return 0;
 }
 

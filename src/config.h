@@ -46,6 +46,13 @@ struct config {
 	struct strlist migrate_env; /* NAME=TEMPLATE */
 	char *table;                /* may be schema-qualified: "app.migrations" */
 
+	char *seeds_dir;            /* seeds after the migrations (src/seeds.h) */
+	int seeds_dir_set;          /* given: it must exist */
+	int seed;                   /* PREDEPLOY_SEED=0: skip seeds */
+	char *after_cmd;            /* run once per deploy after migrations and seeds */
+	int after_cmd_always;       /* ... on every start */
+	int64_t after_cmd_timeout_ms;
+
 	enum backup_policy backup;
 	char *backup_dir;
 	int backup_dir_insecure_ok;
