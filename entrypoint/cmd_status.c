@@ -1,19 +1,58 @@
 /* cmd_status: `predeploy status [--exit-code]`: every migration's state
- * (applied, pending, modified, missing, out_of_order), text or JSON. With
- * --exit-code: 13 on drift, else 3 when something is pending, else 0. */
+ * (applied, pending, modified, missing, out_of_order), then the seeds'
+ * (pending, applied, changed), text or JSON. With --exit-code: 13 on drift,
+ * else 3 when a migration is pending, else 0 (seeds do not count). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "log.h"
+#include "seeds.h"
 #include "session.h"
 #include "util/exitcode.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-static void print_json(const struct session *s)
+/* ,"seeds":[...] */
+static void seeds_json(const struct seed_set *ss, struct strbuf *sb)
+{
+	int i;
+
+	sb_adds(sb, ",\"seeds\":[");
+	for (i = 0; i < ss->n; i++) {
+		sb_adds(sb, i ? ",{\"name\":" : "{\"name\":");
+		sb_add_json_str(sb, ss->v[i].m.name);
+		sb_adds(sb, ",\"state\":");
+		sb_add_json_str(sb, seed_state_name(ss->v[i].state));
+		sb_addf(sb, ",\"always\":%s,\"due\":%s,\"file\":", ss->v[i].always ? "true" : "false",
+			ss->v[i].due ? "true" : "false");
+		sb_add_json_str(sb, ss->v[i].m.up.path);
+		sb_adds(sb, ",\"applied_at\":");
+		sb_add_json_str(sb, ss->v[i].applied_at);
+		sb_adds(sb, ",\"checksum\":");
+		sb_add_json_str(sb, ss->v[i].m.checksum);
+		sb_adds(sb, "}");
+	}
+	sb_adds(sb, "]");
+}
+
+static void seeds_text(const struct seed_set *ss)
+{
+	int i;
+
+	if (!ss->n)
+		return;
+	printf("\n%-32s %-12s %-20s %s\n", "SEED", "STATE", "APPLIED AT", "RUNS");
+	for (i = 0; i < ss->n; i++)
+		printf("%-32s %-12s %-20s %s\n", ss->v[i].m.name, seed_state_name(ss->v[i].state),
+		       ss->v[i].applied_at ? ss->v[i].applied_at : "-",
+		       ss->v[i].always ? "every deploy" : "when new or changed");
+	printf("\n%d seed%s, %d to run on the next deploy\n", ss->n, ss->n == 1 ? "" : "s", ss->ndue);
+}
+
+static void print_json(const struct session *s, const struct seed_set *ss)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int i;
@@ -39,12 +78,14 @@ static void print_json(const struct session *s)
 		sb_add_json_str(&sb, it->m ? it->m->checksum : it->a->checksum);
 		sb_adds(&sb, "}");
 	}
-	sb_adds(&sb, "]}\n");
+	sb_adds(&sb, "]");
+	seeds_json(ss, &sb);
+	sb_adds(&sb, "}\n");
 	fwrite(sb.buf, 1, sb.len, stdout);
 	sb_release(&sb);
 }
 
-static void print_text(const struct session *s)
+static void print_text(const struct session *s, const struct seed_set *ss)
 {
 	int i;
 
@@ -60,11 +101,12 @@ static void print_text(const struct session *s)
 		printf("; drift: %d modified, %d missing, %d out of order", s->plan.nmodified,
 		       s->plan.nmissing, s->plan.nout_of_order);
 	printf("\n");
+	seeds_text(ss);
 }
 
 /* A tool migrator: its revisions (in the order it would run them) with
  * their state, from its own tracking table. */
-static int status_tool(struct session *s, int exit_code, struct err *e)
+static int status_tool(struct session *s, const struct seed_set *ss, int exit_code, struct err *e)
 {
 	struct migrator *m = &s->mig;
 	struct tool_state st = TOOL_STATE_INIT;
@@ -91,7 +133,9 @@ static int status_tool(struct session *s, int exit_code, struct err *e)
 			sb_add_json_str(&sb, m->revs[i].path);
 			sb_adds(&sb, "}");
 		}
-		sb_adds(&sb, "]}\n");
+		sb_adds(&sb, "]");
+		seeds_json(ss, &sb);
+		sb_adds(&sb, "}\n");
 		fwrite(sb.buf, 1, sb.len, stdout);
 	} else {
 		const struct mig_rev **order = xcalloc((size_t)m->nrevs + 1, sizeof(*order));
@@ -109,6 +153,7 @@ static int status_tool(struct session *s, int exit_code, struct err *e)
 		else
 			printf("\n%s: current revision %s; %d applied, %d pending\n", m->ops->name,
 			       st.current[0] ? st.current : "(none)", st.napplied, st.npending ? st.npending : st.pending_unknown);
+		seeds_text(ss);
 	}
 	if (exit_code && (st.npending || st.pending_unknown))
 		rc = EXIT_PENDING;
@@ -120,20 +165,29 @@ static int status_tool(struct session *s, int exit_code, struct err *e)
 CMD(status)
 {
 	struct session *s = args->s;
+	struct seed_set ss = SEED_SET_INIT;
 	struct err e = ERR_INIT;
 	int rc = 0;
 
-	if (!migrator_is_sql(&s->mig))
-		return status_tool(s, args_has(args, "exit-code"), &e);
+	if (seeds_load(cfg, &ss, &e) < 0 || seeds_read_state(&ss, &s->ledger, &s->db, &e) < 0) {
+		rc = report_err(&e);
+		goto out;
+	}
+	if (!migrator_is_sql(&s->mig)) {
+		rc = status_tool(s, &ss, args_has(args, "exit-code"), &e);
+		goto out;
+	}
 	if (cfg->format == OUT_JSON)
-		print_json(s);
+		print_json(s, &ss);
 	else
-		print_text(s);
+		print_text(s, &ss);
 	if (args_has(args, "exit-code")) {
 		if (s->plan.nmodified || s->plan.nmissing || s->plan.nout_of_order)
 			rc = EXIT_DRIFT;
 		else if (s->plan.npending)
 			rc = EXIT_PENDING;
 	}
+out:
+	seed_set_release(&ss);
 	return rc;
 }

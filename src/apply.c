@@ -727,3 +727,65 @@ int apply_down(struct db *db, struct ledger *l, const struct migration *const *l
 {
 	return run_list(db, l, list, n, DIR_DOWN, o, res, e);
 }
+
+/*
+ * A seed: its whole file in one transaction (BEGIN, SET LOCAL timeouts, the
+ * statements, a history row "seed" with the checksum, COMMIT), so the
+ * history row that says "this content ran" commits with the content.
+ * lock_not_available rolls back and retries like a migration; any other
+ * failure rolls back and leaves a "failed" history row.
+ */
+int apply_seed(struct db *db, struct ledger *l, const struct migration *m, const struct apply_opts *o,
+	       int64_t *ms, struct err *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct history_entry h;
+	int64_t t0 = now_ms();
+	int attempt = 0, nrun, ret = -1;
+	char dur[32];
+
+	sb_adds(&sb, "BEGIN;\n");
+	timeouts_sql(o, "LOCAL ", &sb);
+	for (;;) {
+		t0 = now_ms();
+		if (proc_stop_signal()) {
+			err_set(e, 128 + proc_stop_signal(), "stopped by signal %d", proc_stop_signal());
+			break;
+		}
+		if (db_exec(db, sb.buf, EXIT_MIGRATION, e) == 0 &&
+		    run_section(db, &m->up, EXIT_MIGRATION, &nrun, e) == 0) {
+			memset(&h, 0, sizeof(h));
+			h.action = "seed";
+			h.name = m->name;
+			h.checksum = m->checksum;
+			h.outcome = "success";
+			*ms = now_ms() - t0;
+			h.duration_ms = *ms;
+			h.forced = o->forced;
+			if (ledger_history_add(l, db, &h, e) == 0 && db_exec(db, "COMMIT", EXIT_MIGRATION, e) == 0) {
+				ret = 0;
+				goto out;
+			}
+		}
+		rollback(db);
+		if (!strcmp(e->sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) && !proc_stop_signal() &&
+		    attempt < o->lock_retries) {
+			int64_t dl = backoff_delay(500, 8000, attempt);
+			log_warn("seed %s: %s; rolled back, retrying in %s (%d of %d)", m->name, e->msg,
+				 duration_format(dl, dur, sizeof(dur)), attempt + 1, o->lock_retries);
+			attempt++;
+			if (sleep_ms(dl) == 0 || !proc_stop_signal())
+				continue;
+		}
+		break;
+	}
+	fail_code(e, !strcmp(e->sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE));
+	{
+		struct err saved = *e;
+		history(db, l, "seed", m, "failed", now_ms() - t0, o, &saved);
+		*e = saved;
+	}
+out:
+	sb_release(&sb);
+	return ret;
+}

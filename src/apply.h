@@ -60,4 +60,13 @@ int apply_down(struct db *db, struct ledger *l, const struct migration *const *l
 	       const struct apply_opts *o, struct apply_result *res, struct err *e);
 void apply_result_release(struct apply_result *r);
 
+/* A seed (src/seeds.h): m's up section in its own transaction with the
+ * timeouts of `o` and lock_timeout retries, committed together with a
+ * history row (action "seed", name, checksum, outcome "success").  On
+ * failure: rolled back, a "failed" history row, EXIT_MIGRATION naming the
+ * file and line (EXIT_TEMPFAIL when the retries ran out, 128+N after a
+ * signal).  *ms: its run time. */
+int apply_seed(struct db *db, struct ledger *l, const struct migration *m, const struct apply_opts *o,
+	       int64_t *ms, struct err *e);
+
 #endif

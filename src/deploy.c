@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "backup.h"
 #include "catalog.h"
 #include "dryrun.h"
+#include "seeds.h"
 #include "lint/lint.h"
 #include "log.h"
 #include "rehearse.h"
@@ -87,22 +89,31 @@ static int judge(const struct config *cfg, const struct lint_report *rep, const 
 	return 0;
 }
 
-/* The lint gate: every pending migration, catalog-aware (rows and size of
- * the tables findings name), before any backup or write. */
-static int lint_gate(struct session *s, const struct migration **pending, int n, struct deploy_result *r,
-		     struct err *e)
+/* The lint gate: every pending migration and the seeds that will run,
+ * catalog-aware (rows and size of the tables findings name), before any
+ * backup or write. */
+static int lint_gate(struct session *s, const struct migration **pending, int n, const struct seed_set *ss,
+		     struct deploy_result *r, struct err *e)
 {
 	struct lint_opts lo;
 	struct lint_report rep = LINT_REPORT_INIT;
-	int ret = -1;
+	const struct migration **all = xcalloc((size_t)n + (size_t)ss->n + 1, sizeof(*all));
+	int i, nall = n, ret = -1;
 
+	for (i = 0; i < n; i++)
+		all[i] = pending[i];
+	for (i = 0; i < ss->n; i++)
+		if (ss->v[i].due)
+			all[nall++] = &ss->v[i].m;
 	lint_opts_from_config(&lo, s->cfg);
 	lo.server_judges_syntax = 1;
-	if (lint_migrations(pending, n, &lo, &rep, e) == 0) {
+	if (lint_migrations(all, nall, &lo, &rep, e) == 0) {
 		catalog_apply_to_report(&s->db, &lo, &rep);
-		ret = judge(s->cfg, &rep, "pending migrations", r, e);
+		ret = judge(s->cfg, &rep, !n ? "seeds" : nall > n ? "pending migrations and seeds" :
+			    "pending migrations", r, e);
 	}
 	lint_report_release(&rep);
+	free(all);
 	return ret;
 }
 
@@ -246,7 +257,8 @@ out:
 	return ret;
 }
 
-static int deploy_tool(struct session *s, const struct deploy_opts *o, struct deploy_result *r, struct err *e)
+static int deploy_tool(struct session *s, const struct deploy_opts *o, const struct seed_set *ss,
+		       struct deploy_result *r, struct err *e)
 {
 	const struct config *cfg = s->cfg;
 	struct migrator *m = &s->mig;
@@ -269,15 +281,17 @@ static int deploy_tool(struct session *s, const struct deploy_opts *o, struct de
 	xstrlcpy(r->to_version, before.current, sizeof(r->to_version));
 	pending = before.npending > 0 || before.pending_unknown;
 	r->npending = before.npending ? before.npending : pending;
-	if (pending && m->ops->sql_sources && before.npending) {
+	if ((pending && m->ops->sql_sources && before.npending) || ss->ndue) {
 		struct migration_set set = MIGRATION_SET_INIT;
 		const struct migration **list = xcalloc((size_t)before.npending + 1, sizeof(*list));
-		int rc = m->ops->sql_sources(m, before.pending, before.npending, &set, e);
+		int rc = 0;
 
+		if (pending && m->ops->sql_sources && before.npending)
+			rc = m->ops->sql_sources(m, before.pending, before.npending, &set, e);
 		for (i = 0; rc == 0 && i < set.n; i++)
 			list[i] = &set.v[i];
 		if (rc == 0)
-			rc = lint_gate(s, list, set.n, r, e);
+			rc = lint_gate(s, list, set.n, ss, r, e);
 		free(list);
 		migration_set_release(&set);
 		if (rc < 0)
@@ -307,6 +321,7 @@ static int deploy_tool(struct session *s, const struct deploy_opts *o, struct de
 	if (before.npending)
 		log_info("%d %s revision%s pending: %s -> %s", before.npending, m->ops->name,
 			 before.npending == 1 ? "" : "s", before.current[0] ? before.current : "base", before.target);
+	r->migrated = 1;
 	if (migrator_run(m, &s->db, &run, e) < 0)
 		goto failed;
 	r->tool_ms = run.duration_ms;
@@ -357,16 +372,25 @@ out:
 	return ret;
 }
 
-int deploy_up(struct session *s, const struct deploy_opts *o, struct deploy_result *r, struct err *e)
+static void apply_opts_from_config(struct apply_opts *ao, const struct config *cfg, const struct deploy_result *r)
+{
+	memset(ao, 0, sizeof(*ao));
+	ao->lock_timeout_ms = cfg->lock_timeout_ms;
+	ao->lock_retries = cfg->lock_retries;
+	ao->statement_timeout_ms = cfg->statement_timeout_ms;
+	ao->single_transaction = cfg->single_transaction;
+	ao->backup_file = r->backup_file;
+	ao->backup_sha256 = r->backup_sha256;
+	ao->forced = r->forced;
+}
+
+static int deploy_sql(struct session *s, const struct deploy_opts *o, const struct seed_set *ss,
+		      struct deploy_result *r, struct err *e)
 {
 	const struct config *cfg = s->cfg;
 	const struct migration **pending = NULL;
 	struct apply_opts ao;
 	int n, ret = -1;
-
-	r->migrator = s->mig.ops ? s->mig.ops->name : "sql";
-	if (s->mig.ops && !migrator_is_sql(&s->mig))
-		return deploy_tool(s, o, r, e);
 
 	xstrlcpy(r->from_version, s->plan.current, sizeof(r->from_version));
 	xstrlcpy(r->to_version, s->plan.current, sizeof(r->to_version));
@@ -377,6 +401,8 @@ int deploy_up(struct session *s, const struct deploy_opts *o, struct deploy_resu
 		return -1;
 	r->npending = n;
 	if (n == 0) {
+		if (ss->ndue && lint_gate(s, NULL, 0, ss, r, e) < 0)
+			goto out;
 		/* --backup always means always, also with nothing to apply */
 		if (!o->sql_out && !o->dry_run && backup_wanted(cfg, 0) &&
 		    take_backup(s, o, s->plan.current, NULL, r, e) < 0)
@@ -385,7 +411,7 @@ int deploy_up(struct session *s, const struct deploy_opts *o, struct deploy_resu
 		goto out;
 	}
 
-	if (!o->sql_out && lint_gate(s, pending, n, r, e) < 0) {
+	if (!o->sql_out && lint_gate(s, pending, n, ss, r, e) < 0) {
 		if (!o->dry_run || e->code != EXIT_BLOCKED)
 			goto out;
 		/* a dry run still traces what lint would block */
@@ -411,15 +437,9 @@ int deploy_up(struct session *s, const struct deploy_opts *o, struct deploy_resu
 			goto out;
 	}
 
-	memset(&ao, 0, sizeof(ao));
-	ao.lock_timeout_ms = cfg->lock_timeout_ms;
-	ao.lock_retries = cfg->lock_retries;
-	ao.statement_timeout_ms = cfg->statement_timeout_ms;
-	ao.single_transaction = cfg->single_transaction;
+	apply_opts_from_config(&ao, cfg, r);
 	ao.sql_out = o->sql_out;
-	ao.backup_file = r->backup_file;
-	ao.backup_sha256 = r->backup_sha256;
-	ao.forced = r->forced;
+	r->migrated = !o->sql_out;
 	if (apply_up(&s->db, &s->ledger, pending, n, &ao, &r->apply, e) < 0)
 		goto out;
 	if (!o->sql_out && r->apply.ndone)
@@ -427,5 +447,111 @@ int deploy_up(struct session *s, const struct deploy_opts *o, struct deploy_resu
 	ret = 0;
 out:
 	free(pending);
+	return ret;
+}
+/* ---- after the migrations ---- */
+
+static int seeds_prepare(struct session *s, struct seed_set *ss, struct err *e)
+{
+	const struct config *cfg = s->cfg;
+
+	if (!cfg->seed) {
+		struct stat st;
+
+		if (stat(cfg->seeds_dir, &st) == 0)
+			log_info("PREDEPLOY_SEED=0: the seeds in \"%s\" are skipped", cfg->seeds_dir);
+		return 0;
+	}
+	if (seeds_load(cfg, ss, e) < 0 || seeds_read_state(ss, &s->ledger, &s->db, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* --after-cmd: once per deploy.  It runs when this start migrated
+ * something, or when history has no successful run of the same command
+ * text at the version the database is at now (a replica that finds nothing
+ * pending, or the restart after a success); always with
+ * --after-cmd-always.  A failure leaves a "failed" row, so the next start
+ * tries again. */
+static int after_cmd(struct session *s, struct deploy_result *r, struct err *e)
+{
+	const struct config *cfg = s->cfg;
+	struct migrator_run run;
+	struct history_entry h;
+	struct err he = ERR_INIT;
+	char sum[SHA256_HEX_LEN];
+	int rc;
+
+	if (!cfg->after_cmd)
+		return 0;
+	sha256_hex_of(cfg->after_cmd, strlen(cfg->after_cmd), sum);
+	if (!cfg->after_cmd_always && !r->migrated) {
+		const char *params[2] = { r->to_version, sum };
+		char *sql = xasprintf("SELECT 1 FROM %s WHERE action = 'after-cmd' AND outcome = 'success' "
+				      "AND coalesce(version, '') = $1 AND checksum = $2 LIMIT 1", s->ledger.qhistory);
+		PGresult *res = db_query(&s->db, sql, 2, params, EXIT_INTERNAL, e);
+		int done = res && PQntuples(res) > 0;
+
+		free(sql);
+		PQclear(res);
+		if (!res)
+			return -1;
+		if (done) {
+			log_info("--after-cmd already ran at version %s; not run again (--after-cmd-always runs "
+				 "it on every start)", r->to_version[0] ? r->to_version : "(none)");
+			return 0;
+		}
+	}
+	memset(&run, 0, sizeof(run));
+	rc = migrator_run_cmd(&s->mig, &s->db, cfg->after_cmd, "--after-cmd", cfg->after_cmd_timeout_ms, &run, e);
+	memset(&h, 0, sizeof(h));
+	h.action = "after-cmd";
+	h.version = r->to_version;
+	h.name = cfg->after_cmd;
+	h.checksum = sum;
+	h.outcome = rc < 0 ? "failed" : "success";
+	h.duration_ms = run.duration_ms;
+	h.error = rc < 0 ? e->msg : NULL;
+	if (ledger_history_add(&s->ledger, &s->db, &h, &he) < 0) {
+		if (rc == 0) {
+			/* unrecorded, it would run again on every start */
+			*e = he;
+			rc = -1;
+		} else {
+			log_warn("could not record --after-cmd in %s: %s", s->ledger.qhistory, he.msg);
+		}
+	}
+	if (rc < 0 && e->code == EXIT_MIGRATION)
+		err_hint(e, "the migrations and seeds stay applied and the app was not started; the next "
+			    "start runs --after-cmd again");
+	if (rc == 0) {
+		r->after_cmd_ran = 1;
+		log_info("--after-cmd finished in %.1fs", (double)run.duration_ms / 1000.0);
+	}
+	migrator_run_release(&run);
+	return rc;
+}
+
+int deploy_up(struct session *s, const struct deploy_opts *o, struct deploy_result *r, struct err *e)
+{
+	struct seed_set ss = SEED_SET_INIT;
+	int post = !o->sql_out && !o->dry_run, ret = -1;
+
+	r->migrator = s->mig.ops ? s->mig.ops->name : "sql";
+	if (post && seeds_prepare(s, &ss, e) < 0)
+		return -1;
+	if (s->mig.ops && !migrator_is_sql(&s->mig))
+		ret = deploy_tool(s, o, &ss, r, e);
+	else
+		ret = deploy_sql(s, o, &ss, r, e);
+	if (ret == 0 && post && ss.ndue) {
+		struct apply_opts ao;
+
+		apply_opts_from_config(&ao, s->cfg, r);
+		ret = seeds_run(&ss, &s->db, &s->ledger, &ao, &r->nseeds, e);
+	}
+	if (ret == 0 && post)
+		ret = after_cmd(s, r, e);
+	seed_set_release(&ss);
 	return ret;
 }

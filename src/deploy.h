@@ -4,6 +4,11 @@
  *
  *   drift check -> pending list -> lint gate -> backup (policy) -> apply
  *
+ * Then, still under the lock and for both engines, the post-migration
+ * steps: the due seeds (src/seeds.h; linted in the same gate as the
+ * migrations, before anything runs) and --after-cmd (once per deploy, see
+ * after_cmd() in deploy.c).  `up --sql` and `up --dry-run` skip them.
+ *
  * Nothing pending means no lint, no backup (unless --backup always), no
  * writes.  The result carries what the report (logs, webhook, termination
  * message) needs.
@@ -47,6 +52,9 @@ struct deploy_result {
 	int rehearsed;               /* the pending migrations ran on a shadow copy first */
 	struct strlist acknowledged; /* rules of findings acknowledged by annotations or --allow */
 	int64_t rehearsal_ms;
+	int migrated;                /* migrations were applied (or the tool's command ran) */
+	int nseeds;                  /* seeds run */
+	int after_cmd_ran;
 };
 
 void deploy_result_init(struct deploy_result *r);

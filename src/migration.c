@@ -356,6 +356,31 @@ static void finish_checksum(struct migration *m)
 	sha256_hex_of(m->up.sql, m->up.len, m->checksum);
 }
 
+static void set_plain(struct migration *m, const char *path, const char *buf, size_t len)
+{
+	set_section(&m->up, path, buf, len, 1);
+	m->up.no_transaction = first_line_no_tx(buf, len);
+}
+
+int migration_load_plain(const char *path, struct migration *m, struct err *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int ret = -1;
+
+	memset(m, 0, sizeof(*m));
+	if (read_capped(path, &sb, e) < 0 || check_text(path, sb.buf, sb.len, e) < 0)
+		goto out;
+	m->format = MIGRATION_PLAIN;
+	m->version = xstrdup("");
+	m->name = xstrdup(fs_basename(path));
+	set_plain(m, path, sb.buf, sb.len);
+	finish_checksum(m);
+	ret = 0;
+out:
+	sb_release(&sb);
+	return ret;
+}
+
 int migration_load_file(const char *path, struct migration *m, struct err *e)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -396,8 +421,7 @@ int migration_parse(const char *path, const char *buf, size_t len, struct migrat
 			if (parse_dbmate(path, buf, len, m, e) < 0)
 				goto out;
 		} else {
-			set_section(&m->up, path, buf, len, 1);
-			m->up.no_transaction = first_line_no_tx(buf, len);
+			set_plain(m, path, buf, len);
 		}
 	} else {
 		m->version = version;

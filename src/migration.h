@@ -95,6 +95,10 @@ void migration_loader_release(struct migration_loader *l);
  * plain .sql for `lint`) becomes MIGRATION_PLAIN with the whole file as its
  * up section, unless it has "-- migrate:" markers. */
 int migration_load_file(const char *path, struct migration *m, struct err *e);
+/* A whole file as one MIGRATION_PLAIN up section whatever its name (seeds:
+ * "001_roles.sql" is not a dbmate migration); version "", name = the file
+ * name, checksum = SHA-256 of the file.  Same caps and text checks. */
+int migration_load_plain(const char *path, struct migration *m, struct err *e);
 /* The same for text already read (standard input for `lint -`); path names
  * it and decides the format. */
 int migration_parse(const char *path, const char *buf, size_t len, struct migration *m, struct err *e);

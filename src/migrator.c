@@ -526,20 +526,25 @@ static int spawn_tool(struct migrator *m, struct db *db, char **argv, const char
 
 int migrator_run(struct migrator *m, struct db *db, struct migrator_run *res, struct err *e)
 {
-	const char *cmd = m->cfg->migrate_cmd ? m->cfg->migrate_cmd : m->ops->default_cmd;
+	return migrator_run_cmd(m, db, m->cfg->migrate_cmd ? m->cfg->migrate_cmd : m->ops->default_cmd,
+				"--migrate-cmd", m->cfg->migrate_timeout_ms, res, e);
+}
+
+int migrator_run_cmd(struct migrator *m, struct db *db, const char *cmd, const char *option, int64_t timeout_ms,
+		     struct migrator_run *res, struct err *e)
+{
 	struct proc_result r = PROC_RESULT_INIT;
-	char **argv = argv_split(cmd, "--migrate-cmd", e), prefix[64], dur[32];
+	char **argv = argv_split(cmd, option, e), prefix[64], dur[32];
 	int ret = -1;
 
 	sb_init(&res->tail, 0);
 	if (!argv)
 		return -1;
 	snprintf(prefix, sizeof(prefix), "%s: ", argv[0]);
-	log_info("running \"%s\" (%s)", cmd, m->ops->name);
-	if (spawn_tool(m, db, argv, prefix, m->cfg->migrate_timeout_ms, &r, e) < 0) {
+	log_info("running \"%s\" (%s)", cmd, strcmp(option, "--migrate-cmd") ? option + 2 : m->ops->name);
+	if (spawn_tool(m, db, argv, prefix, timeout_ms, &r, e) < 0) {
 		if (r.exec_errno == ENOENT)
-			err_hint(e, "install %s in the image, or set --migrate-cmd to the command that applies "
-				 "the migrations", argv[0]);
+			err_hint(e, "install %s in the image, or set %s to the right command", argv[0], option);
 		if (r.tail.len && e->code < 128)
 			err_detail(e, "%s", r.tail.buf);
 		goto out;

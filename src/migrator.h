@@ -133,6 +133,10 @@ struct migrator_run {
 };
 
 int migrator_run(struct migrator *m, struct db *db, struct migrator_run *res, struct err *e);
+/* The same for any command with the same environment and handling (the
+ * post-migration --after-cmd): `option` names it in errors. */
+int migrator_run_cmd(struct migrator *m, struct db *db, const char *cmd, const char *option, int64_t timeout_ms,
+		     struct migrator_run *res, struct err *e);
 void migrator_run_release(struct migrator_run *res);
 
 /* --pending-cmd: 1 pending (exit 3), 0 up to date (exit 0), -1 error. */
