@@ -8,13 +8,14 @@ NULL).  The `command` migrator runs small scripts written by the tests.
 """
 import glob
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import BIN, Env, case, main  # noqa: E402
+from harness import BIN, SRC, Env, case, main  # noqa: E402
 from receiver import Receiver  # noqa: E402
 from alembic_fixture import HEAD, alembic, alembic_project  # noqa: E402
 
