@@ -1,6 +1,6 @@
 /* cmd_restore: `predeploy restore [--backup N | --file PATH]
  * [--from-database NAME] [--force] [--reset-to V] [--into DB]`: check the
- * options and the migration files, pick the backup (restore_pick: default
+ * options (restore_reset_check: --reset-to for the migrator in use), pick the backup (restore_pick: default
  * the newest backup of the target database), check the whole file
  * (restore_check: nothing touched yet), confirm on a terminal (else --force
  * is required), restore_prepare() (create --into, lock, safety backup),
@@ -21,6 +21,7 @@
 #include "report.h"
 #include "restore.h"
 #include "restore_prepare.h"
+#include "restore_reset.h"
 #include "webhook.h"
 #include "util/exitcode.h"
 #include "util/timeutil.h"
@@ -41,72 +42,6 @@ static int confirm(const char *target, const struct db *db, const struct restore
 	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
 }
 
-/* --reset-to V must name a migration file (or be 0). */
-static int check_reset_to(const struct config *cfg, const char *v, struct migration_set *files, struct err *e)
-{
-	if (!version_valid(v))
-		return err_set(e, EXIT_USAGE, "--reset-to: invalid version \"%s\": expected digits", v);
-	if (migration_load_dir(cfg->dir, files, e) < 0)
-		return -1;
-	if (strcmp(v, "0") && migration_find(files, v) < 0)
-		return err_set(e, EXIT_USAGE, "--reset-to: no migration in \"%s\" has version %s", cfg->dir, v);
-	return 0;
-}
-
-/* --reset-to with a tool migrator: its tracking table says `rev` (NULL:
- * base).  A revision older than the backup's is allowed, with a warning. */
-struct tool_reset {
-	struct migrator *m;
-	const struct mig_rev *rev;
-};
-
-static int tool_reset(void *arg, struct db *db, struct err *e)
-{
-	struct tool_reset *t = arg;
-	struct tool_state st = TOOL_STATE_INIT;
-	int ret;
-
-	/* the dump left search_path empty; the tool's table is where the tool
-	 * finds it, on the default search_path */
-	if (db_exec(db, "SET LOCAL search_path TO DEFAULT", EXIT_INTERNAL, e) < 0)
-		return -1;
-	if (t->m->ops->read_state(t->m, db, &st, e) == 0 && t->rev && st.current[0] &&
-	    strcmp(st.current, t->rev->id) && t->rev->applied)
-		log_warn("--reset-to %s is older than the backup's %s revision %s: the tracking table will say %s "
-			 "while the schema is at %s", t->rev->id, t->m->ops->name, st.current, t->rev->id, st.current);
-	err_clear(e);
-	tool_state_release(&st);
-	ret = t->m->ops->reset_to(t->m, db, t->rev, e);
-	if (ret == 0)
-		log_info("%s: %s now says %s", t->m->ops->name, t->m->ops->tracking_table, t->rev ? t->rev->id : "base");
-	return ret;
-}
-
-/* The safety backup's name carries the tool's revision. */
-static int tool_version(void *arg, struct db *db, char *buf, size_t cap, struct err *e)
-{
-	struct migrator *m = arg;
-	struct tool_state st = TOOL_STATE_INIT;
-
-	if (m->ops->read_state(m, db, &st, e) < 0)
-		err_clear(e);   /* a database the tool does not know yet: named "0" */
-	mig_sanitize(st.current[0] ? st.current : "0", buf, cap);
-	tool_state_release(&st);
-	return 0;
-}
-
-/* --reset-to REV for a tool: a revision it has (a unique prefix), or base. */
-static int check_tool_reset_to(struct migrator *m, const char *v, struct tool_reset *tr, struct err *e)
-{
-	if (!m->ops->reset_to)
-		return err_set(e, EXIT_USAGE, "--reset-to is not available with --migrator %s: it keeps no revisions",
-			       m->ops->name);
-	tr->m = m;
-	if (strcmp(v, "base") && !(tr->rev = migrator_find_rev(m, v, e)))
-		return -1;
-	return 0;
-}
-
 CMD(restore)
 {
 	const char *file = args_get(args, "file"), *nstr = args_get(args, "backup");
@@ -114,7 +49,7 @@ CMD(restore)
 	const char *from = args_get(args, "from-database");
 	struct migration_set files = MIGRATION_SET_INIT;
 	struct migrator mig = MIGRATOR_INIT;
-	struct tool_reset treset = { NULL, NULL };
+	struct restore_reset rr = RESTORE_RESET_INIT;
 	struct db db = DB_INIT;
 	struct restore_target t = RESTORE_TARGET_INIT;
 	struct restore_source src = { .listed = 0 };
@@ -143,9 +78,7 @@ CMD(restore)
 	/* everything that can be refused is refused before the safety backup */
 	if (migrator_open(&mig, cfg, &e) < 0)
 		goto err;
-	if (reset_to && migrator_is_sql(&mig) && check_reset_to(cfg, reset_to, &files, &e) < 0)
-		goto err;
-	if (reset_to && !migrator_is_sql(&mig) && check_tool_reset_to(&mig, reset_to, &treset, &e) < 0)
+	if (restore_reset_check(cfg, &mig, reset_to, &files, &rr, &e) < 0)
 		goto err;
 	proc_install();
 	if ((rc = connect_db(cfg, &db, 0)))
@@ -172,14 +105,7 @@ CMD(restore)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (!migrator_is_sql(&mig) && mig.ops->read_state) {
-		t.version_of = tool_version;
-		t.version_arg = &mig;
-	}
-	if (treset.m) {
-		o.reset = tool_reset;
-		o.reset_arg = &treset;
-	}
+	restore_reset_hooks(&mig, &rr, &o, &t);
 	if (restore_prepare(cfg, &db, into, progress_stderr(), &t, &e) < 0)
 		goto err;
 	proc_watch_conn(t.db->conn);
