@@ -400,11 +400,22 @@ static char *conn_url(struct db *db, const char *pw)
 		url_escape(&sb, pw);
 	}
 	sb_addc(&sb, '@');
-	url_escape(&sb, db->host);
-	if (db->port[0])
-		sb_addf(&sb, ":%s", db->port);
+	if (db->host[0] != '/') {
+		url_escape(&sb, db->host);
+		if (db->port[0])
+			sb_addf(&sb, ":%s", db->port);
+	}
 	sb_addc(&sb, '/');
 	url_escape(&sb, db->dbname);
+	if (db->host[0] == '/') {
+		/* a unix socket: the ?host= form that libpq, psycopg2, SQLAlchemy and
+		 * node-postgres all read (a percent-encoded path as host is not) */
+		sb_adds(&sb, "?host=");
+		url_escape(&sb, db->host);
+		if (db->port[0])
+			sb_addf(&sb, "&port=%s", db->port);
+		nparam = 2;
+	}
 	for (o = opts; o && o->keyword; o++) {
 		if (!o->val || !*o->val)
 			continue;
@@ -524,6 +535,19 @@ static int spawn_tool(struct migrator *m, struct db *db, char **argv, const char
 	return rc;
 }
 
+/* The tool's lines go on to the error, the webhook, the termination message
+ * and history: a tool that prints its connection string must not carry the
+ * password there. */
+static void redact_tail(struct strbuf *tail)
+{
+	struct strbuf red = STRBUF_INIT;
+
+	log_redact(tail->buf, &red);
+	sb_reset(tail);
+	sb_add(tail, red.buf, red.len);
+	sb_release(&red);
+}
+
 int migrator_run(struct migrator *m, struct db *db, struct migrator_run *res, struct err *e)
 {
 	return migrator_run_cmd(m, db, m->cfg->migrate_cmd ? m->cfg->migrate_cmd : m->ops->default_cmd,
@@ -543,12 +567,14 @@ int migrator_run_cmd(struct migrator *m, struct db *db, const char *cmd, const c
 	snprintf(prefix, sizeof(prefix), "%s: ", argv[0]);
 	log_info("running \"%s\" (%s)", cmd, strcmp(option, "--migrate-cmd") ? option + 2 : m->ops->name);
 	if (spawn_tool(m, db, argv, prefix, timeout_ms, &r, e) < 0) {
+		redact_tail(&r.tail);
 		if (r.exec_errno == ENOENT)
 			err_hint(e, "install %s in the image, or set %s to the right command", argv[0], option);
 		if (r.tail.len && e->code < 128)
 			err_detail(e, "%s", r.tail.buf);
 		goto out;
 	}
+	redact_tail(&r.tail);
 	if (!r.exited || r.exit_status) {
 		if (r.termsig)
 			err_set(e, EXIT_MIGRATION, "\"%s\" was killed by signal %d after %s", cmd, r.termsig,

@@ -528,5 +528,33 @@ def mikro_orm_real_cli(t: Env):
     assert r.out.strip() == "Migration20240102000000", r
 
 
+@case
+def tool_output_with_the_url_is_redacted_everywhere(t: Env):
+    t.write("leaky.sh", "#!/bin/sh\necho \"connecting to $DATABASE_URL\" >&2\necho \"pw=$PGPASSWORD\"\nexit 2\n")
+    os.chmod(t.path("leaky.sh"), 0o755)
+    with Receiver() as rx:
+        r = t.run("run", "--migrator", "command", "--migrate-cmd", "./leaky.sh", "--backup", "never",
+                  "--webhook", rx.url, "--termination-log", t.path("term.log"))
+        t.expect(r, 11)
+        body = rx.wait_for(1, timeout=30)[-1]["body"]
+    assert "connecting to " in r.err and "****" in r.err, r
+    pw = t.url.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+    from urllib.parse import unquote
+    for text in (body, open(t.path("term.log")).read(),
+                 t.sql("select coalesce(string_agg(coalesce(error, ''), ' '), '') from predeploy_migrations_history")):
+        assert pw not in text and unquote(pw) not in text, text
+    assert "connecting to" in body, body
+
+
+@case
+def alembic_over_a_unix_socket(t: Env):
+    app = alembic_project(t)
+    user_pw = t.url.split("://", 1)[1].split("@", 1)[0]
+    url = "postgresql://%s@/%s?host=%s&port=%s" % (user_pw, t.db, t.pg["sockdir"], t.pg["port"])
+    r = t.run("run", "--migrator", "alembic", "--backup", "never", cwd=app, env={"DATABASE_URL": url})
+    t.expect(r, 0)
+    assert t.sql("select version_num from alembic_version") == HEAD
+
+
 if __name__ == "__main__":
     main()
