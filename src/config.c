@@ -451,6 +451,7 @@ static int set_database_url(struct config *cfg, const struct config_option *o, c
 	if (!url)
 		return -1;
 	log_add_secret(url);
+	log_add_conninfo_secrets(url);
 	set_str(&cfg->database_url, *url ? url : NULL);
 	free(url);
 	return 0;

@@ -151,7 +151,21 @@ static int drive_connect(PGconn *conn, int timeout_s, struct db_idle *idle, stru
 	}
 }
 
+static int connect_once(const struct config *cfg, struct db *db, struct db_idle *idle, struct err *e);
+
+/* libpq's messages can quote the password (a bad percent-escape in a URL,
+ * a keyword string whose password has an unquoted space): they are redacted
+ * here, at the source, so no log, history row, webhook or termination
+ * message ever gets them. */
 int db_connect_idle(const struct config *cfg, struct db *db, struct db_idle *idle, struct err *e)
+{
+	if (connect_once(cfg, db, idle, e) == 0)
+		return 0;
+	log_redact_err(e);
+	return -1;
+}
+
+static int connect_once(const struct config *cfg, struct db *db, struct db_idle *idle, struct err *e)
 {
 	const char *keys[4], *vals[4];
 	char reason[512];
@@ -387,7 +401,10 @@ char *db_child_conninfo(const struct db *db, const char *dbname_override)
 	for (o = opts; o && o->keyword; o++) {
 		if (!o->val || !*o->val)
 			continue;
+		/* secrets never go into a child's argv; a service's values are
+		 * already expanded here */
 		if (!strcmp(o->keyword, "password") || !strcmp(o->keyword, "passfile") ||
+		    !strcmp(o->keyword, "sslpassword") || !strcmp(o->keyword, "service") ||
 		    !strcmp(o->keyword, "application_name") || !strcmp(o->keyword, "fallback_application_name"))
 			continue;
 		if (!strcmp(o->keyword, "dbname") && dbname_override)
@@ -401,17 +418,23 @@ char *db_child_conninfo(const struct db *db, const char *dbname_override)
 	return sb_detach(&sb, NULL);
 }
 
+static char *conn_option(const struct db *db, const char *keyword);
+static void free_secret(char *s);
+
 int db_connect_other(const struct config *cfg, const struct db *db, const char *dbname, struct db *out,
 		     struct err *e)
 {
 	struct config c = *cfg;
 	struct strbuf sb = STRBUF_INIT;
-	char *ci = db_child_conninfo(db, dbname), *pw = db_password(db);
+	char *ci = db_child_conninfo(db, dbname), *pw = db_password(db), *sslpw = conn_option(db, "sslpassword");
 	int r;
 
 	sb_adds(&sb, ci);
 	if (pw)
 		db_conninfo_add(&sb, "password", pw);
+	if (sslpw)
+		db_conninfo_add(&sb, "sslpassword", sslpw);
+	free_secret(sslpw);
 	c.database_url = sb.buf;
 	r = db_connect(&c, out, e);
 	memset(sb.buf, 0, sb.len);
@@ -424,17 +447,69 @@ int db_connect_other(const struct config *cfg, const struct db *db, const char *
 	return r;
 }
 
-char *db_password(const struct db *db)
+static char *conn_option(const struct db *db, const char *keyword)
 {
 	PQconninfoOption *opts = PQconninfo(db->conn), *o;
-	char *pw = NULL;
+	char *v = NULL;
 
 	for (o = opts; o && o->keyword; o++)
-		if (!strcmp(o->keyword, "password") && o->val && *o->val)
-			pw = xstrdup(o->val);
+		if (!strcmp(o->keyword, keyword) && o->val && *o->val)
+			v = xstrdup(o->val);
 	if (opts)
 		PQconninfoFree(opts);
-	return pw;
+	return v;
+}
+
+char *db_password(const struct db *db)
+{
+	return conn_option(db, "password");
+}
+
+static void free_secret(char *s)
+{
+	if (s) {
+		memset(s, 0, strlen(s));
+		free(s);
+	}
+}
+
+char *db_child_service_file(const struct db *db, struct err *e)
+{
+	char *pw = conn_option(db, "sslpassword"), *path = NULL;
+	const char *tmp = getenv("TMPDIR");
+	struct strbuf text = STRBUF_INIT;
+	int fd = -1;
+
+	err_clear(e);
+	if (!pw)
+		return NULL;
+	if (strpbrk(pw, "\r\n")) {
+		err_set(e, EXIT_CONFIG, "sslpassword contains a line break; it cannot be handed to a child process");
+		goto out;
+	}
+	path = xasprintf("%s/predeploy-service-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	fd = mkstemp(path);    /* mode 0600, O_EXCL */
+	if (fd < 0) {
+		err_sys(e, EXIT_INTERNAL, errno, "could not create a private service file in \"%s\" for sslpassword",
+			tmp && *tmp ? tmp : "/tmp");
+		free(path);
+		path = NULL;
+		goto out;
+	}
+	sb_addf(&text, "[" DB_CHILD_SERVICE "]\nsslpassword=%s\n", pw);
+	if (write(fd, text.buf, text.len) != (ssize_t)text.len || fsync(fd) < 0) {
+		err_sys(e, EXIT_INTERNAL, errno, "could not write the service file \"%s\"", path);
+		unlink(path);
+		free(path);
+		path = NULL;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	memset(text.buf, 0, text.len);
+	sb_release(&text);
+	free_secret(pw);
+	return path;
 }
 
 char *db_ident(struct db *db, const char *name, struct err *e)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "log.h"
 #include "migration.h"
 #include "util/exitcode.h"
 #include "util/sha256.h"
@@ -391,6 +392,7 @@ int ledger_mark_removed(struct ledger *l, struct db *db, const char *version, st
 int ledger_history_add(struct ledger *l, struct db *db, const struct history_entry *h, struct err *e)
 {
 	char dur[32], who[512];
+	struct strbuf error = STRBUF_INIT;
 	const char *params[14];
 	char *sql;
 	PGresult *r;
@@ -409,13 +411,16 @@ int ledger_history_add(struct ledger *l, struct db *db, const struct history_ent
 	params[9] = h->backup_file;
 	params[10] = h->backup_sha256;
 	params[11] = h->forced ? "true" : "false";
-	params[12] = h->error;
+	if (h->error)
+		log_redact(h->error, &error);
+	params[12] = h->error ? error.buf : NULL;
 	params[13] = h->sqlstate && *h->sqlstate ? h->sqlstate : NULL;
 	sql = xasprintf("INSERT INTO %s (action, version, name, checksum, outcome, duration_ms, applied_by, "
 			"host, predeploy_version, backup_file, backup_sha256, forced, error, sqlstate) "
 			"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)", l->qhistory);
 	r = db_query(db, sql, 14, params, EXIT_INTERNAL, e);
 	free(sql);
+	sb_release(&error);
 	if (!r)
 		return -1;
 	PQclear(r);

@@ -1,6 +1,7 @@
 /* log: see log.h. */
 #include "log.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,141 @@ static void add_text(struct strbuf *out, struct strbuf *tmp, const char *s, int 
 	sb_reset(tmp);
 	log_redact(s, tmp);
 	add_escaped(out, tmp->buf ? tmp->buf : "", multiline);
+}
+
+static void redact_field(char *field, size_t cap)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!*field)
+		return;
+	log_redact(field, &sb);
+	xstrlcpy(field, sb.buf, cap);
+	sb_release(&sb);
+}
+
+void log_redact_err(struct err *e)
+{
+	redact_field(e->msg, sizeof(e->msg));
+	redact_field(e->detail, sizeof(e->detail));
+	redact_field(e->hint, sizeof(e->hint));
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static void add_secret_n(const char *p, size_t n)
+{
+	char *s = xstrndup(p, n);
+
+	log_add_secret(s);
+	free(s);
+}
+
+/* The password of a URI's userinfo, as written and percent-decoded (as far
+ * as it decodes).  libpq ends the userinfo at the first '@' or '/'; a user
+ * may have meant the last '@': both readings are registered. */
+static void uri_secrets(const char *uri)
+{
+	const char *auth = strstr(uri, "://"), *end, *at, *colon;
+	int pass;
+
+	if (!auth)
+		return;
+	auth += 3;
+	end = auth + strcspn(auth, "?#");
+	for (pass = 0; pass < 2; pass++) {
+		at = NULL;
+		if (pass == 0) {
+			const char *q = auth + strcspn(auth, "@/");
+			at = *q == '@' ? q : NULL;
+		} else {
+			for (const char *q = auth; q < end; q++)
+				if (*q == '@')
+					at = q;
+		}
+		if (!at)
+			continue;
+		colon = memchr(auth, ':', (size_t)(at - auth));
+		if (!colon || at == colon + 1)
+			continue;
+		add_secret_n(colon + 1, (size_t)(at - colon - 1));
+		{
+			struct strbuf dec = STRBUF_INIT;
+
+			for (const char *q = colon + 1; q < at; q++) {
+				if (*q == '%' && q + 2 < at && hexval(q[1]) >= 0 && hexval(q[2]) >= 0) {
+					sb_addc(&dec, (char)(hexval(q[1]) * 16 + hexval(q[2])));
+					q += 2;
+				} else {
+					sb_addc(&dec, *q);
+				}
+			}
+			log_add_secret(dec.buf);
+			sb_release(&dec);
+		}
+	}
+}
+
+static void keyword_secrets(const char *s)
+{
+	const char *p = s;
+
+	while ((p = strstr(p, "password")) != NULL) {
+		const char *q = p + 8;
+
+		if (p != s && !isspace((unsigned char)p[-1])) {
+			p = q;
+			continue;
+		}
+		while (isspace((unsigned char)*q))
+			q++;
+		if (*q != '=') {
+			p = q;
+			continue;
+		}
+		q++;
+		while (isspace((unsigned char)*q))
+			q++;
+		if (*q == '\'') {
+			struct strbuf v = STRBUF_INIT;
+
+			for (q++; *q && *q != '\''; q++) {
+				if (*q == '\\' && q[1])
+					q++;
+				sb_addc(&v, *q);
+			}
+			log_add_secret(v.buf);
+			sb_release(&v);
+		} else {
+			/* the value, then every following word without '=' */
+			for (;;) {
+				size_t n = strcspn(q, " \t\r\n");
+
+				if (n)
+					add_secret_n(q, n);
+				q += n;
+				while (isspace((unsigned char)*q))
+					q++;
+				if (!*q || memchr(q, '=', strcspn(q, " \t\r\n")))
+					break;
+			}
+		}
+		p = q;
+	}
+}
+
+void log_add_conninfo_secrets(const char *conninfo)
+{
+	if (!conninfo)
+		return;
+	if (!strncmp(conninfo, "postgresql://", 13) || !strncmp(conninfo, "postgres://", 11))
+		uri_secrets(conninfo);
+	else
+		keyword_secrets(conninfo);
 }
 
 static void emit(enum log_level level, const char *msg, const struct err *e)

@@ -28,6 +28,15 @@ enum log_format log_get_format(void);
 void log_add_secret(const char *secret);
 /* Append `in` to out with every secret and URI/conninfo password redacted. */
 void log_redact(const char *in, struct strbuf *out);
+/* Redact an error's message, detail and hint in place (before it is stored
+ * or sent anywhere: history, webhook, termination message). */
+void log_redact_err(struct err *e);
+/* Register the password of a connection string as a secret even when libpq
+ * cannot parse it (whose error message may then quote it): the raw and the
+ * percent-decoded password of a URI; in a keyword string the password=
+ * value and, when it is unquoted, the words after it that have no "="
+ * (what "password=two words" leaves for libpq to complain about). */
+void log_add_conninfo_secrets(const char *conninfo);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap);

@@ -37,7 +37,13 @@ int termlog_write(const char *path, const char *summary)
 	} else {
 		flags |= O_CREAT;
 	}
-	termlog_format(summary ? summary : "", &text);
+	{
+		struct strbuf red = STRBUF_INIT;
+
+		log_redact(summary ? summary : "", &red);
+		termlog_format(red.buf, &text);
+		sb_release(&red);
+	}
 	/* Written in place, not renamed: the kubelet bind-mounts the file,
 	 * and a rename over a mount point fails. */
 	fd = open(path, flags, 0644);
