@@ -308,7 +308,7 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 	struct storage_w *sw = NULL;
 	struct gzw *w = NULL;
 	char *file = NULL, *path = NULL;
-	char *conninfo = NULL, *dbarg = NULL, *pw = NULL, *pwenv = NULL;
+	char *conninfo = NULL, *dbarg = NULL, *pw = NULL, *pwenv = NULL, *svcfile = NULL, *svcenv = NULL;
 	int committed = 0, ret = -1;
 	int64_t dbsize = 0, t0 = now_ms();
 	time_t started;
@@ -345,14 +345,22 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 	if (!w)
 		goto out;
 
+	/* The password through PGPASSWORD, sslpassword through a private
+	 * service file: neither in pg_dump's argv (docs/backups.md). */
+	svcfile = db_child_service_file(db, e);
+	if (!svcfile && e->code) {
+		e->code = EXIT_BACKUP;
+		goto out;
+	}
 	conninfo = db_child_conninfo(db, NULL);
-	dbarg = xasprintf("--dbname=%s", conninfo);
+	dbarg = xasprintf("--dbname=%s%s", conninfo, svcfile ? " service=" DB_CHILD_SERVICE : "");
+	svcenv = svcfile ? xasprintf("PGSERVICEFILE=%s", svcfile) : xstrdup("PGSERVICEFILE");
 	pw = db_password(db);
 	pwenv = pw ? xasprintf("PGPASSWORD=%s", pw) : xstrdup("PGPASSWORD");
 	{
 		const char *argv[] = { pg_dump, "--format=plain", "--clean", "--if-exists",
 				       "--no-password", dbarg, NULL };
-		const char *env[] = { pwenv, NULL };
+		const char *env[] = { pwenv, svcenv, NULL };
 
 		memset(&dp, 0, sizeof(dp));
 		dp.w = w;
@@ -443,6 +451,10 @@ out:
 		free(pwenv);
 	}
 	proc_result_release(&pr);
+	if (svcfile)
+		unlink(svcfile);
+	free(svcfile);
+	free(svcenv);
 	free(conninfo);
 	free(dbarg);
 	free(file);

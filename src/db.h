@@ -75,6 +75,14 @@ char *db_password(const struct db *db);
 /* Append " key='value'" to a conninfo string, quoting as libpq wants. */
 struct strbuf;
 void db_conninfo_add(struct strbuf *sb, const char *k, const char *v);
+/* sslpassword has no environment variable in libpq: when the connection has
+ * one, it is written to a private (0600, mkstemp) service file for a child,
+ * which gets "service=" DB_CHILD_SERVICE in its conninfo and the file in
+ * PGSERVICEFILE.  Returns the file's path (the caller unlinks and frees it
+ * once the child has connected or exited), or NULL: e->code 0 when there is
+ * no sslpassword, else the error. */
+#define DB_CHILD_SERVICE "predeploy_child"
+char *db_child_service_file(const struct db *db, struct err *e);
 /* Connect to another database `dbname` on the same server with the same
  * parameters and password as `db` (restore --into, scratch databases). */
 int db_connect_other(const struct config *cfg, const struct db *db, const char *dbname, struct db *out,
