@@ -8,8 +8,10 @@ is read or written)."""
 import hashlib
 import os
 import signal
+import time
 
-from harness import case, main, Env
+from harness import case, main, Env, SECRETS
+from receiver import Receiver
 
 UP = "-- migrate:up\ncreate table a(id int);\n-- migrate:down\ndrop table a;\n"
 
@@ -231,6 +233,67 @@ def tracking_schema_owned_by_another_role_refused(t: Env):
         t.expect(r, 0)
     finally:
         _drop_mallory(t)
+
+
+def _leaks(t, texts):
+    for s in SECRETS:
+        for text in texts:
+            assert s not in text, "%r leaked: %r" % (s, text)
+
+
+@case
+def percent_and_space_passwords_never_leak(t: Env):
+    t.write("migrations/001_a.sql", UP)
+    t.expect(t.run("up"), 0)   # so that there is a history table to look into
+    host = "127.0.0.1 port=%d user=%s dbname=%s" % (t.pg["port"], t.pg["role"], t.db)
+    urls = ["postgresql://%s:Pct%%zzSecretOne@127.0.0.1:%d/%s" % (t.pg["role"], t.pg["port"], t.db),
+            "host=%s password=Space SpaceSecretTwo" % host,
+            "host=%s password=Space SpaceSecretTwo connect_timeout=5" % host]
+    for url in urls:
+        term = t.path("termination-log")
+        with Receiver() as rx:
+            r = t.run("run", "--webhook", rx.url, "--termination-log", term, env={"DATABASE_URL": url})
+            t.expect(r, 78)
+            reqs = rx.wait_for(1, timeout=15)
+        body = reqs[0]["body"]
+        assert "invalid database URL" in r.err and "invalid database URL" in body, (r, body)
+        _leaks(t, [r.err, r.out, open(term).read(), body])
+        # also as a variable's _FILE and as PREDEPLOY_DATABASE_URL
+        url_file = t.write("url", url)
+        r = t.run("status", env={"DATABASE_URL": None, "PREDEPLOY_DATABASE_URL_FILE": url_file})
+        t.expect(r, 78)
+    history = t.sql("select coalesce(string_agg(coalesce(error, ''), ' '), '') from predeploy_migrations_history")
+    _leaks(t, [history])
+
+
+@case
+def sslpassword_reaches_pg_dump_only_through_a_private_file(t: Env):
+    fill = "create table big as select g, md5(g::text) m from generate_series(1, 300000) g"
+    t.sql(fill)
+    url = t.url + "?sslpassword=SslSecretThree"
+    tmp = t.path("tmp")
+    os.makedirs(tmp)
+    p = t.spawn("backup", env={"DATABASE_URL": url, "TMPDIR": tmp})
+    seen = 0
+    deadline = time.time() + 60
+    while p.poll() is None and time.time() < deadline:
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                cmd = open("/proc/%s/cmdline" % pid, "rb").read()
+            except OSError:
+                continue
+            if b"pg_dump" in cmd and b"--dbname" in cmd and t.db.encode() in cmd:
+                seen += 1
+                assert b"SslSecretThree" not in cmd and b"Zq8" not in cmd, cmd
+                assert b"service=predeploy_child" in cmd, cmd
+        time.sleep(0.005)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert seen > 0, "never saw pg_dump running"
+    _leaks(t, [out, err])
+    assert os.listdir(tmp) == [], os.listdir(tmp)   # the service file is gone
 
 
 if __name__ == "__main__":
