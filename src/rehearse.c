@@ -78,8 +78,8 @@ static int copy_schema(const struct config *cfg, struct db *live, struct db *sha
 	const char *pg_dump = cfg->pg_dump && *cfg->pg_dump ? cfg->pg_dump : "pg_dump";
 	struct strlist large = { 0 }, argv = { 0 };
 	char path[] = "/tmp/predeploy-shadow-XXXXXX";
-	char *ci = NULL, *pw = NULL, *pwenv = NULL;
-	const char *env[2] = { NULL, NULL };
+	char *ci = NULL, *pw = NULL, *pwenv = NULL, *svcfile = NULL, *svcenv = NULL;
+	const char *env[3] = { NULL, NULL, NULL };
 	struct proc_spawn_opts po = PROC_SPAWN_OPTS_INIT;
 	struct proc_result pr = PROC_RESULT_INIT;
 	struct restore_opts ro;
@@ -94,11 +94,25 @@ static int copy_schema(const struct config *cfg, struct db *live, struct db *sha
 		err_sys(e, EXIT_INTERNAL, errno, "could not create a temporary file for the shadow's schema");
 		goto out;
 	}
+	/* sslpassword through a private service file, as for backups */
+	svcfile = db_child_service_file(live, e);
+	if (!svcfile && e->code)
+		goto out;
 	ci = db_child_conninfo(live, NULL);
+	if (svcfile) {
+		char *c2 = xasprintf("%s service=" DB_CHILD_SERVICE, ci);
+
+		free(ci);
+		ci = c2;
+		svcenv = xasprintf("PGSERVICEFILE=%s", svcfile);
+	}
 	pw = db_password(live);
 	if (pw) {
 		pwenv = xasprintf("PGPASSWORD=%s", pw);
 		env[0] = pwenv;
+		env[1] = svcenv;
+	} else {
+		env[0] = svcenv;
 	}
 	strlist_add(&argv, pg_dump);
 	strlist_add(&argv, "--format=plain");
@@ -163,6 +177,10 @@ out:
 		memset(pw, 0, strlen(pw));
 		free(pw);
 	}
+	if (svcfile)
+		unlink(svcfile);
+	free(svcfile);
+	free(svcenv);
 	free(ci);
 	strlist_clear(&argv);
 	strlist_clear(&large);
