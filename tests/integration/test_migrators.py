@@ -17,7 +17,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import BIN, SRC, Env, case, main  # noqa: E402
 from receiver import Receiver  # noqa: E402
-from alembic_fixture import HEAD, alembic, alembic_project  # noqa: E402
+from tool_fixtures import HEAD, MIKRO_FIXTURE, alembic, alembic_project, mikro_modules  # noqa: E402
 
 def spawn(t: Env, *args, cwd=None):
     return subprocess.Popen([BIN] + list(args), cwd=cwd or t.dir, env=t.env(), stdout=subprocess.PIPE,
@@ -474,20 +474,6 @@ def prisma_state_lint_failed_row_and_reset(t: Env):
     assert t.sql("select checksum from \"_prisma_migrations\"") == \
         subprocess.run(["sha256sum", t.path("prisma/migrations/20240101000000_init/migration.sql")],
                        capture_output=True, text=True).stdout.split()[0]
-
-
-MIKRO_FIXTURE = os.path.join(SRC, "tests", "fixtures", "mikro-orm")
-
-
-def mikro_modules():
-    """node_modules of MikroORM 6.6.16 as scripts/install-deps installs it
-    (outside the repository)."""
-    cache = os.environ.get("PREDEPLOY_NPM_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.environ["HOME"], ".cache"), "predeploy-npm")
-    mods = os.path.join(cache, "mikro-orm-6.6.16", "node_modules")
-    if not os.path.exists(os.path.join(mods, ".bin", "mikro-orm")):
-        raise AssertionError("MikroORM is not installed in %s: run scripts/install-deps" % mods)
-    return mods
 
 
 @case

@@ -6,10 +6,11 @@ inside a PL/pgSQL function is caught by the catalog diff and blocked (10);
 a rewrite is reported; without CREATEDB it falls back and says so; SIGTERM
 mid-rehearsal drops the shadow; the shadow never outlives the run."""
 import os
+import shutil
 import signal
 
 from harness import case, main, Env
-from alembic_fixture import HEAD, alembic, alembic_project, add_revision
+from tool_fixtures import HEAD, MIKRO_FIXTURE, alembic, alembic_project, add_revision, mikro_modules
 
 
 def shadows(t: Env):
@@ -211,6 +212,50 @@ def migrator_that_ignores_database_url(t: Env):
     t.expect(r, 11)
     assert "changed the live database during the rehearsal" in r.err and "made_by_tool" in r.err, r
     assert "DATABASE_URL" in r.err, r
+
+
+MIKRO_FK = """'use strict';
+Object.defineProperty(exports, '__esModule', { value: true });
+exports.Migration20240104000000_teams = void 0;
+const { Migration } = require('@mikro-orm/migrations');
+
+class Migration20240104000000_teams extends Migration {
+  async up() {
+    this.addSql('create table "teams" ("id" serial primary key, "name" text);');
+    this.addSql('alter table "users" add column "team_id" int null;');
+    this.addSql('alter table "users" add constraint "users_team_fk" foreign key ("team_id") references "teams" ("id");');
+  }
+}
+exports.Migration20240104000000_teams = Migration20240104000000_teams;
+"""
+
+
+@case
+def mikro_orm_foreign_key_on_a_large_table(t: Env):
+    mods = mikro_modules()
+    app = t.path("nest")
+    shutil.copytree(MIKRO_FIXTURE, app)
+    env = {"NODE_PATH": mods, "PATH": os.path.join(mods, ".bin") + os.pathsep + os.environ["PATH"]}
+    menv = ["--migrator", "mikro-orm", "--migrate-cmd", "mikro-orm migration:up", "--backup", "never",
+            "--migrate-env", "DB_HOST={host}", "--migrate-env", "DB_PORT={port}", "--migrate-env", "DB_USER={user}",
+            "--migrate-env", "DB_PASSWORD={password}", "--migrate-env", "DB_NAME={dbname}"]
+    t.expect(t.run("run", *menv, cwd=app, env=env), 0)
+    t.sql("insert into users (email) select 'u' || g || '@example.com' from generate_series(1, 20000) g; "
+          "analyze users")
+    with open(os.path.join(app, "db", "migrations", "Migration20240104000000_teams.js"), "w") as f:
+        f.write(MIKRO_FK)
+    # a warning with the live table's row count; applied
+    r = t.run("run", *menv, "--rehearse", "always", "--large-table", "1000000", cwd=app, env=env)
+    t.expect(r, 0)
+    assert "add_foreign_key_validating" in r.err and "20000 rows" in r.err, r
+    assert "Migration20240104000000_teams.js" in r.err, r
+    # the same migration on a table above --large-table: blocked, nothing changed
+    t.sql("alter table users drop constraint users_team_fk; alter table users drop column team_id; drop table teams; "
+          "delete from mikro_orm_migrations where name like 'Migration20240104000000%'")
+    r = t.run("run", *menv, "--large-table", "1000", cwd=app, env=env)
+    t.expect(r, 10)
+    assert "add_foreign_key_validating" in r.err and "20000 rows" in r.err, r
+    assert t.sql("select count(*) from information_schema.columns where column_name = 'team_id'") == "0"
 
 
 if __name__ == "__main__":

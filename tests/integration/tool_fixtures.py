@@ -1,6 +1,8 @@
-"""The real Alembic project in tests/fixtures/alembic, copied into a test's
-directory, and the alembic CLI run against the test's database.  Shared by
-test_migrators.py and test_rehearse.py."""
+"""The real tools' projects the tests run: the Alembic project in
+tests/fixtures/alembic (copied into a test's directory, the alembic CLI run
+against the test's database) and the MikroORM project in
+tests/fixtures/mikro-orm with the npm packages scripts/install-deps puts
+outside the repository.  Shared by test_migrators.py and test_rehearse.py."""
 import os
 import shutil
 import subprocess
@@ -8,6 +10,20 @@ import subprocess
 from harness import SRC, Env
 
 FIXTURE = os.path.join(SRC, "tests", "fixtures", "alembic")
+MIKRO_FIXTURE = os.path.join(SRC, "tests", "fixtures", "mikro-orm")
+
+
+def mikro_modules():
+    """node_modules of MikroORM 6.6.16 as scripts/install-deps installs it
+    (outside the repository)."""
+    cache = os.environ.get("PREDEPLOY_NPM_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.environ["HOME"], ".cache"), "predeploy-npm")
+    mods = os.path.join(cache, "mikro-orm-6.6.16", "node_modules")
+    if not os.path.exists(os.path.join(mods, ".bin", "mikro-orm")):
+        raise AssertionError("MikroORM is not installed in %s: run scripts/install-deps" % mods)
+    return mods
+
+
 HEAD = "e5f6a7b8c9d0"
 ALL = ["initial_snapshot", "a1b2c3d4e5f6", "20260206_exercises_idx", "c0ffee000001", "d4e5f6a7b804", HEAD]
 
