@@ -238,6 +238,24 @@ static int tool_rehearsal(struct session *s, const struct tool_state *st, struct
 		goto out;
 	}
 	r->rehearsal_ms = rr.duration_ms;
+	if (!rr.ran && m->ops->offline_sql) {
+		/* Alembic's offline mode shows the SQL without a database */
+		struct strbuf sql = STRBUF_INIT;
+		struct rehearse_result off = REHEARSE_RESULT_INIT;
+		struct err oe = ERR_INIT;
+
+		if (m->ops->offline_sql(m, &s->db, st, &sql, &oe) == 0) {
+			log_info("rehearsal fell back to %s's offline SQL (%s)", m->ops->name, rr.why);
+			rehearse_offline(s->cfg, &s->db, &p, sql.buf ? sql.buf : "", &off);
+			ret = judge(s->cfg, &off.lint, "the SQL of the offline mode", r, e);
+		} else {
+			log_warn("rehearsal skipped: %s; the offline mode failed too: %s", rr.why, oe.msg);
+			ret = 0;
+		}
+		rehearse_result_release(&off);
+		sb_release(&sql);
+		goto out;
+	}
 	if (!rr.ran) {
 		log_warn("rehearsal skipped: %s%s", rr.why, m->ops->sql_sources ? "; its SQL files were linted as written"
 			 : "; the migrations run unlinted");

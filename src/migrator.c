@@ -93,7 +93,7 @@ static int sql_load(struct migrator *m, struct err *e)
 }
 
 const struct migrator_ops migrator_sql = {
-	"sql", NULL, NULL, NULL, sql_detect, sql_load, NULL, NULL, NULL, NULL,
+	"sql", NULL, NULL, NULL, sql_detect, sql_load, NULL, NULL, NULL, NULL, NULL,
 };
 
 /* ---- resolution ---- */
@@ -516,13 +516,34 @@ void env_free(char **env)
 
 /* ---- running the tool ---- */
 
-static int spawn_tool(struct migrator *m, struct db *db, char **argv, const char *prefix, int64_t timeout_ms,
-		      struct proc_result *r, struct err *e)
+struct capture {
+	struct strbuf *out;
+	size_t cap;
+};
+
+static int capture_stdout(void *arg, const void *buf, size_t n, struct err *e)
+{
+	struct capture *c = arg;
+
+	if (c->out->len + n > c->cap)
+		return err_set(e, EXIT_MIGRATION, "the tool printed more than %zu bytes", c->cap);
+	sb_add(c->out, buf, n);
+	return 0;
+}
+
+static int spawn_tool_out(struct migrator *m, struct db *db, char **argv, const char *prefix, int64_t timeout_ms,
+			  struct capture *cap, struct proc_result *r, struct err *e)
 {
 	struct proc_spawn_opts o = PROC_SPAWN_OPTS_INIT;
 	char **env = migrator_child_env(m, db, e);
 	int rc;
 
+	if (!env)
+		return -1;
+	if (cap) {
+		o.on_stdout = capture_stdout;
+		o.arg = cap;
+	}
 	o.argv = (const char *const *)argv;
 	o.env = (const char *const *)env;
 	o.cwd = m->root;
@@ -533,6 +554,31 @@ static int spawn_tool(struct migrator *m, struct db *db, char **argv, const char
 	rc = proc_spawn(&o, r, e);
 	env_free(env);
 	return rc;
+}
+
+static int spawn_tool(struct migrator *m, struct db *db, char **argv, const char *prefix, int64_t timeout_ms,
+		      struct proc_result *r, struct err *e)
+{
+	return spawn_tool_out(m, db, argv, prefix, timeout_ms, NULL, r, e);
+}
+
+int migrator_capture(struct migrator *m, struct db *db, char **argv, struct strbuf *out, size_t cap, struct err *e)
+{
+	struct proc_result r = PROC_RESULT_INIT;
+	struct capture c = { out, cap };
+	char prefix[64];
+	int ret = -1;
+
+	snprintf(prefix, sizeof(prefix), "%s: ", argv[0]);
+	if (spawn_tool_out(m, db, argv, prefix, m->cfg->migrate_timeout_ms, &c, &r, e) == 0) {
+		if (r.exited && r.exit_status == 0)
+			ret = 0;
+		else
+			err_set(e, EXIT_MIGRATION, "\"%s\" failed (%s %d)", argv[0], r.exited ? "exit status" : "signal",
+				r.exited ? r.exit_status : r.termsig);
+	}
+	proc_result_release(&r);
+	return ret;
 }
 
 /* The tool's lines go on to the error, the webhook, the termination message
@@ -649,5 +695,5 @@ static int command_read_state(struct migrator *m, struct db *db, struct tool_sta
 }
 
 const struct migrator_ops migrator_command = {
-	"command", NULL, NULL, NULL, command_detect, NULL, command_read_state, NULL, NULL, NULL,
+	"command", NULL, NULL, NULL, command_detect, NULL, command_read_state, NULL, NULL, NULL, NULL,
 };

@@ -91,6 +91,11 @@ struct migrator_ops {
 	 * migrations; NULL when the tool's migrations are code */
 	int (*sql_sources)(struct migrator *m, struct mig_rev *const *revs, int n, struct migration_set *out,
 			   struct err *e);
+	/* the SQL the pending revisions would send, without a database (Alembic's
+	 * offline --sql mode), with "-- Running upgrade A -> B" lines between
+	 * revisions; NULL when the tool has no such mode */
+	int (*offline_sql)(struct migrator *m, struct db *db, const struct tool_state *st, struct strbuf *out,
+			   struct err *e);
 };
 
 struct migrator {
@@ -133,6 +138,9 @@ struct migrator_run {
 };
 
 int migrator_run(struct migrator *m, struct db *db, struct migrator_run *res, struct err *e);
+/* Run argv like the tool (its directory and environment) and keep its
+ * standard output in out (at most cap bytes: more is an error). */
+int migrator_capture(struct migrator *m, struct db *db, char **argv, struct strbuf *out, size_t cap, struct err *e);
 /* The same for any command with the same environment and handling (the
  * post-migration --after-cmd): `option` names it in errors. */
 int migrator_run_cmd(struct migrator *m, struct db *db, const char *cmd, const char *option, int64_t timeout_ms,

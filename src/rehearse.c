@@ -837,6 +837,66 @@ int rehearse_sql(const struct config *cfg, struct db *live, const struct migrati
 	return rc;
 }
 
+/* Alembic's offline output: "-- Running upgrade A -> B" starts revision
+ * B's SQL; BEGIN / COMMIT and the version table's writes are left out. */
+int rehearse_offline(const struct config *cfg, struct db *live, const struct rehearse_plan *p, const char *sql,
+		     struct rehearse_result *r)
+{
+	const char *line = sql;
+	struct strbuf cur = STRBUF_INIT;
+	int m = -1, cap = 16;
+	struct lint_opts o;
+
+	r->stmts = xcalloc((size_t)cap, sizeof(*r->stmts));
+	for (;;) {
+		const char *nl = strchr(line, '\n'), *end = nl ? nl : line + strlen(line);
+		size_t n = (size_t)(end - line);
+		const char *arrow;
+
+		if (!*line || !strncmp(line, "-- Running upgrade ", 19)) {
+			if (cur.len) {
+				if (r->nstmts + 1 >= cap) {
+					cap *= 2;
+					r->stmts = xrealloc(r->stmts, sizeof(*r->stmts) * (size_t)cap);
+				}
+				r->stmts[r->nstmts].migration = m;
+				r->stmts[r->nstmts].sql = sb_detach(&cur, NULL);
+				r->nstmts++;
+			}
+			sb_reset(&cur);
+			if (!*line)
+				break;
+			arrow = strstr(line, " -> ");
+			m = -1;
+			if (arrow && arrow < end) {
+				const char *id = arrow + 4, *idend = id;
+				int k;
+
+				while (idend < end && *idend != ',' && *idend != ' ' && *idend != '\r')
+					idend++;
+				for (k = 0; k < p->n; k++)
+					if (strlen(p->migrations[k].id) == (size_t)(idend - id) &&
+					    !strncmp(p->migrations[k].id, id, (size_t)(idend - id)))
+						m = k;
+			}
+		} else if (strncmp(line, "BEGIN;", 6) && strncmp(line, "COMMIT;", 7) &&
+			   !(n > 0 && tracking_write(line, p->tracking_writes))) {
+			sb_add(&cur, line, n);
+			sb_addc(&cur, '\n');
+		}
+		if (!nl) {
+			line = end;     /* flush what is left on the next round */
+			continue;
+		}
+		line = nl + 1;
+	}
+	sb_release(&cur);
+	lint_captured(cfg, p, r);
+	lint_opts_from_config(&o, cfg);
+	catalog_apply_to_report(live, &o, &r->lint);
+	return 0;
+}
+
 int rehearse_wanted(const struct config *cfg, int tool, int npending)
 {
 	if (cfg->rehearse == REHEARSE_NEVER || npending == 0)

@@ -93,6 +93,12 @@ void rehearse_result_release(struct rehearse_result *r);
 struct migration;
 int rehearse_sql(const struct config *cfg, struct db *live, const struct migration *const *pending, int n,
 		 struct rehearse_result *r, struct err *e);
+/* The fall-back for a tool with an offline mode (Alembic's --sql): lint the
+ * SQL text it printed, split into revisions at its "-- Running upgrade A ->
+ * B" lines, with the live catalog numbers.  r->lint holds the findings;
+ * r->ran stays 0. */
+int rehearse_offline(const struct config *cfg, struct db *live, const struct rehearse_plan *p, const char *sql,
+		     struct rehearse_result *r);
 /* --rehearse: never; always; auto = for tool migrators (their SQL is only
  * seen by running them; predeploy's own files are linted as written). */
 int rehearse_wanted(const struct config *cfg, int tool, int npending);

@@ -594,11 +594,35 @@ static int alembic_reset_to(struct migrator *m, struct db *db, const struct mig_
 	return 0;
 }
 
+/* `alembic upgrade FROM:head --sql`: offline mode prints the SQL of every
+ * pending revision after a "-- Running upgrade A -> B" line, without a
+ * database.  Only with the default command (a custom --migrate-cmd may run
+ * Alembic some other way) and one current revision (FROM:head cannot start
+ * from several branches). */
+static int alembic_offline_sql(struct migrator *m, struct db *db, const struct tool_state *st, struct strbuf *out,
+			       struct err *e)
+{
+	char range[600];
+	char *argv[] = { "alembic", "upgrade", range, "--sql", NULL };
+
+	if (m->cfg->migrate_cmd)
+		return err_set(e, EXIT_CONFIG, "offline mode needs the default command (--migrate-cmd is set)");
+	if (strchr(st->current, ','))
+		return err_set(e, EXIT_CONFIG, "offline mode cannot start from several branches (%s)", st->current);
+	if (m->nheads != 1)
+		return err_set(e, EXIT_CONFIG, "offline mode needs one head");
+	if (st->current[0])
+		snprintf(range, sizeof(range), "%s:head", st->current);
+	else
+		snprintf(range, sizeof(range), "head");
+	return migrator_capture(m, db, argv, out, 64u << 20, e);
+}
+
 static const char *const tracking_writes[] = {
 	"INSERT INTO alembic_version", "UPDATE alembic_version", "-DELETE FROM alembic_version", NULL,
 };
 
 const struct migrator_ops migrator_alembic = {
 	"alembic", "alembic_version", "alembic upgrade head", tracking_writes,
-	alembic_detect, alembic_load, alembic_read_state, alembic_reset_to, NULL, NULL,
+	alembic_detect, alembic_load, alembic_read_state, alembic_reset_to, NULL, NULL, alembic_offline_sql,
 };

@@ -286,5 +286,5 @@ static const char *const url_vars[] = { "MIKRO_ORM_CLIENT_URL", NULL };
 
 const struct migrator_ops migrator_mikro_orm = {
 	"mikro-orm", TABLE, "npx mikro-orm migration:up", tracking_writes,
-	mikro_detect, mikro_load, mikro_read_state, mikro_reset_to, url_vars, NULL,
+	mikro_detect, mikro_load, mikro_read_state, mikro_reset_to, url_vars, NULL, NULL,
 };

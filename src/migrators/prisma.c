@@ -192,5 +192,5 @@ static const char *const tracking_writes[] = { "-INSERT INTO \"_prisma_migration
 
 const struct migrator_ops migrator_prisma = {
 	"prisma", "_prisma_migrations", "npx prisma migrate deploy", tracking_writes,
-	prisma_detect, prisma_load, prisma_read_state, prisma_reset_to, NULL, prisma_sql_sources,
+	prisma_detect, prisma_load, prisma_read_state, prisma_reset_to, NULL, prisma_sql_sources, NULL,
 };

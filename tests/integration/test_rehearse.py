@@ -214,6 +214,30 @@ def migrator_that_ignores_database_url(t: Env):
     assert "DATABASE_URL" in r.err, r
 
 
+@case
+def alembic_offline_fallback_without_createdb(t: Env):
+    app = alembic_with_users(t)
+    role = "rehearse_alembic_%d" % os.getpid()
+    t.sql("drop role if exists %s" % role, db="postgres")
+    t.sql("create role %s login password 'low-pw-A9' nocreatedb" % role, db="postgres")
+    try:
+        t.sql("alter database %s owner to %s" % (t.db, role), db="postgres")
+        t.sql("alter schema public owner to %s; reassign owned by predeploy_test to %s" % (role, role))
+        add_revision(app, "f00dcafe0004", HEAD, '    op.drop_column("users", "email")')
+        url = "postgresql://%s:low-pw-A9@127.0.0.1:%d/%s" % (role, t.pg["port"], t.db)
+        r = t.run("run", "--migrator", "alembic", "--backup", "never", cwd=app, env={"DATABASE_URL": url})
+        t.expect(r, 10)
+        assert "fell back to alembic's offline SQL" in r.err and "no shadow database could be made" in r.err, r
+        assert "drop_column" in r.err and "f00dcafe0004_rehearsed.py" in r.err, r
+        assert "low-pw-A9" not in r.err + r.out
+        assert t.sql("select count(email) from users") == "1000"
+        assert t.sql("select version_num from alembic_version") == HEAD
+    finally:
+        t.sql("alter database %s owner to postgres" % t.db, db="postgres")
+        t.sql("reassign owned by %s to postgres; drop owned by %s cascade" % (role, role))
+        t.sql("drop role if exists %s" % role, db="postgres")
+
+
 MIKRO_FK = """'use strict';
 Object.defineProperty(exports, '__esModule', { value: true });
 exports.Migration20240104000000_teams = void 0;
