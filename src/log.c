@@ -76,7 +76,10 @@ void log_redact(const char *in, struct strbuf *out)
 		int i, hit = 0;
 
 		for (i = 0; i < nsecrets; i++) {
-			size_t n = strlen(secrets[i]);
+			size_t n;
+			if (*p != secrets[i][0])        /* cheap: this runs for every byte */
+				continue;
+			n = strlen(secrets[i]);
 			if (!strncmp(p, secrets[i], n)) {
 				sb_adds(out, "****");
 				p += n;
@@ -86,7 +89,7 @@ void log_redact(const char *in, struct strbuf *out)
 		}
 		if (hit)
 			continue;
-		if (!strncmp(p, "://", 3)) {
+		if (*p == ':' && !strncmp(p, "://", 3)) {
 			const char *pw;
 			size_t n = uri_password(p + 3, &pw);
 			if (n) {
@@ -96,7 +99,7 @@ void log_redact(const char *in, struct strbuf *out)
 				continue;
 			}
 		}
-		if (!strncmp(p, "password", 8) && (p == in || p[-1] == ' ' || p[-1] == '\t')) {
+		if (*p == 'p' && !strncmp(p, "password", 8) && (p == in || p[-1] == ' ' || p[-1] == '\t')) {
 			const char *q = p + 8;
 			while (*q == ' ')
 				q++;
