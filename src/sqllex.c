@@ -177,10 +177,15 @@ int sqllex_token(struct sqllex *lx, const char *buf, size_t len, int eof, struct
 		return emit(lx, SQLTOK_SPACE, t);
 	case T_LINECOM:
 	case T_BACKSLASH: {
-		const char *nl = memchr(buf + lx->pos, '\n', len - lx->pos);
+		/* a "--" comment ends at \n or \r, as in the server's scanner (a
+		 * comment running past a lone \r would hide statements from us
+		 * that the server runs); a backslash line at \n, as psql reads lines */
+		size_t p = lx->pos;
 
-		lx->pos = nl ? (size_t)(nl - buf) : len;
-		if (!nl && !eof)
+		while (p < len && buf[p] != '\n' && !(buf[p] == '\r' && lx->tk == T_LINECOM))
+			p++;
+		lx->pos = p;
+		if (p == len && !eof)
 			return SQLLEX_MORE;
 		return emit(lx, lx->tk == T_LINECOM ? SQLTOK_COMMENT : SQLTOK_BACKSLASH, t);
 	}

@@ -4,7 +4,8 @@
  * where a statement ends.  psql's lexer (src/fe_utils/psqlscan.l) is the
  * model: what psql would send as one statement is one statement here.
  *
- * It knows: whitespace; "--" comments to the end of the line; nested
+ * It knows: whitespace; "--" comments to the end of the line (\n or \r,
+ * as the server's scanner has it); nested
  * block comments; '...' strings with '' doubling (backslash escapes in
  * E'...' and when std_strings is 0); "..." identifiers with "" doubling;
  * $tag$...$tag$ dollar quotes with tags of any length ($$ too; "a$b$" is

@@ -24,7 +24,7 @@ static size_t skip_fwd(const char *s, size_t i, size_t end)
 		while (i < end && strchr(" \t\r\n\f\v", s[i]))
 			i++;
 		if (i + 1 < end && s[i] == '-' && s[i + 1] == '-') {
-			while (i < end && s[i] != '\n')
+			while (i < end && s[i] != '\n' && s[i] != '\r')   /* the server's end of a comment */
 				i++;
 			continue;
 		}

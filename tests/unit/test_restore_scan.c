@@ -1,6 +1,6 @@
 /* Unit tests of src/restore_scan: statements, quotes, COPY data, backslash
  * lines, truncation and caps, fed in chunks of every size. */
-// cases: guard_refuses psql_agreement statements_and_comments quotes_and_dollars copy_blocks meta_lines truncated statement_cap chunk_sizes big_copy_row
+// cases: guard_refuses comment_ends_at_cr psql_agreement statements_and_comments quotes_and_dollars copy_blocks meta_lines truncated statement_cap chunk_sizes big_copy_row
 #include <stdlib.h>
 
 #include "unit.h"
@@ -151,6 +151,17 @@ static void guard_refuses(void)
 	expect_fail("select 1;\n\\! touch /tmp/x\n", EXIT_DATAERR, "\"\\!\"");
 }
 
+/* A "--" comment ends at a lone \r too, as in the server's scanner. When it
+ * ran on to the next \n, "; COMMIT;" below was comment text to us, the
+ * statement went on to "select 2;", and the server, given all of it as one
+ * query, would have run the COMMIT: now it is a statement of its own, and
+ * refused. Found by tests/fuzz/fuzz_split_diff. */
+static void comment_ends_at_cr(void)
+{
+	expect_fail("select 1 -- x\r; COMMIT;\nselect 2;\n", EXIT_DATAERR, "refuses");
+	expect_scan("select 1 -- x\r; select 2;\n", "S1:select 1 -- x|S1:select 2|");
+}
+
 /* Where psql and the old scanners disagreed: one statement each. */
 static void psql_agreement(void)
 {
@@ -277,5 +288,5 @@ static void big_copy_row(void)
 	sb_release(&out);
 }
 
-UNIT_CASES(UNIT(guard_refuses), UNIT(psql_agreement), UNIT(statements_and_comments), UNIT(quotes_and_dollars), UNIT(copy_blocks), UNIT(meta_lines),
+UNIT_CASES(UNIT(guard_refuses), UNIT(comment_ends_at_cr), UNIT(psql_agreement), UNIT(statements_and_comments), UNIT(quotes_and_dollars), UNIT(copy_blocks), UNIT(meta_lines),
 	   UNIT(truncated), UNIT(statement_cap), UNIT(chunk_sizes), UNIT(big_copy_row))
