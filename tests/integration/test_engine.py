@@ -168,17 +168,28 @@ def pipelined_run_stops_at_failure(t: Env):
 
 @case
 def lock_retry_mid_run_keeps_progress(t: Env):
-    # migration 5 of 8 waits for a lock held by another session for ~1.5 s:
-    # 1-4 commit once, 5 is retried, then 5-8 apply; nothing runs twice
+    # migration 5 of 8 waits for a lock held by another session until
+    # predeploy has said it retries (not for a fixed time: a slow backup
+    # could outlast it): 1-4 commit once, 5 is retried, then 5-8 apply;
+    # nothing runs twice
     t.sql("create table hot(id int); create table log(v int)")
     logged_migrations(t, 8, "", {5: "alter table hot add column x int;\n"})
-    holder = t.hold_lock("hot", 1.5)
+    holder = t.hold_lock("hot", 600)
+    seen = []
     try:
-        r = t.run("up", "--lock-timeout", "200ms", "--lock-retries", "10")
-        t.expect(r, 0)
-        assert "5: " in r.err and "retrying" in r.err, r
+        p = t.spawn("up", "--lock-timeout", "200ms", "--lock-retries", "10")
+        for line in p.stderr:       # ends at exit if it never retries
+            seen.append(line)
+            if "retrying" in line:
+                break
     finally:
+        t.sql("select pg_terminate_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' "
+              "and pid <> pg_backend_pid()")
         holder.wait(timeout=30)
+    out, err = p.communicate(timeout=120)
+    err = "".join(seen) + err
+    assert p.returncode == 0, err
+    assert "5: " in err and "retrying" in err, err
     assert t.sql("select count(*), count(distinct v) from log") == "8|8"
     assert t.sql("select count(*) from predeploy_migrations") == "8"
     assert t.sql("select count(*) from predeploy_migrations_history where outcome = 'failed'") == "0"
