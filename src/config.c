@@ -101,6 +101,19 @@ static const struct config_option options[] = {
 	  "backup directory") },
 	{ OPT("backup-dir-insecure-ok", CT_BOOL, F(backup_dir_insecure_ok), NULL, "PREDEPLOY_BACKUP_DIR_INSECURE_OK",
 	  C_DUMP, "write backups into a directory others can write to or own") },
+	{ OPT("backup-to", CT_STR, F(backup_to), NULL, "PREDEPLOY_BACKUP_TO", C_DUMP | CC_BACKUPS,
+	  "backup destination: a directory or s3://BUCKET/PREFIX (instead of --backup-dir)"),
+	  .flags = OPT_EMPTY_NULL },
+	{ OPT("s3-path-style", CT_BOOL, F(s3_path_style), NULL, "PREDEPLOY_S3_PATH_STYLE", C_DUMP | CC_BACKUPS,
+	  "address the bucket as ENDPOINT/BUCKET/KEY (MinIO, s3rver) instead of BUCKET.ENDPOINT") },
+	{ OPT("s3-sse", CT_ENUM, F(s3_sse), NULL, "PREDEPLOY_S3_SSE", C_DUMP,
+	  "server-side encryption of backup objects"), .choices = "AES256|aws:kms", .flags = OPT_ENUM_STR },
+	{ OPT("s3-sse-kms-key-id", CT_STR, F(s3_sse_kms_key_id), NULL, "PREDEPLOY_S3_SSE_KMS_KEY_ID", C_DUMP,
+	  "KMS key for --s3-sse aws:kms"), .flags = OPT_EMPTY_NULL },
+	{ OPT("s3-storage-class", CT_STR, F(s3_storage_class), NULL, "PREDEPLOY_S3_STORAGE_CLASS", C_DUMP,
+	  "storage class of backup objects (STANDARD_IA, ...)"), .flags = OPT_EMPTY_NULL },
+	{ OPT("verify-readback", CT_BOOL, F(verify_readback), NULL, "PREDEPLOY_VERIFY_READBACK", C_DUMP,
+	  "also read an uploaded backup back from the bucket to verify it") },
 	{ OPT("keep", CT_INT, F(keep), "10", "PREDEPLOY_KEEP", C_DUMP,
 	  "verified backups to keep"), .min = 1 },
 	{ OPT("backup-reuse", CT_DURATION, F(backup_reuse_ms), "15m", "PREDEPLOY_BACKUP_REUSE", CC_RUN | CC_UP,
@@ -595,5 +608,7 @@ int config_finish(struct config *cfg, struct err *e)
 		return err_set(e, EXIT_CONFIG, "--dir must not be empty");
 	if (!cfg->backup_dir || !*cfg->backup_dir)
 		return err_set(e, EXIT_CONFIG, "--backup-dir must not be empty");
+	if (cfg->s3_sse_kms_key_id && (!cfg->s3_sse || strcmp(cfg->s3_sse, "aws:kms")))
+		return err_set(e, EXIT_CONFIG, "--s3-sse-kms-key-id needs --s3-sse aws:kms");
 	return 0;
 }

@@ -56,6 +56,12 @@ struct config {
 	enum backup_policy backup;
 	char *backup_dir;
 	int backup_dir_insecure_ok;
+	char *backup_to;            /* NULL: backup_dir; else a directory or s3://BUCKET/PREFIX */
+	int s3_path_style;
+	char *s3_sse;               /* NULL, "AES256", "aws:kms" */
+	char *s3_sse_kms_key_id;
+	char *s3_storage_class;
+	int verify_readback;
 	int keep;
 	int64_t backup_reuse_ms;
 	char *pg_dump;
