@@ -21,6 +21,7 @@
 #include "report.h"
 #include "restore.h"
 #include "restore_prepare.h"
+#include "storage.h"
 #include "restore_reset.h"
 #include "webhook.h"
 #include "util/exitcode.h"
@@ -40,6 +41,28 @@ static int confirm(const char *target, const struct db *db, const struct restore
 	fprintf(stderr, "Everything in \"%s\" is replaced by the backup's state. Continue? [y/N] ", target);
 	fflush(stderr);
 	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
+/* A listed backup is read through the backup store (a directory or a
+ * bucket); the second pass opens it again. */
+struct obj {
+	struct storage *st;
+	struct storage_r *r;
+	const char *name;
+};
+
+static ssize_t obj_read(void *ctx, void *buf, size_t cap, struct err *e)
+{
+	return storage_read(((struct obj *)ctx)->r, buf, cap, e);
+}
+
+static int obj_rewind(void *ctx, struct err *e)
+{
+	struct obj *ob = ctx;
+
+	storage_close_read(ob->r);
+	ob->r = storage_open_read(ob->st, ob->name, NULL, e);
+	return ob->r ? 0 : -1;
 }
 
 CMD(restore)
@@ -62,7 +85,9 @@ CMD(restore)
 	int64_t t0 = now_ms();
 	char *end = NULL;
 	long n = nstr ? strtol(nstr, &end, 10) : -1;
-	int fd = -1, rc = 0, interactive = isatty(0) && isatty(2);
+	struct obj ob = { NULL, NULL, NULL };
+	int64_t size = 0;
+	int fd = -1, rc = 0, keep = cfg->keep, interactive = isatty(0) && isatty(2);
 
 	if (args->pos.n)
 		return log_error("unexpected argument \"%s\"", args->pos.v[0]), EXIT_USAGE;
@@ -86,15 +111,32 @@ CMD(restore)
 	proc_watch_conn(db.conn);
 	if (restore_pick(cfg, into ? into : db.dbname, file, n, from, &src, &e) < 0)
 		goto err;
-	/* Open now: retention after the safety backup may remove the file. */
-	fd = open(src.path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		err_sys(&e, EXIT_DATAERR, errno, "could not open backup \"%s\"", src.path);
-		goto err;
+	if (src.listed) {
+		ob.name = src.file;
+		ob.st = backup_store_open(cfg, &e);
+		if (!ob.st || !(ob.r = storage_open_read(ob.st, ob.name, &size, &e)))
+			goto err;
+		/* The safety backup's retention must not remove this one (an
+		 * object, unlike an open file, does not outlive its removal). */
+		if (cfg->keep < src.position + 2)
+			cfg->keep = src.position + 2;
+	} else {
+		/* Open now: retention after the safety backup may remove the file. */
+		fd = open(src.path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			err_sys(&e, EXIT_DATAERR, errno, "could not open backup \"%s\"", src.path);
+			goto err;
+		}
+		size = (int64_t)st.st_size;
 	}
 	o = (struct restore_opts){ .fd = fd, .path = src.path, .table = cfg->table, .reset_to = reset_to,
 				   .files = &files, .forced = cfg->force, .progress = progress_stderr(),
-				   .file_size = (int64_t)st.st_size, .expect_sha256 = src.sha256[0] ? src.sha256 : NULL };
+				   .file_size = size, .expect_sha256 = src.sha256[0] ? src.sha256 : NULL };
+	if (ob.r) {
+		o.source = obj_read;
+		o.rewind = obj_rewind;
+		o.source_ctx = &ob;
+	}
 	if (restore_check(&o, &chk, &e) < 0) {
 		rc = report_err(&e);
 		log_info("nothing was executed: the database is unchanged");
@@ -135,6 +177,9 @@ out:
 		rc = report_deliver(cfg, &rep);
 	if (fd >= 0)
 		close(fd);
+	cfg->keep = keep;
+	storage_close_read(ob.r);
+	storage_free(ob.st);
 	proc_watch_conn(NULL);
 	restore_target_release(&t);
 	migrator_close(&mig);

@@ -169,6 +169,31 @@ static int tail_complete(const char *tail, size_t n)
 	return 1;
 }
 
+/* The last TAIL_KEEP bytes of the inflated dump. */
+#define TAIL_KEEP 512
+
+struct tail {
+	char buf[TAIL_KEEP];
+	size_t len;
+};
+
+static void tail_add(struct tail *t, const unsigned char *p, size_t n)
+{
+	if (n >= TAIL_KEEP) {
+		memcpy(t->buf, p + n - TAIL_KEEP, TAIL_KEEP);
+		t->len = TAIL_KEEP;
+		return;
+	}
+	if (t->len + n > TAIL_KEEP) {
+		size_t drop = t->len + n - TAIL_KEEP;
+
+		memmove(t->buf, t->buf + drop, t->len - drop);
+		t->len -= drop;
+	}
+	memcpy(t->buf + t->len, p, n);
+	t->len += n;
+}
+
 static ssize_t obj_read(void *ctx, void *buf, size_t cap, struct err *e)
 {
 	return storage_read(ctx, buf, cap, e);
@@ -177,10 +202,8 @@ static ssize_t obj_read(void *ctx, void *buf, size_t cap, struct err *e)
 int backup_verify(struct storage *st, const char *name, int64_t *raw_size, char sha256[SHA256_HEX_LEN],
 		  struct err *e)
 {
-	static const size_t TAIL = 512;
 	unsigned char *buf = xmalloc(PIPE_CHUNK);
-	char tail[1024];
-	size_t tlen = 0;
+	struct tail tail = { "", 0 };
 	struct gzr *r = NULL;
 	ssize_t n;
 	struct storage_r *in;
@@ -193,26 +216,13 @@ int backup_verify(struct storage *st, const char *name, int64_t *raw_size, char 
 	r = gzr_open_source(gz_method_find("gzip"), obj_read, in, e);
 	if (!r)
 		goto out;
-	while ((n = gzr_read(r, buf, PIPE_CHUNK, e)) > 0) {
-		if ((size_t)n >= TAIL) {
-			memcpy(tail, buf + n - TAIL, TAIL);
-			tlen = TAIL;
-		} else {
-			if (tlen + (size_t)n > TAIL) {
-				size_t drop = tlen + (size_t)n - TAIL;
-
-				memmove(tail, tail + drop, tlen - drop);
-				tlen -= drop;
-			}
-			memcpy(tail + tlen, buf, (size_t)n);
-			tlen += (size_t)n;
-		}
-	}
+	while ((n = gzr_read(r, buf, PIPE_CHUNK, e)) > 0)
+		tail_add(&tail, buf, (size_t)n);
 	if (n < 0) {
 		err_prefix(e, "backup \"%s\" failed verification", path);
 		goto out;
 	}
-	if (!tail_complete(tail, tlen)) {
+	if (!tail_complete(tail.buf, tail.len)) {
 		err_set(e, EXIT_DATAERR, "backup \"%s\" failed verification: the dump does not end with "
 			"pg_dump's completion line", path);
 		goto out;
@@ -253,9 +263,59 @@ static int db_size(struct db *db, int64_t *size, struct err *e)
 	return 0;
 }
 
+/* Compressed bytes go to the storage and, when verifying in-stream, through
+ * a gzcheck whose inflated output feeds the tail. */
+struct sink {
+	struct storage_w *sw;
+	struct gzcheck *chk;
+	struct tail tail;
+};
+
 static int sink_write(void *ctx, const void *p, size_t n, struct err *e)
 {
-	return storage_write(ctx, p, n, e);
+	struct sink *k = ctx;
+
+	if (storage_write(k->sw, p, n, e) < 0)
+		return -1;
+	return k->chk ? gzcheck_feed(k->chk, p, n, e) : 0;
+}
+
+static int sink_raw(void *ctx, const void *p, size_t n, struct err *e)
+{
+	(void)e;
+	tail_add(&((struct sink *)ctx)->tail, p, n);
+	return 0;
+}
+
+/* In-stream verification (before the commit): what was written inflates
+ * completely, CRC and length match, the dump ends with the completion line. */
+static int verify_stream(struct sink *k, const char *path, struct backup_info *out, struct err *e)
+{
+	char why[1024];
+
+	if (gzcheck_finish(k->chk, &out->raw_size, out->sha256, e) < 0) {
+		xstrlcpy(why, e->msg, sizeof(why));
+		return err_set(e, EXIT_BACKUP, "backup \"%s\" failed verification: %s", path, why);
+	}
+	if (!tail_complete(k->tail.buf, k->tail.len))
+		return err_set(e, EXIT_BACKUP, "backup \"%s\" failed verification: the dump does not end with "
+			       "pg_dump's completion line", path);
+	return 0;
+}
+
+/* Same database: an unfinished upload of ours that a killed run left. */
+static int same_db(void *ctx, const char *name)
+{
+	char db[256], want[256], version[128];
+	time_t t;
+	char *probe = backup_name(ctx, "0", 0);
+	int r;
+
+	/* the sanitized form of the database name, as in file names */
+	r = backup_parse_name(probe, want, sizeof(want), version, sizeof(version), &t);
+	free(probe);
+	return r == 0 && backup_parse_name(name, db, sizeof(db), version, sizeof(version), &t) == 0 &&
+	       !strcmp(db, want);
 }
 
 static int stopped(struct err *e)
@@ -273,13 +333,18 @@ struct dump_pump {
 	struct gzw *w;
 	const struct progress *progress;
 	int64_t estimate, t0, last;
+	int failed;                 /* the first error stands: later output is dropped */
 };
 
 static int dump_out(void *arg, const void *buf, size_t n, struct err *e)
 {
 	struct dump_pump *d = arg;
 
-	return gzw_write(d->w, buf, n, e);
+	if (d->failed)
+		return -1;
+	if (gzw_write(d->w, buf, n, e) < 0)
+		d->failed = 1;
+	return d->failed ? -1 : 0;
 }
 
 static int dump_tick(void *arg, struct err *e)
@@ -305,19 +370,22 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 	struct proc_spawn_opts po = PROC_SPAWN_OPTS_INIT;
 	struct proc_result pr = PROC_RESULT_INIT;
 	struct dump_pump dp;
-	struct storage_w *sw = NULL;
+	struct sink sink;
 	struct gzw *w = NULL;
 	char *file = NULL, *path = NULL;
 	char *conninfo = NULL, *dbarg = NULL, *pw = NULL, *pwenv = NULL, *svcfile = NULL, *svcenv = NULL;
-	int committed = 0, ret = -1;
+	int committed = 0, readback, ret = -1;
 	int64_t dbsize = 0, t0 = now_ms();
 	time_t started;
 
 	memset(out, 0, sizeof(*out));
+	memset(&sink, 0, sizeof(sink));
 	if (pgdump_check_version(pg_dump, db, &pv, e) < 0)
 		goto out;
-	if (db_size(db, &dbsize, e) < 0 || storage_prepare(st, dbsize, e) < 0)
+	if (db_size(db, &dbsize, e) < 0 || storage_prepare(st, dbsize, e) < 0 ||
+	    storage_cleanup(st, same_db, db->dbname, e) < 0)
 		goto out;
+	readback = !strcmp(st->ops->kind, "posix") || cfg->verify_readback;
 
 	/* One backup per second and database: wait out a name collision. */
 	for (;;) {
@@ -338,10 +406,12 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 		err_set(e, EXIT_BACKUP, "backup path \"%s\" is too long", path);
 		goto out;
 	}
-	sw = storage_open_write(st, file, e);
-	if (!sw)
+	if (!readback && !(sink.chk = gzcheck_new(sink_raw, &sink, e)))
 		goto out;
-	w = gzw_open_sink(gz_method_find("gzip"), sink_write, sw, BACKUP_LEVEL, e);
+	sink.sw = storage_open_write(st, file, e);
+	if (!sink.sw)
+		goto out;
+	w = gzw_open_sink(gz_method_find("gzip"), sink_write, &sink, BACKUP_LEVEL, e);
 	if (!w)
 		goto out;
 
@@ -400,16 +470,18 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 		goto out;
 	if (progress)
 		report(progress, w, now_ms() - t0, 0, 1);
+	if (!readback && verify_stream(&sink, path, out, e) < 0)
+		goto out;
 	{
-		struct storage_w *tmp = sw;
+		struct storage_w *tmp = sink.sw;
 
-		sw = NULL;
+		sink.sw = NULL;
 		if (storage_commit(tmp, e) < 0)
 			goto out;
 	}
 	committed = 1;
 
-	if (backup_verify(st, file, &out->raw_size, out->sha256, e) < 0) {
+	if (readback && backup_verify(st, file, &out->raw_size, out->sha256, e) < 0) {
 		e->code = EXIT_BACKUP;
 		goto out;
 	}
@@ -434,7 +506,8 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 	ret = 0;
 out:
 	gzw_free(w);
-	storage_abort(sw);
+	storage_abort(sink.sw);
+	gzcheck_free(sink.chk);
 	if (ret < 0 && committed) {
 		struct err ignore = ERR_INIT;
 

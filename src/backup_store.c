@@ -19,7 +19,7 @@
 
 struct storage *backup_store_open(const struct config *cfg, struct err *e)
 {
-	return storage_posix_open(cfg->backup_dir, cfg->backup_dir_insecure_ok, e);
+	return storage_open(cfg->backup_to ? cfg->backup_to : cfg->backup_dir, cfg, e);
 }
 
 /* ---- names ---- */

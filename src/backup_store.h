@@ -59,7 +59,7 @@ struct backup_list {
 
 #define BACKUP_LIST_INIT { NULL, 0 }
 
-/* The storage the configuration names (--backup-dir). */
+/* The storage the configuration names (--backup-to, else --backup-dir). */
 struct storage *backup_store_open(const struct config *cfg, struct err *e);
 
 /* Backups in `st` (for `database`, or every database when NULL), newest

@@ -372,3 +372,93 @@ void gzr_free(struct gzr *r)
 		inflateEnd(&r->zs);
 	free(r);
 }
+
+/* ---- gzcheck: verify a gzip stream pushed through it ---- */
+
+struct gzcheck {
+	z_stream zs;
+	struct sha256 sha;
+	struct gz_counts c;
+	gz_sink_fn on_raw;
+	void *ctx;
+	int done;
+	int trailing;               /* bytes after the end of the stream */
+	unsigned char out[GZ_BUF];
+};
+
+struct gzcheck *gzcheck_new(gz_sink_fn on_raw, void *ctx, struct err *e)
+{
+	struct gzcheck *g = xcalloc(1, sizeof(*g));
+
+	if (inflateInit2(&g->zs, 15 + 16) != Z_OK) {
+		err_set(e, EXIT_INTERNAL, "could not initialize zlib");
+		free(g);
+		return NULL;
+	}
+	sha256_init(&g->sha);
+	g->on_raw = on_raw;
+	g->ctx = ctx;
+	return g;
+}
+
+int gzcheck_feed(struct gzcheck *g, const void *data, size_t len, struct err *e)
+{
+	sha256_update(&g->sha, data, len);
+	g->c.packed += len;
+	if (g->done) {
+		g->trailing += len > 0;
+		return 0;
+	}
+	g->zs.next_in = (unsigned char *)data;
+	g->zs.avail_in = (uInt)len;
+	while (g->zs.avail_in > 0 && !g->done) {
+		int rc;
+		size_t n;
+
+		g->zs.next_out = g->out;
+		g->zs.avail_out = sizeof(g->out);
+		rc = inflate(&g->zs, Z_NO_FLUSH);
+		n = sizeof(g->out) - g->zs.avail_out;
+		g->c.raw += n;
+		if (n && g->on_raw && g->on_raw(g->ctx, g->out, n, e) < 0)
+			return -1;
+		if (rc == Z_STREAM_END) {
+			g->done = 1;
+			if (g->zs.avail_in > 0)
+				g->trailing = 1;
+		} else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			return err_set(e, EXIT_DATAERR, "the backup is not a valid gzip stream: %s",
+				       g->zs.msg ? g->zs.msg : "corrupt data");
+		} else if (rc == Z_BUF_ERROR && g->zs.avail_out != 0) {
+			break;
+		}
+	}
+	return 0;
+}
+
+int gzcheck_finish(struct gzcheck *g, int64_t *raw, char sha256[SHA256_HEX_LEN], struct err *e)
+{
+	unsigned char d[SHA256_LEN];
+
+	if (!g->done)
+		return err_set(e, EXIT_DATAERR, "the backup is truncated (the gzip stream ends early)");
+	if (g->trailing)
+		return err_set(e, EXIT_DATAERR, "the backup has data after the end of its gzip stream");
+	if (raw)
+		*raw = (int64_t)g->c.raw;
+	if (sha256) {
+		struct sha256 copy = g->sha;
+
+		sha256_final(&copy, d);
+		sha256_hex(d, sha256);
+	}
+	return 0;
+}
+
+void gzcheck_free(struct gzcheck *g)
+{
+	if (!g)
+		return;
+	inflateEnd(&g->zs);
+	free(g);
+}

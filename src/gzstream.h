@@ -73,4 +73,15 @@ const struct gz_counts *gzr_counts(const struct gzr *r);
 void gzr_sha256(struct gzr *r, char out[SHA256_HEX_LEN]);
 void gzr_free(struct gzr *r);
 
+/* Verify a gzip stream as it is written elsewhere (a backup uploaded with
+ * no local copy): feed it every compressed byte; it inflates them (CRC and
+ * length checked by zlib at the end), passes the inflated bytes to on_raw
+ * (may be NULL) and hashes the compressed ones.  finish fails with
+ * EXIT_DATAERR when the stream did not end or has bytes after its end. */
+struct gzcheck;
+struct gzcheck *gzcheck_new(gz_sink_fn on_raw, void *ctx, struct err *e);
+int gzcheck_feed(struct gzcheck *g, const void *data, size_t len, struct err *e);
+int gzcheck_finish(struct gzcheck *g, int64_t *raw, char sha256[SHA256_HEX_LEN], struct err *e);
+void gzcheck_free(struct gzcheck *g);
+
 #endif

@@ -95,6 +95,13 @@ static ssize_t src_read(void *ctx, void *buf, size_t cap, struct err *e)
 	return n;
 }
 
+static struct gzr *open_gz(const struct restore_opts *o, struct err *e)
+{
+	if (o->source)
+		return gzr_open_source(gz_method_find("gzip"), o->source, o->source_ctx, e);
+	return gzr_open(gz_method_find("gzip"), o->fd, e);
+}
+
 static void where(struct err *e, const struct restore_opts *o, long line)
 {
 	err_where(e, o->path, (int)line);
@@ -175,7 +182,7 @@ static int check_pass(const struct restore_opts *o, char sha256[SHA256_HEX_LEN],
 	int ret = -1;
 
 	memset(&k, 0, sizeof(k));
-	s.gz = gzr_open(gz_method_find("gzip"), o->fd, e);
+	s.gz = open_gz(o, e);
 	if (!s.gz)
 		goto out;
 	scan = rscan_new(src_read, &s, RESTORE_STATEMENT_CAP);
@@ -355,11 +362,12 @@ static int exec_pass(struct db *db, struct run *rn, const char *sha256, struct r
 	int ret = -1;
 
 	memset(&k, 0, sizeof(k));
-	if (lseek(o->fd, 0, SEEK_SET) < 0) {
-		err_sys(e, EXIT_INTERNAL, errno, "could not read \"%s\" again", o->path);
+	if (o->source ? o->rewind(o->source_ctx, e) < 0 : lseek(o->fd, 0, SEEK_SET) < 0) {
+		if (!o->source)
+			err_sys(e, EXIT_INTERNAL, errno, "could not read \"%s\" again", o->path);
 		return -1;
 	}
-	s.gz = gzr_open(gz_method_find("gzip"), o->fd, e);
+	s.gz = open_gz(o, e);
 	if (!s.gz)
 		goto out;
 	scan = rscan_new(src_read, &s, RESTORE_STATEMENT_CAP);

@@ -44,6 +44,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "gzstream.h"
 #include "migration.h"
 #include "progress.h"
 #include "util/err.h"
@@ -53,6 +54,12 @@
 
 struct restore_opts {
 	int fd;                          /* the backup file, open for reading (caller closes) */
+	/* Or, when source is set, the backup's bytes come from source(ctx)
+	 * (a storage object: a bucket) and rewind(ctx) starts them again for
+	 * the second pass; fd is unused. */
+	gz_source_fn source;
+	int (*rewind)(void *ctx, struct err *e);
+	void *source_ctx;
 	const char *path;                /* its name, for messages and history */
 	const char *table;               /* --table (tracking table) */
 	const char *reset_to;            /* NULL: keep the backup's tracking table */

@@ -101,6 +101,10 @@ int restore_pick(const struct config *cfg, const char *target_db, const char *fi
 	xstrlcpy(src->path, b->path, sizeof(src->path));
 	xstrlcpy(src->sha256, b->sha256, sizeof(src->sha256));
 	src->listed = 1;
+	xstrlcpy(src->file, b->file, sizeof(src->file));
+	for (i = 0; i < all.n; i++)
+		if (!strcmp(all.v[i].file, b->file))
+			src->position = i;
 	xstrlcpy(src->when, b->when, sizeof(src->when));
 	xstrlcpy(src->database, b->database, sizeof(src->database));
 	xstrlcpy(src->version, b->version, sizeof(src->version));

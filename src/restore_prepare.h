@@ -37,6 +37,8 @@ struct restore_source {
 	char path[4096];
 	char sha256[SHA256_HEX_LEN];    /* expected; "" when no sidecar says */
 	int listed;                     /* from the backup list: the fields below are set */
+	char file[1024];                /* its name in the backup store (storage.h) */
+	int position;                   /* its place in the list, newest first (retention) */
 	char when[32], database[256], version[128];
 	int64_t size;
 };

@@ -1,6 +1,8 @@
 /* storage: see storage.h (the driver-independent part). */
 #include "storage.h"
 
+#include "config.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,4 +136,16 @@ void storage_objs_release(struct storage_objs *l)
 int storage_remove(struct storage *s, const char *name, struct err *e)
 {
 	return s->ops->remove(s, name, e);
+}
+
+int storage_cleanup(struct storage *s, int (*match)(void *ctx, const char *name), void *ctx, struct err *e)
+{
+	return s->ops->cleanup ? s->ops->cleanup(s, match, ctx, e) : 0;
+}
+
+struct storage *storage_open(const char *dest, const struct config *cfg, struct err *e)
+{
+	if (!strncmp(dest, "s3://", 5))
+		return storage_s3_open(dest, cfg, e);
+	return storage_posix_open(dest, cfg->backup_dir_insecure_ok, e);
 }

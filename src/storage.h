@@ -66,6 +66,10 @@ struct storage_ops {
 	int (*list)(struct storage *s, struct storage_objs *out, struct err *e);
 	int (*remove)(struct storage *s, const char *name, struct err *e);
 	void (*free)(struct storage *s);
+	/* Optional: drop unfinished writes (a killed process's multipart
+	 * uploads) of names for which match() says 1. */
+	int (*cleanup)(struct storage *s, int (*match)(void *ctx, const char *name), void *ctx,
+		       struct err *e);
 };
 
 /* The common head of every driver's handle. */
@@ -82,9 +86,17 @@ struct storage_r {
 	struct storage *st;
 };
 
+struct config;
+
 /* A directory (created on the first write, mode 0700).  Unless insecure_ok,
  * prepare refuses one that is group/world-writable or owned by another user. */
 struct storage *storage_posix_open(const char *dir, int insecure_ok, struct err *e);
+/* "s3://BUCKET/PREFIX" with the AWS_* variables and cfg's --s3-* options
+ * (storage_s3.c).  EXIT_CONFIG when credentials or the URL are wrong. */
+struct storage *storage_s3_open(const char *dest, const struct config *cfg, struct err *e);
+/* Either of them, by the form of `dest` (--backup-dir-insecure-ok applies
+ * to a directory). */
+struct storage *storage_open(const char *dest, const struct config *cfg, struct err *e);
 
 void storage_free(struct storage *s);
 const char *storage_where(const struct storage *s);
@@ -111,5 +123,6 @@ int storage_get(struct storage *s, const char *name, size_t cap, struct strbuf *
 int storage_list(struct storage *s, struct storage_objs *out, struct err *e);
 void storage_objs_release(struct storage_objs *l);
 int storage_remove(struct storage *s, const char *name, struct err *e);
+int storage_cleanup(struct storage *s, int (*match)(void *ctx, const char *name), void *ctx, struct err *e);
 
 #endif

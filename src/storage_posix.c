@@ -299,7 +299,7 @@ static void posix_free(struct storage *s)
 
 static const struct storage_ops posix_ops = {
 	"posix", posix_prepare, posix_exists, posix_open_write, posix_write, posix_commit, posix_abort,
-	posix_open_read, posix_read, posix_close_read, posix_list, posix_remove, posix_free,
+	posix_open_read, posix_read, posix_close_read, posix_list, posix_remove, posix_free, NULL,
 };
 
 struct storage *storage_posix_open(const char *dir, int insecure_ok, struct err *e)

@@ -1,0 +1,928 @@
+/*
+ * storage_s3: the storage driver for an S3-compatible bucket (see
+ * storage.h), s3://BUCKET/PREFIX.  Every request is signed by libcurl
+ * (CURLOPT_AWS_SIGV4, never by hand), TLS is verified, and
+ * x-amz-content-sha256 carries the real SHA-256 of each body.
+ *
+ * Writes stream: bytes gather in one part buffer (8 MiB, doubled every
+ * 1,000 parts so that 10,000 parts reach several TB); a full buffer is
+ * uploaded as the next part of a multipart upload created on the first
+ * full part.  Commit uploads the last part and completes the upload (an
+ * object smaller than one part is a single PutObject); abort sends
+ * AbortMultipartUpload, so nothing is visible under the name unless the
+ * commit succeeded.  Reads are ranged GETs of 8 MiB.  Every request is
+ * retried with backoff on network errors, 5xx and 429 (5 attempts); a
+ * SIGTERM/SIGINT (proc_stop_signal) stops a transfer, except the abort.
+ *
+ * Configuration: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (or _FILE),
+ * AWS_SESSION_TOKEN, AWS_REGION / AWS_DEFAULT_REGION (us-east-1),
+ * AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (https://s3.REGION.amazonaws.com),
+ * AWS_CA_BUNDLE; --s3-path-style, --s3-sse, --s3-sse-kms-key-id,
+ * --s3-storage-class.  The secret key is registered with the log's
+ * redaction and never leaves this file except inside libcurl.
+ */
+#include "storage.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "proc.h"
+#include "util/exitcode.h"
+#include "util/sha256.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+#define PART_MIN ((size_t)8 << 20)
+#define PART_MAX ((size_t)5 << 30)
+#define PARTS_PER_STEP 1000
+#define READ_CHUNK ((int64_t)8 << 20)
+#define RESPONSE_CAP ((size_t)READ_CHUNK + ((size_t)1 << 20))
+#define ATTEMPTS 5
+#define BACKOFF_MS 250
+#define BACKOFF_MAX_MS 4000
+
+struct s3 {
+	struct storage base;
+	char *bucket, *prefix;           /* prefix without leading or trailing '/' */
+	char *base_url;                  /* ".../" before the key */
+	char *sigv4;                     /* "aws:amz:REGION:s3" */
+	char *akid, *secret, *token;
+	char *sse, *kms_key, *storage_class, *ca_file;
+	CURL *h;
+};
+
+struct s3_w {
+	struct storage_w base;
+	char *name, *key;
+	char *upload_id;                 /* NULL until the first part is full */
+	unsigned char *buf;
+	size_t len, cap;
+	int parts;
+	int failed;                      /* a part could not be uploaded */
+	struct strbuf done;              /* <Part> elements for the completion */
+};
+
+struct s3_r {
+	struct storage_r base;
+	char *name, *key;
+	int64_t size, off;
+	struct strbuf chunk;
+	size_t pos;
+};
+
+/* One request and its answer. */
+struct req {
+	const char *method;
+	const char *key;                 /* NULL: the bucket */
+	const char *query;               /* canonical: sorted, encoded; may be NULL */
+	const void *body;
+	size_t len;
+	const char *range;               /* "bytes=a-b" or NULL */
+	int write_headers;               /* SSE and storage class (object creation) */
+	int unstoppable;                 /* the abort: runs even after a signal */
+	/* answer */
+	long status;
+	struct strbuf resp;              /* body, capped at RESPONSE_CAP */
+	char etag[256];
+	int64_t length;                  /* Content-Length of the answer */
+};
+
+static void curl_once(void)
+{
+	static int ready;
+
+	if (!ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+		ready = 1;
+}
+
+/* RFC 3986 encoding as SigV4 wants it; '/' kept when keep_slash. */
+static void uri_encode(struct strbuf *sb, const char *s, int keep_slash)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		    c == '_' || c == '.' || c == '~' || (keep_slash && c == '/'))
+			sb_addc(sb, (char)c);
+		else
+			sb_addf(sb, "%%%02X", c);
+	}
+}
+
+static char *object_key(const struct s3 *s, const char *name)
+{
+	return *s->prefix ? xasprintf("%s/%s", s->prefix, name) : xstrdup(name);
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct req *r = arg;
+	size_t len = size * n;
+
+	if (r->resp.len + len > RESPONSE_CAP)
+		return 0;                /* fails the transfer: CURLE_WRITE_ERROR */
+	sb_add(&r->resp, p, len);
+	return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct req *r = arg;
+	size_t len = size * n, k;
+
+	if (len > 5 && !strncasecmp(p, "etag:", 5)) {
+		const char *v = p + 5;
+
+		while (*v == ' ')
+			v++;
+		for (k = 0; v + k < p + len && v[k] != '\r' && v[k] != '\n' && k + 1 < sizeof(r->etag); k++)
+			r->etag[k] = v[k];
+		r->etag[k] = '\0';
+	}
+	return len;
+}
+
+static int on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	const struct req *r = arg;
+
+	(void)a; (void)b; (void)c; (void)d;
+	return !r->unstoppable && proc_stop_signal() ? 1 : 0;
+}
+
+/* The text of <tag>...</tag> after *pos into out (entities decoded);
+ * *pos moves past it.  0 when found. */
+static int xml_get(const char *xml, const char **pos, const char *tag, char *out, size_t cap)
+{
+	char open[64], close[64];
+	const char *a, *b, *p = pos ? *pos : xml;
+	size_t n = 0;
+
+	snprintf(open, sizeof(open), "<%s>", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	a = strstr(p, open);
+	if (!a)
+		return -1;
+	a += strlen(open);
+	b = strstr(a, close);
+	if (!b)
+		return -1;
+	while (a < b && n + 1 < cap) {
+		static const struct { const char *ent; char c; } ents[] = {
+			{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&apos;", '\'' },
+		};
+		size_t i, done = 0;
+
+		for (i = 0; i < sizeof(ents) / sizeof(ents[0]) && !done; i++)
+			if (!strncmp(a, ents[i].ent, strlen(ents[i].ent))) {
+				out[n++] = ents[i].c;
+				a += strlen(ents[i].ent);
+				done = 1;
+			}
+		if (!done)
+			out[n++] = *a++;
+	}
+	out[n] = '\0';
+	if (pos)
+		*pos = b + strlen(close);
+	return 0;
+}
+
+static int retryable(CURLcode rc, long status)
+{
+	if (rc == CURLE_ABORTED_BY_CALLBACK)
+		return 0;
+	if (rc != CURLE_OK)
+		return rc != CURLE_WRITE_ERROR && rc != CURLE_OUT_OF_MEMORY && rc != CURLE_SSL_CACERT &&
+		       rc != CURLE_PEER_FAILED_VERIFICATION && rc != CURLE_URL_MALFORMAT;
+	return status >= 500 || status == 429;
+}
+
+/* "<METHOD> s3://bucket/key" for messages. */
+static void describe(const struct s3 *s, const struct req *r, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s s3://%s/%s", r->method, s->bucket, r->key ? r->key : "");
+}
+
+static int attempt(struct s3 *s, struct req *r, char *errbuf, CURLcode *rc)
+{
+	struct curl_slist *hs = NULL;
+	struct strbuf url = STRBUF_INIT;
+	char sha[SHA256_HEX_LEN], *hdr;
+	CURL *h = s->h;
+
+	sb_adds(&url, s->base_url);
+	if (r->key)
+		uri_encode(&url, r->key, 1);
+	if (r->query && *r->query) {
+		sb_addc(&url, '?');
+		sb_adds(&url, r->query);
+	}
+	sha256_hex_of(r->body ? r->body : "", r->body ? r->len : 0, sha);
+	hdr = xasprintf("x-amz-content-sha256: %s", sha);
+	hs = curl_slist_append(hs, hdr);
+	free(hdr);
+	if (s->token) {
+		hdr = xasprintf("x-amz-security-token: %s", s->token);
+		hs = curl_slist_append(hs, hdr);
+		memset(hdr, 0, strlen(hdr));
+		free(hdr);
+	}
+	if (r->range) {
+		hdr = xasprintf("Range: %s", r->range);
+		hs = curl_slist_append(hs, hdr);
+		free(hdr);
+	}
+	if (r->write_headers && s->sse) {
+		hdr = xasprintf("x-amz-server-side-encryption: %s", s->sse);
+		hs = curl_slist_append(hs, hdr);
+		free(hdr);
+		if (s->kms_key) {
+			hdr = xasprintf("x-amz-server-side-encryption-aws-kms-key-id: %s", s->kms_key);
+			hs = curl_slist_append(hs, hdr);
+			free(hdr);
+		}
+	}
+	if (r->write_headers && s->storage_class) {
+		hdr = xasprintf("x-amz-storage-class: %s", s->storage_class);
+		hs = curl_slist_append(hs, hdr);
+		free(hdr);
+	}
+	sb_reset(&r->resp);
+	r->etag[0] = '\0';
+	r->status = 0;
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url.buf);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (s->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_file);
+	curl_easy_setopt(h, CURLOPT_AWS_SIGV4, s->sigv4);
+	curl_easy_setopt(h, CURLOPT_USERNAME, s->akid);
+	curl_easy_setopt(h, CURLOPT_PASSWORD, s->secret);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "predeploy/" PREDEPLOY_VERSION);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, r);
+	if (!strcmp(r->method, "HEAD")) {
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	} else if (!strcmp(r->method, "GET")) {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	} else {
+		/* The body from memory, so that libcurl signs what it sends. */
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(r->body ? r->len : 0));
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body ? (const char *)r->body : "");
+	}
+	errbuf[0] = '\0';
+	*rc = curl_easy_perform(h);
+	if (*rc == CURLE_OK) {
+		curl_off_t cl = -1;
+
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+		curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+		r->length = (int64_t)cl;
+	}
+	curl_slist_free_all(hs);
+	sb_release(&url);
+	return 0;
+}
+
+/* Run r with retries.  0 when it got an answer with a status in
+ * [200, 300) (or 404 when allow_404); else -1 with e filled (err_code,
+ * 128+N when stopped by a signal). */
+static int request(struct s3 *s, struct req *r, int allow_404, int err_code, struct err *e)
+{
+	char errbuf[CURL_ERROR_SIZE], what[1200];
+	CURLcode rc = CURLE_OK;
+	int i;
+
+	describe(s, r, what, sizeof(what));
+	for (i = 0; i < ATTEMPTS; i++) {
+		int64_t wait = BACKOFF_MS << i;
+
+		attempt(s, r, errbuf, &rc);
+		if (rc == CURLE_OK && ((r->status >= 200 && r->status < 300) || (allow_404 && r->status == 404)))
+			return 0;
+		if (!retryable(rc, r->status) || i + 1 == ATTEMPTS)
+			break;
+		if (wait > BACKOFF_MAX_MS)
+			wait = BACKOFF_MAX_MS;
+		if (rc != CURLE_OK)
+			log_warn("S3 %s: %s; retrying in %lldms", what, *errbuf ? errbuf : curl_easy_strerror(rc),
+				 (long long)wait);
+		else
+			log_warn("S3 %s: HTTP %ld; retrying in %lldms", what, r->status, (long long)wait);
+		sleep_ms(wait);
+		if (!r->unstoppable && proc_stop_signal())
+			break;
+	}
+	if (!r->unstoppable && proc_stop_signal())
+		return err_set(e, 128 + proc_stop_signal(), "S3 %s stopped by signal %d", what, proc_stop_signal());
+	if (rc != CURLE_OK)
+		return err_set(e, err_code, "S3 %s failed: %s", what, *errbuf ? errbuf : curl_easy_strerror(rc));
+	{
+		char code[128] = "", msg[512] = "";
+
+		xml_get(r->resp.buf, NULL, "Code", code, sizeof(code));
+		xml_get(r->resp.buf, NULL, "Message", msg, sizeof(msg));
+		err_set(e, err_code, "S3 %s failed: HTTP %ld%s%s%s%s", what, r->status, *code ? " " : "", code,
+			*msg ? ": " : "", msg);
+		if (r->status == 403)
+			err_hint(e, "check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the region (AWS_REGION) and "
+				 "the bucket's policy");
+	}
+	return -1;
+}
+
+static void req_init(struct req *r, const char *method, const char *key, const char *query)
+{
+	memset(r, 0, sizeof(*r));
+	r->method = method;
+	r->key = key;
+	r->query = query;
+	sb_init(&r->resp, 0);
+}
+
+/* ---- the driver ---- */
+
+static int s3_prepare(struct storage *st, int64_t dbsize, struct err *e)
+{
+	(void)st; (void)dbsize; (void)e;
+	return 0;
+}
+
+static int s3_exists(struct storage *st, const char *name, struct err *e)
+{
+	struct s3 *s = (struct s3 *)st;
+	char *key = object_key(s, name);
+	struct req r;
+	int ret;
+
+	req_init(&r, "HEAD", key, NULL);
+	ret = request(s, &r, 1, EXIT_BACKUP, e);
+	if (ret == 0)
+		ret = r.status == 404 ? 0 : 1;
+	sb_release(&r.resp);
+	free(key);
+	return ret;
+}
+
+static struct storage_w *s3_open_write(struct storage *st, const char *name, struct err *e)
+{
+	struct s3 *s = (struct s3 *)st;
+	struct s3_w *w = xcalloc(1, sizeof(*w));
+
+	(void)e;
+	w->name = xstrdup(name);
+	w->key = object_key(s, name);
+	w->cap = PART_MIN;
+	sb_init(&w->done, 0);
+	return &w->base;
+}
+
+/* Part n's size: 8 MiB for parts 1-1000, 16 MiB for 1001-2000, ... */
+static size_t part_size(int n)
+{
+	size_t sz = PART_MIN;
+	int step = (n - 1) / PARTS_PER_STEP;
+
+	while (step-- > 0 && sz < PART_MAX)
+		sz *= 2;
+	return sz;
+}
+
+static int flush_part(struct s3 *s, struct s3_w *w, struct err *e)
+{
+	struct req r;
+	char *q;
+	struct strbuf id = STRBUF_INIT;
+	int ret;
+
+	if (!w->upload_id) {
+		char upload[1024];
+
+		req_init(&r, "POST", w->key, "uploads=");
+		r.write_headers = 1;
+		ret = request(s, &r, 0, EXIT_BACKUP, e);
+		if (ret == 0 && xml_get(r.resp.buf, NULL, "UploadId", upload, sizeof(upload)) < 0)
+			ret = err_set(e, EXIT_BACKUP, "S3 POST s3://%s/%s?uploads: no UploadId in the answer", s->bucket,
+				      w->key);
+		sb_release(&r.resp);
+		if (ret < 0)
+			return -1;
+		w->upload_id = xstrdup(upload);
+	}
+	w->parts++;
+	uri_encode(&id, w->upload_id, 0);
+	q = xasprintf("partNumber=%d&uploadId=%s", w->parts, id.buf);
+	req_init(&r, "PUT", w->key, q);
+	r.body = w->buf;
+	r.len = w->len;
+	ret = request(s, &r, 0, EXIT_BACKUP, e);
+	if (ret == 0 && !r.etag[0])
+		ret = err_set(e, EXIT_BACKUP, "S3 PUT s3://%s/%s part %d: no ETag in the answer", s->bucket, w->key,
+			      w->parts);
+	if (ret == 0) {
+		char *etag = xstrdup(r.etag);
+		struct strbuf esc = STRBUF_INIT;
+		char *p;
+
+		for (p = etag; *p; p++) {
+			if (*p == '&')
+				sb_adds(&esc, "&amp;");
+			else if (*p == '"')
+				sb_adds(&esc, "&quot;");
+			else if (*p == '<')
+				sb_adds(&esc, "&lt;");
+			else
+				sb_addc(&esc, *p);
+		}
+		sb_addf(&w->done, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>", w->parts, esc.buf);
+		sb_release(&esc);
+		free(etag);
+		w->len = 0;
+		w->cap = part_size(w->parts + 1);
+	}
+	sb_release(&r.resp);
+	sb_release(&id);
+	free(q);
+	return ret;
+}
+
+static int s3_write(struct storage_w *sw, const void *data, size_t n, struct err *e)
+{
+	struct s3_w *w = (struct s3_w *)sw;
+	const unsigned char *p = data;
+
+	if (w->failed)
+		return err_set(e, EXIT_BACKUP, "S3 upload of \"%s\" already failed", w->key);
+	while (n) {
+		size_t room, k;
+
+		if (!w->buf || w->len == 0) {
+			/* (re)size the buffer for this part; at most one part in memory */
+			if (!w->buf || w->cap != PART_MIN) {
+				free(w->buf);
+				w->buf = xmalloc(w->cap);
+			}
+		}
+		room = w->cap - w->len;
+		k = n < room ? n : room;
+		memcpy(w->buf + w->len, p, k);
+		w->len += k;
+		p += k;
+		n -= k;
+		if (w->len == w->cap && flush_part((struct s3 *)sw->st, w, e) < 0) {
+			w->failed = 1;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void s3_w_free(struct s3_w *w)
+{
+	free(w->name);
+	free(w->key);
+	free(w->upload_id);
+	free(w->buf);
+	sb_release(&w->done);
+	free(w);
+}
+
+static void abort_upload(struct s3 *s, const char *key, const char *upload_id)
+{
+	struct strbuf id = STRBUF_INIT;
+	struct err e = ERR_INIT;
+	struct req r;
+	char *q;
+
+	uri_encode(&id, upload_id, 0);
+	q = xasprintf("uploadId=%s", id.buf);
+	req_init(&r, "DELETE", key, q);
+	r.unstoppable = 1;
+	if (request(s, &r, 1, EXIT_BACKUP, &e) < 0)
+		log_warn("could not abort the multipart upload of \"s3://%s/%s\": %s", s->bucket, key, e.msg);
+	sb_release(&r.resp);
+	sb_release(&id);
+	free(q);
+}
+
+static int s3_commit(struct storage_w *sw, struct err *e)
+{
+	struct s3 *s = (struct s3 *)sw->st;
+	struct s3_w *w = (struct s3_w *)sw;
+	struct req r;
+	int ret;
+
+	if (!w->upload_id) {
+		req_init(&r, "PUT", w->key, NULL);
+		r.body = w->buf;
+		r.len = w->len;
+		r.write_headers = 1;
+		ret = request(s, &r, 0, EXIT_BACKUP, e);
+		sb_release(&r.resp);
+		s3_w_free(w);
+		return ret;
+	}
+	ret = w->len ? flush_part(s, w, e) : 0;
+	if (ret == 0) {
+		struct strbuf body = STRBUF_INIT, id = STRBUF_INIT;
+		char *q;
+
+		sb_adds(&body, "<CompleteMultipartUpload>");
+		sb_add(&body, w->done.buf, w->done.len);
+		sb_adds(&body, "</CompleteMultipartUpload>");
+		uri_encode(&id, w->upload_id, 0);
+		q = xasprintf("uploadId=%s", id.buf);
+		req_init(&r, "POST", w->key, q);
+		r.body = body.buf;
+		r.len = body.len;
+		ret = request(s, &r, 0, EXIT_BACKUP, e);
+		/* A 200 can still carry an error in its body. */
+		if (ret == 0 && strstr(r.resp.buf, "<Error>")) {
+			char code[128] = "";
+
+			xml_get(r.resp.buf, NULL, "Code", code, sizeof(code));
+			ret = err_set(e, EXIT_BACKUP, "S3 could not complete the upload of \"s3://%s/%s\": %s", s->bucket,
+				      w->key, code);
+		}
+		sb_release(&r.resp);
+		sb_release(&body);
+		sb_release(&id);
+		free(q);
+	}
+	if (ret < 0)
+		abort_upload(s, w->key, w->upload_id);
+	s3_w_free(w);
+	return ret;
+}
+
+static void s3_abort(struct storage_w *sw)
+{
+	struct s3_w *w = (struct s3_w *)sw;
+
+	if (w->upload_id)
+		abort_upload((struct s3 *)sw->st, w->key, w->upload_id);
+	s3_w_free(w);
+}
+
+static struct storage_r *s3_open_read(struct storage *st, const char *name, int64_t *size, struct err *e)
+{
+	struct s3 *s = (struct s3 *)st;
+	struct s3_r *r = xcalloc(1, sizeof(*r));
+	struct req q;
+	int ret;
+
+	r->name = xstrdup(name);
+	r->key = object_key(s, name);
+	sb_init(&r->chunk, 0);
+	req_init(&q, "HEAD", r->key, NULL);
+	ret = request(s, &q, 1, EXIT_INTERNAL, e);
+	if (ret == 0 && q.status == 404)
+		ret = err_set(e, EXIT_DATAERR, "could not open \"s3://%s/%s\": no such object", s->bucket, r->key);
+	else if (ret == 0 && q.length < 0)
+		ret = err_set(e, EXIT_INTERNAL, "S3 HEAD s3://%s/%s: no Content-Length", s->bucket, r->key);
+	sb_release(&q.resp);
+	if (ret < 0) {
+		sb_release(&r->chunk);
+		free(r->name);
+		free(r->key);
+		free(r);
+		return NULL;
+	}
+	r->size = q.length;
+	*size = r->size;
+	return &r->base;
+}
+
+static ssize_t s3_read(struct storage_r *sr, void *buf, size_t cap, struct err *e)
+{
+	struct s3 *s = (struct s3 *)sr->st;
+	struct s3_r *r = (struct s3_r *)sr;
+	size_t k;
+
+	if (r->pos == r->chunk.len) {
+		struct req q;
+		char range[64];
+		int64_t end;
+
+		if (r->off >= r->size)
+			return 0;
+		end = r->off + READ_CHUNK - 1 < r->size - 1 ? r->off + READ_CHUNK - 1 : r->size - 1;
+		snprintf(range, sizeof(range), "bytes=%lld-%lld", (long long)r->off, (long long)end);
+		req_init(&q, "GET", r->key, NULL);
+		q.range = range;
+		if (request(s, &q, 0, EXIT_INTERNAL, e) < 0) {
+			sb_release(&q.resp);
+			return -1;
+		}
+		if ((int64_t)q.resp.len != end - r->off + 1) {
+			err_set(e, EXIT_DATAERR, "S3 GET s3://%s/%s: %zu bytes for range %s (the object changed?)",
+				s->bucket, r->key, q.resp.len, range);
+			sb_release(&q.resp);
+			return -1;
+		}
+		sb_release(&r->chunk);
+		r->chunk = q.resp;
+		r->pos = 0;
+		r->off = end + 1;
+	}
+	k = r->chunk.len - r->pos < cap ? r->chunk.len - r->pos : cap;
+	memcpy(buf, r->chunk.buf + r->pos, k);
+	r->pos += k;
+	return (ssize_t)k;
+}
+
+static void s3_close_read(struct storage_r *sr)
+{
+	struct s3_r *r = (struct s3_r *)sr;
+
+	sb_release(&r->chunk);
+	free(r->name);
+	free(r->key);
+	free(r);
+}
+
+static void add_obj(struct storage_objs *out, int *alloc, const char *name, int64_t size, time_t mtime)
+{
+	if (out->n == *alloc) {
+		*alloc = *alloc ? *alloc * 2 : 16;
+		out->v = xrealloc(out->v, (size_t)*alloc * sizeof(*out->v));
+	}
+	out->v[out->n].name = xstrdup(name);
+	out->v[out->n].size = size;
+	out->v[out->n].mtime = mtime;
+	out->n++;
+}
+
+/* The query of a listing: sorted by name, values encoded. */
+static char *list_query(const struct s3 *s, const char *kind, const char *token)
+{
+	struct strbuf q = STRBUF_INIT, pfx = STRBUF_INIT;
+
+	if (*s->prefix)
+		sb_addf(&pfx, "%s/", s->prefix);
+	else
+		sb_adds(&pfx, "");
+	if (!strcmp(kind, "objects")) {
+		if (token) {
+			sb_adds(&q, "continuation-token=");
+			uri_encode(&q, token, 0);
+			sb_addc(&q, '&');
+		}
+		sb_adds(&q, "delimiter=%2F&list-type=2&prefix=");
+		uri_encode(&q, pfx.buf, 0);
+	} else {
+		if (token) {
+			sb_adds(&q, "key-marker=");
+			uri_encode(&q, token, 0);
+			sb_addc(&q, '&');
+		}
+		sb_adds(&q, "prefix=");
+		uri_encode(&q, pfx.buf, 0);
+		sb_adds(&q, "&uploads=");
+	}
+	sb_release(&pfx);
+	return sb_detach(&q, NULL);
+}
+
+static int s3_list(struct storage *st, struct storage_objs *out, struct err *e)
+{
+	struct s3 *s = (struct s3 *)st;
+	char *token = NULL;
+	size_t plen = *s->prefix ? strlen(s->prefix) + 1 : 0;
+	int alloc = 0, ret = 0;
+
+	for (;;) {
+		char *q = list_query(s, "objects", token), next[1024], trunc[16] = "";
+		const char *p;
+		struct req r;
+
+		req_init(&r, "GET", NULL, q);
+		ret = request(s, &r, 0, EXIT_INTERNAL, e);
+		free(q);
+		if (ret < 0) {
+			sb_release(&r.resp);
+			break;
+		}
+		p = r.resp.buf;
+		for (;;) {
+			char block[4096], key[1024], size[32], mod[64];
+			const char *b;
+
+			if (xml_get(r.resp.buf, &p, "Contents", block, sizeof(block)) < 0)
+				break;
+			b = block;
+			if (xml_get(block, &b, "Key", key, sizeof(key)) < 0 ||
+			    xml_get(block, NULL, "Size", size, sizeof(size)) < 0)
+				continue;
+			if (xml_get(block, NULL, "LastModified", mod, sizeof(mod)) < 0)
+				mod[0] = '\0';
+			if (strlen(key) <= plen || strchr(key + plen, '/'))
+				continue;
+			add_obj(out, &alloc, key + plen, strtoll(size, NULL, 10), 0);
+		}
+		free(token);
+		token = NULL;
+		xml_get(r.resp.buf, NULL, "IsTruncated", trunc, sizeof(trunc));
+		if (!strcmp(trunc, "true") &&
+		    xml_get(r.resp.buf, NULL, "NextContinuationToken", next, sizeof(next)) == 0)
+			token = xstrdup(next);
+		sb_release(&r.resp);
+		if (!token)
+			break;
+	}
+	free(token);
+	if (ret < 0)
+		storage_objs_release(out);
+	return ret;
+}
+
+static int s3_remove(struct storage *st, const char *name, struct err *e)
+{
+	struct s3 *s = (struct s3 *)st;
+	char *key = object_key(s, name);
+	struct req r;
+	int ret;
+
+	req_init(&r, "DELETE", key, NULL);
+	ret = request(s, &r, 1, EXIT_INTERNAL, e);
+	sb_release(&r.resp);
+	free(key);
+	return ret;
+}
+
+static int s3_cleanup(struct storage *st, int (*match)(void *ctx, const char *name), void *ctx,
+		      struct err *e)
+{
+	struct s3 *s = (struct s3 *)st;
+	size_t plen = *s->prefix ? strlen(s->prefix) + 1 : 0;
+	char *q = list_query(s, "uploads", NULL);
+	const char *p;
+	struct req r;
+	int ret;
+
+	req_init(&r, "GET", NULL, q);
+	ret = request(s, &r, 0, EXIT_BACKUP, e);
+	free(q);
+	p = ret == 0 ? r.resp.buf : NULL;
+	while (p) {
+		char block[4096], key[1024], id[1024];
+
+		if (xml_get(r.resp.buf, &p, "Upload", block, sizeof(block)) < 0)
+			break;
+		if (xml_get(block, NULL, "Key", key, sizeof(key)) < 0 ||
+		    xml_get(block, NULL, "UploadId", id, sizeof(id)) < 0)
+			continue;
+		if (strlen(key) <= plen || strchr(key + plen, '/') || !match(ctx, key + plen))
+			continue;
+		log_info("aborting an unfinished upload of \"s3://%s/%s\" (a backup that was interrupted)",
+			 s->bucket, key);
+		abort_upload(s, key, id);
+	}
+	sb_release(&r.resp);
+	return ret;
+}
+
+static void wipe_free(char *s)
+{
+	if (s) {
+		memset(s, 0, strlen(s));
+		free(s);
+	}
+}
+
+static void s3_free(struct storage *st)
+{
+	struct s3 *s = (struct s3 *)st;
+
+	if (s->h)
+		curl_easy_cleanup(s->h);
+	free(s->base.where);
+	free(s->bucket);
+	free(s->prefix);
+	free(s->base_url);
+	free(s->sigv4);
+	free(s->akid);
+	wipe_free(s->secret);
+	wipe_free(s->token);
+	free(s->sse);
+	free(s->kms_key);
+	free(s->storage_class);
+	free(s->ca_file);
+	free(s);
+}
+
+static const struct storage_ops s3_ops = {
+	"s3", s3_prepare, s3_exists, s3_open_write, s3_write, s3_commit, s3_abort,
+	s3_open_read, s3_read, s3_close_read, s3_list, s3_remove, s3_free, s3_cleanup,
+};
+
+static const char *env_first(const char *a, const char *b)
+{
+	const char *v = getenv(a);
+
+	if (v && *v)
+		return v;
+	v = b ? getenv(b) : NULL;
+	return v && *v ? v : NULL;
+}
+
+struct storage *storage_s3_open(const char *dest, const struct config *cfg, struct err *e)
+{
+	struct s3 *s = xcalloc(1, sizeof(*s));
+	const char *p = dest + 5, *slash = strchr(p, '/'), *endpoint, *region;
+	const char *secret = getenv("AWS_SECRET_ACCESS_KEY"), *secret_file = getenv("AWS_SECRET_ACCESS_KEY_FILE");
+	size_t n;
+
+	s->base.ops = &s3_ops;
+	s->bucket = slash ? xstrndup(p, (size_t)(slash - p)) : xstrdup(p);
+	s->prefix = xstrdup(slash ? slash + 1 : "");
+	n = strlen(s->prefix);
+	while (n && s->prefix[n - 1] == '/')
+		s->prefix[--n] = '\0';
+	s->base.where = *s->prefix ? xasprintf("s3://%s/%s", s->bucket, s->prefix) : xasprintf("s3://%s", s->bucket);
+	if (!*s->bucket || strchr(s->bucket, '?') || strchr(s->bucket, '#')) {
+		err_set(e, EXIT_CONFIG, "invalid --backup-to \"%s\": expected s3://BUCKET/PREFIX", dest);
+		goto fail;
+	}
+	s->akid = xstrdup(getenv("AWS_ACCESS_KEY_ID") ? getenv("AWS_ACCESS_KEY_ID") : "");
+	if (secret && *secret && secret_file && *secret_file) {
+		err_set(e, EXIT_CONFIG, "AWS_SECRET_ACCESS_KEY and AWS_SECRET_ACCESS_KEY_FILE are both set");
+		goto fail;
+	}
+	if (secret_file && *secret_file) {
+		s->secret = config_read_secret_file(secret_file, "AWS_SECRET_ACCESS_KEY_FILE", e);
+		if (!s->secret)
+			goto fail;
+	} else if (secret && *secret) {
+		s->secret = xstrdup(secret);
+	}
+	if (!*s->akid || !s->secret || !*s->secret) {
+		err_set(e, EXIT_CONFIG, "--backup-to %s needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+			"(or AWS_SECRET_ACCESS_KEY_FILE)", s->base.where);
+		goto fail;
+	}
+	log_add_secret(s->secret);
+	if (env_first("AWS_SESSION_TOKEN", NULL)) {
+		s->token = xstrdup(getenv("AWS_SESSION_TOKEN"));
+		log_add_secret(s->token);
+	}
+	region = env_first("AWS_REGION", "AWS_DEFAULT_REGION");
+	if (!region)
+		region = "us-east-1";
+	s->sigv4 = xasprintf("aws:amz:%s:s3", region);
+	endpoint = env_first("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
+	{
+		char *ep = endpoint ? xstrdup(endpoint) : xasprintf("https://s3.%s.amazonaws.com", region);
+		char *host = strstr(ep, "://");
+
+		n = strlen(ep);
+		while (n && ep[n - 1] == '/')
+			ep[--n] = '\0';
+		if (!host || (strncmp(ep, "https://", 8) && strncmp(ep, "http://", 7))) {
+			err_set(e, EXIT_CONFIG, "invalid S3 endpoint \"%s\": expected http(s)://HOST[:PORT]", ep);
+			free(ep);
+			goto fail;
+		}
+		if (cfg->s3_path_style)
+			s->base_url = xasprintf("%s/%s/", ep, s->bucket);
+		else
+			s->base_url = xasprintf("%.*s%s.%s/", (int)(host + 3 - ep), ep, s->bucket, host + 3);
+		free(ep);
+	}
+	s->sse = cfg->s3_sse ? xstrdup(cfg->s3_sse) : NULL;
+	s->kms_key = cfg->s3_sse_kms_key_id ? xstrdup(cfg->s3_sse_kms_key_id) : NULL;
+	s->storage_class = cfg->s3_storage_class ? xstrdup(cfg->s3_storage_class) : NULL;
+	s->ca_file = env_first("AWS_CA_BUNDLE", NULL) ? xstrdup(getenv("AWS_CA_BUNDLE")) : NULL;
+	curl_once();
+	s->h = curl_easy_init();
+	if (!s->h) {
+		err_set(e, EXIT_INTERNAL, "curl_easy_init failed");
+		goto fail;
+	}
+	return &s->base;
+fail:
+	s3_free(&s->base);
+	return NULL;
+}
