@@ -38,7 +38,9 @@ _cases = []
 # passwords of the leak cases (test_hostile.py): one with a raw '%' that
 # libpq quotes when it cannot decode it, the tail of one with an unquoted
 # space that libpq quotes as a keyword, and an sslpassword.
-SECRETS = [pgserver.PASSWORD, "Zq8", "Pct%zzSecretOne", "SecretOne", "SpaceSecretTwo", "SslSecretThree"]
+# Also a fragment of the S3 secret key of the bucket tests (s3env.SECRET_KEY).
+SECRETS = [pgserver.PASSWORD, "Zq8", "Pct%zzSecretOne", "SecretOne", "SpaceSecretTwo", "SslSecretThree",
+           "Kx7wq"]
 
 
 def case(fn):
