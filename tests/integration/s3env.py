@@ -1,5 +1,5 @@
 """A real S3-compatible server for the tests: s3rver (npm, installed by
-scripts/install-deps into $HOME/.cache/predeploy-npm) on 127.0.0.1 in a
+scripts/install-deps into $PREDEPLOY_NPM_CACHE, default ~/.cache/predeploy-npm) on 127.0.0.1 in a
 temporary directory, behind s3front.py, which verifies every request's
 SigV4 signature with botocore and injects faults on request.  Objects are
 read back with an independent client (boto3, Debian's python3-boto3) run by
@@ -19,8 +19,9 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-S3RVER = os.path.join(os.path.expanduser("~"), ".cache", "predeploy-npm", "s3rver-3.7.1",
-                      "node_modules", ".bin", "s3rver")
+NPM_CACHE = os.environ.get("PREDEPLOY_NPM_CACHE") or os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "predeploy-npm")
+S3RVER = os.path.join(NPM_CACHE, "s3rver-3.7.1", "node_modules", ".bin", "s3rver")
 SYSPY = "/usr/bin/python3"
 BUCKET = "predeploy-it"
 ACCESS_KEY = "S3RVER"                          # s3rver's account
