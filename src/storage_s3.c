@@ -211,11 +211,27 @@ static void describe(const struct s3 *s, const struct req *r, char *buf, size_t 
 	snprintf(buf, cap, "%s s3://%s/%s", r->method, s->bucket, r->key ? r->key : "");
 }
 
+/* Append a formatted header; the temporary copy is wiped (it may hold the
+ * session token). */
+static struct curl_slist *header(struct curl_slist *hs, const char *fmt, const char *v)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *pct = strstr(fmt, "%s");
+
+	sb_add(&sb, fmt, (size_t)(pct - fmt));
+	sb_adds(&sb, v);
+	sb_adds(&sb, pct + 2);
+	hs = curl_slist_append(hs, sb.buf);
+	memset(sb.buf, 0, sb.len);
+	sb_release(&sb);
+	return hs;
+}
+
 static int attempt(struct s3 *s, struct req *r, char *errbuf, CURLcode *rc)
 {
 	struct curl_slist *hs = NULL;
 	struct strbuf url = STRBUF_INIT;
-	char sha[SHA256_HEX_LEN], *hdr;
+	char sha[SHA256_HEX_LEN];
 	CURL *h = s->h;
 
 	sb_adds(&url, s->base_url);
@@ -226,35 +242,17 @@ static int attempt(struct s3 *s, struct req *r, char *errbuf, CURLcode *rc)
 		sb_adds(&url, r->query);
 	}
 	sha256_hex_of(r->body ? r->body : "", r->body ? r->len : 0, sha);
-	hdr = xasprintf("x-amz-content-sha256: %s", sha);
-	hs = curl_slist_append(hs, hdr);
-	free(hdr);
-	if (s->token) {
-		hdr = xasprintf("x-amz-security-token: %s", s->token);
-		hs = curl_slist_append(hs, hdr);
-		memset(hdr, 0, strlen(hdr));
-		free(hdr);
-	}
-	if (r->range) {
-		hdr = xasprintf("Range: %s", r->range);
-		hs = curl_slist_append(hs, hdr);
-		free(hdr);
-	}
-	if (r->write_headers && s->sse) {
-		hdr = xasprintf("x-amz-server-side-encryption: %s", s->sse);
-		hs = curl_slist_append(hs, hdr);
-		free(hdr);
-		if (s->kms_key) {
-			hdr = xasprintf("x-amz-server-side-encryption-aws-kms-key-id: %s", s->kms_key);
-			hs = curl_slist_append(hs, hdr);
-			free(hdr);
-		}
-	}
-	if (r->write_headers && s->storage_class) {
-		hdr = xasprintf("x-amz-storage-class: %s", s->storage_class);
-		hs = curl_slist_append(hs, hdr);
-		free(hdr);
-	}
+	hs = header(hs, "x-amz-content-sha256: %s", sha);
+	if (s->token)
+		hs = header(hs, "x-amz-security-token: %s", s->token);
+	if (r->range)
+		hs = header(hs, "Range: %s", r->range);
+	if (r->write_headers && s->sse)
+		hs = header(hs, "x-amz-server-side-encryption: %s", s->sse);
+	if (r->write_headers && s->sse && s->kms_key)
+		hs = header(hs, "x-amz-server-side-encryption-aws-kms-key-id: %s", s->kms_key);
+	if (r->write_headers && s->storage_class)
+		hs = header(hs, "x-amz-storage-class: %s", s->storage_class);
 	sb_reset(&r->resp);
 	r->etag[0] = '\0';
 	r->status = 0;

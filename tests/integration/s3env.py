@@ -18,6 +18,8 @@ import subprocess
 import tempfile
 import time
 
+from pgserver import free_port
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 NPM_CACHE = os.environ.get("PREDEPLOY_NPM_CACHE") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "predeploy-npm")
@@ -27,14 +29,6 @@ BUCKET = "predeploy-it"
 ACCESS_KEY = "S3RVER"                          # s3rver's account
 SECRET_KEY = "predeploy-test-secret-Kx7wq"     # only the front knows it
 LEAK_MARK = "Kx7wq"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def wait_port(port, proc, what, timeout=30.0):
