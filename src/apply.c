@@ -209,12 +209,40 @@ static void invalid_index_hint(struct db *db, const struct section *sec, struct 
 	sb_release(&hint);
 }
 
-static int record_ledger(struct db *db, struct ledger *l, const struct migration *m, enum direction dir,
-			 int64_t ms, struct err *e)
+/* What the tracking and history rows say about m (ledger.h). */
+static struct ledger_record record_of(const struct db *db, const struct migration *m, enum direction dir,
+				      const struct apply_opts *o)
 {
-	if (dir == DIR_UP)
-		return ledger_mark_applied(l, db, m->version, m->name, m->checksum, ms, e);
-	return ledger_mark_removed(l, db, m->version, e);
+	struct ledger_record r = { dir == DIR_UP, m->version, m->name, m->checksum, db->user,
+				   o->backup_file, o->backup_sha256, o->forced };
+	return r;
+}
+
+/* Starts the server-side clock the record statement reads (session-wide
+ * outside a transaction, transaction-local inside one). */
+#define T0_SQL(local) "SELECT pg_catalog.set_config('predeploy.t0', pg_catalog.clock_timestamp()::text, " \
+	local ")"
+
+/* The record statement for a migration that ran outside a transaction;
+ * *ms gets the duration the server measured. */
+static int record_no_tx(struct db *db, struct ledger *l, const struct migration *m, enum direction dir,
+			const struct apply_opts *o, int64_t *ms, struct err *e)
+{
+	struct ledger_record r = record_of(db, m, dir, o);
+	const char *p[LEDGER_RECORD_NPARAMS];
+	char who[512], *sql = ledger_record_sql(l, r.up);
+	PGresult *res;
+
+	context_who(db->user, who, sizeof(who));
+	ledger_record_params(&r, who, p);
+	res = db_query(db, sql, LEDGER_RECORD_NPARAMS, p, EXIT_PARTIAL, e);
+	free(sql);
+	if (!res)
+		return -1;
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		*ms = atoll(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
 }
 
 static void fail_code(struct err *e, int lock_exhausted)
@@ -235,6 +263,7 @@ static int run_no_tx(struct db *db, struct ledger *l, const struct migration *m,
 	int nrun = 0;
 
 	timeouts_sql(o, "", &sb);
+	sb_adds(&sb, T0_SQL("false") ";\n");
 	if (db_exec(db, sb.buf, EXIT_PARTIAL, e) < 0)
 		goto fail;
 	if (run_section(db, sec, EXIT_PARTIAL, &nrun, e) < 0) {
@@ -243,9 +272,8 @@ static int run_no_tx(struct db *db, struct ledger *l, const struct migration *m,
 		goto fail;
 	}
 	ms = now_ms() - t0;
-	if (record_ledger(db, l, m, dir, ms, e) < 0)
+	if (record_no_tx(db, l, m, dir, o, &ms, e) < 0)
 		goto fail;
-	history(db, l, dir == DIR_UP ? "up" : "down", m, "success", ms, o, NULL);
 	db_exec(db, "RESET lock_timeout; RESET statement_timeout", EXIT_INTERNAL, e);
 	result_add(res, m, ms);
 	sb_release(&sb);
@@ -296,7 +324,7 @@ struct batch {
 	struct item *v;
 	int n, cap;
 	char *record_sql;
-	const char *params[10];
+	enum direction dir;
 	char who[512];
 };
 
@@ -336,20 +364,16 @@ static void batch_release(struct batch *b)
 static int send_item(struct db *db, const struct batch *b, const struct item *it,
 		     const struct migration *m, const struct apply_opts *o)
 {
-	static const Oid types[10] = { TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-				       TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID };
-	const char *p[10];
+	static const Oid types[LEDGER_RECORD_NPARAMS] = { TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+							  TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID };
+	const char *p[LEDGER_RECORD_NPARAMS];
+	struct ledger_record r;
 
 	if (it->kind != IT_RECORD)
 		return PQsendQueryParams(db->conn, it->sql, 0, NULL, NULL, NULL, NULL, 0);
-	memcpy(p, b->params, sizeof(p));
-	p[0] = m->version;
-	p[1] = m->name;
-	p[2] = m->checksum;
-	p[7] = o->backup_file;
-	p[8] = o->backup_sha256;
-	p[9] = o->forced ? "true" : "false";
-	return PQsendQueryParams(db->conn, b->record_sql, 10, types, p, NULL, NULL, 0);
+	r = record_of(db, m, b->dir, o);
+	ledger_record_params(&r, b->who, p);
+	return PQsendQueryParams(db->conn, b->record_sql, LEDGER_RECORD_NPARAMS, types, p, NULL, NULL, 0);
 }
 
 /* Called for each migration whose COMMIT went through, in order. */
@@ -496,8 +520,7 @@ static int build_batch(struct batch *b, const struct migration *const *list, int
 			batch_add(b, IT_CONTROL, xstrdup("BEGIN"), i - from, NULL, 0, 0);
 			add_timeouts(b, o, i - from);
 		}
-		batch_add(b, IT_CONTROL, xstrdup("SELECT pg_catalog.set_config('predeploy.t0', "
-						 "pg_catalog.clock_timestamp()::text, true)"), i - from, NULL, 0, 0);
+		batch_add(b, IT_CONTROL, xstrdup(T0_SQL("true")), i - from, NULL, 0, 0);
 		if (sql_split(sec->sql, sec->len, &st, &n, e) < 0) {
 			err_where(e, sec->path, sec->line + e->line - 1);
 			return -1;
@@ -556,11 +579,8 @@ static int run_tx(struct db *db, struct ledger *l, const struct migration *const
 
 	memset(&b, 0, sizeof(b));
 	b.record_sql = ledger_record_sql(l, dir == DIR_UP);
-	ledger_who(db, b.who, sizeof(b.who));
-	b.params[3] = b.who;
-	b.params[4] = db->user;
-	b.params[5] = context_get()->host;
-	b.params[6] = context_get()->version;
+	b.dir = dir;
+	context_who(db->user, b.who, sizeof(b.who));
 	d.list = list;
 	d.dir = dir;
 	d.single = single;
@@ -630,38 +650,60 @@ out:
 	return ret;
 }
 
+/* up/down --sql: what run_list would send, statement by statement, with
+ * the record statement's parameters as literals. */
 static void print_plan(struct db *db, struct ledger *l, const struct migration *const *list, int n,
 		       enum direction dir, const struct apply_opts *o, struct strbuf *out)
 {
+	struct batch b;
 	struct err e = ERR_INIT;
-	int i, open = 0;
+	struct ledger_record r;
+	int i, j, k;
 
-	for (i = 0; i < n; i++) {
-		const struct migration *m = list[i];
-		const struct section *sec = sec_of(m, dir);
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < n; i = j) {
+		const struct section *sec = sec_of(list[i], dir);
 
-		sb_addf(out, "-- %s %s (%s, line %d)\n", dir == DIR_UP ? "up" : "down", m->version,
-			sec->path, sec->line);
 		if (sec->no_transaction) {
+			/* run_no_tx */
+			sb_addf(out, "-- %s %s (%s, line %d), outside a transaction\n", dir == DIR_UP ? "up" : "down",
+				list[i]->version, sec->path, sec->line);
 			timeouts_sql(o, "", out);
-		} else if (!open) {
-			sb_adds(out, "BEGIN;\n");
-			timeouts_sql(o, "LOCAL ", out);
-			open = 1;
+			sb_adds(out, T0_SQL("false") ";\n");
+			print_section(sec, out, &e);
+			r = record_of(db, list[i], dir, o);
+			ledger_record_print(l, db, &r, out);
+			sb_addc(out, '\n');
+			j = i + 1;
+			continue;
 		}
-		print_section(sec, out, &e);
-		if (dir == DIR_UP)
-			ledger_mark_applied_sql(l, db, m->version, m->name, m->checksum, out);
-		else
-			sb_addf(out, "DELETE FROM %s WHERE version = '%s';\n", l->qtable, m->version);
-		if (!sec->no_transaction && (!o->single_transaction || i == n - 1)) {
-			sb_adds(out, "COMMIT;\n");
-			open = 0;
+		for (j = i; j < n && (o->single_transaction || !sec_of(list[j], dir)->no_transaction); j++)
+			;
+		/* run_tx: the batch itself */
+		if (build_batch(&b, list, i, j, dir, o, o->single_transaction, &e) < 0) {
+			sb_addf(out, "-- could not split %s: %s\n", e.file, e.msg);
+			break;
+		}
+		for (k = 0; k < b.n; k++) {
+			const struct item *it = &b.v[k];
+			const struct migration *m = list[i + it->mig];
+
+			if (!k || it->mig != b.v[k - 1].mig)
+				sb_addf(out, "%s-- %s %s (%s, line %d)\n", k ? "\n" : "", dir == DIR_UP ? "up" : "down",
+					m->version, sec_of(m, dir)->path, sec_of(m, dir)->line);
+			if (it->kind == IT_RECORD) {
+				r = record_of(db, m, dir, o);
+				ledger_record_print(l, db, &r, out);
+			} else if (it->kind == IT_STMT) {
+				sb_add(out, it->sql, it->len);
+				sb_adds(out, ";\n");
+			} else {
+				sb_addf(out, "%s;\n", it->sql);
+			}
 		}
 		sb_addc(out, '\n');
 	}
-	if (open)
-		sb_adds(out, "COMMIT;\n");
+	batch_release(&b);
 }
 
 static int run_list(struct db *db, struct ledger *l, const struct migration *const *list, int n,

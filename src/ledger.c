@@ -313,11 +313,6 @@ int ledger_current_version(struct ledger *l, struct db *db, char *buf, size_t ca
 	return 0;
 }
 
-void ledger_who(struct db *db, char *buf, size_t cap)
-{
-	context_who(db->user, buf, cap);
-}
-
 int ledger_mark_applied(struct ledger *l, struct db *db, const char *version, const char *name,
 			const char *checksum, int64_t duration_ms, struct err *e)
 {
@@ -326,7 +321,7 @@ int ledger_mark_applied(struct ledger *l, struct db *db, const char *version, co
 	char *sql;
 	PGresult *r;
 
-	ledger_who(db, who, sizeof(who));
+	context_who(db->user, who, sizeof(who));
 	snprintf(dur, sizeof(dur), "%lld", (long long)duration_ms);
 	params[0] = version;
 	params[1] = name;
@@ -356,37 +351,6 @@ static void add_literal(struct db *db, struct strbuf *out, const char *s)
 		xdie("PQescapeLiteral failed");
 	sb_adds(out, q);
 	PQfreemem(q);
-}
-
-void ledger_mark_applied_sql(struct ledger *l, struct db *db, const char *version, const char *name,
-			     const char *checksum, struct strbuf *out)
-{
-	char who[512];
-
-	ledger_who(db, who, sizeof(who));
-	sb_addf(out, "INSERT INTO %s (version, name, checksum, applied_at, duration_ms, applied_by) VALUES (",
-		l->qtable);
-	add_literal(db, out, version);
-	sb_adds(out, ", ");
-	add_literal(db, out, name);
-	sb_adds(out, ", ");
-	add_literal(db, out, checksum);
-	sb_adds(out, ", now(), NULL, ");
-	add_literal(db, out, who);
-	sb_adds(out, ");\n");
-}
-
-int ledger_mark_removed(struct ledger *l, struct db *db, const char *version, struct err *e)
-{
-	const char *params[1] = { version };
-	char *sql = xasprintf("DELETE FROM %s WHERE version = $1", l->qtable);
-	PGresult *r = db_query(db, sql, 1, params, EXIT_MIGRATION, e);
-
-	free(sql);
-	if (!r)
-		return -1;
-	PQclear(r);
-	return 0;
 }
 
 int ledger_history_add(struct ledger *l, struct db *db, const struct history_entry *h, struct err *e)
@@ -455,6 +419,19 @@ PGresult *ledger_history_query(struct ledger *l, struct db *db, int limit, int *
 	return r;
 }
 
+static int mark_removed(struct ledger *l, struct db *db, const char *version, struct err *e)
+{
+	const char *params[1] = { version };
+	char *sql = xasprintf("DELETE FROM %s WHERE version = $1", l->qtable);
+	PGresult *r = db_query(db, sql, 1, params, EXIT_MIGRATION, e);
+
+	free(sql);
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
 int ledger_stamp_to(struct ledger *l, struct db *db, const struct migration_set *set,
 		    const char *version, int *changed, struct err *e)
 {
@@ -475,7 +452,7 @@ int ledger_stamp_to(struct ledger *l, struct db *db, const struct migration_set 
 	}
 	for (i = 0; i < a.n; i++) {
 		if (version_cmp(a.v[i].version, version) > 0) {
-			if (ledger_mark_removed(l, db, a.v[i].version, e) < 0)
+			if (mark_removed(l, db, a.v[i].version, e) < 0)
 				goto out;
 			(*changed)++;
 		}
@@ -500,6 +477,47 @@ out:
 	return ret;
 }
 
+void ledger_record_params(const struct ledger_record *r, const char *who,
+			  const char *params[LEDGER_RECORD_NPARAMS])
+{
+	params[0] = r->version;
+	params[1] = r->name;
+	params[2] = r->checksum;
+	params[3] = who;
+	params[4] = r->db_user;
+	params[5] = context_get()->host;
+	params[6] = context_get()->version;
+	params[7] = r->backup_file;
+	params[8] = r->backup_sha256;
+	params[9] = r->forced ? "true" : "false";
+}
+
+void ledger_record_print(struct ledger *l, struct db *db, const struct ledger_record *r, struct strbuf *out)
+{
+	char who[512], *sql = ledger_record_sql(l, r->up);
+	const char *params[LEDGER_RECORD_NPARAMS], *p;
+
+	context_who(r->db_user, who, sizeof(who));
+	ledger_record_params(r, who, params);
+	/* $N outside quotes: the statement has no other '$' */
+	for (p = sql; *p; p++) {
+		if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
+			int n = 0;
+
+			while (p[1] >= '0' && p[1] <= '9')
+				n = n * 10 + (*++p - '0');
+			if (n >= 1 && n <= LEDGER_RECORD_NPARAMS && params[n - 1])
+				add_literal(db, out, params[n - 1]);
+			else
+				sb_adds(out, "NULL");
+		} else {
+			sb_addc(out, *p);
+		}
+	}
+	sb_adds(out, ";\n");
+	free(sql);
+}
+
 char *ledger_record_sql(struct ledger *l, int up)
 {
 	static const char ms[] =
@@ -517,7 +535,9 @@ char *ledger_record_sql(struct ledger *l, int up)
 				 "EXCLUDED.applied_by RETURNING duration_ms) INSERT INTO %s %s SELECT 'up', $1, $2, $3, "
 				 "'success', duration_ms, $5, $6, $7, $8, $9, $10::boolean FROM a RETURNING duration_ms",
 				 ms, l->qtable, l->qhistory, hist_cols);
-	return xasprintf("%s, a AS (DELETE FROM %s WHERE version = $1) INSERT INTO %s %s SELECT 'down', $1, $2, "
+	/* $4 (applied_by) only types the parameter: the tracking row is deleted */
+	return xasprintf("%s, w AS (SELECT $4::text AS applied_by), a AS (DELETE FROM %s WHERE version = $1) "
+			 "INSERT INTO %s %s SELECT 'down', $1, $2, "
 			 "$3, 'success', ms, $5, $6, $7, $8, $9, $10::boolean FROM d RETURNING duration_ms",
 			 ms, l->qtable, l->qhistory, hist_cols);
 }

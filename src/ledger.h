@@ -76,21 +76,45 @@ void applied_set_release(struct applied_set *s);
 /* Latest applied version, "" when none (or the table does not exist). */
 int ledger_current_version(struct ledger *l, struct db *db, char *buf, size_t cap, struct err *e);
 
-/* Record an applied migration (inside the caller's transaction, if any). */
+/* Mark a migration applied without running it (stamp, adopt): the tracking
+ * row only, inside the caller's transaction.  A migration that ran is
+ * recorded with the record statement below. */
 int ledger_mark_applied(struct ledger *l, struct db *db, const char *version, const char *name,
 			const char *checksum, int64_t duration_ms, struct err *e);
-int ledger_mark_removed(struct ledger *l, struct db *db, const char *version, struct err *e);
-/* The SQL of ledger_mark_applied with literals, for `up --sql`. */
-void ledger_mark_applied_sql(struct ledger *l, struct db *db, const char *version, const char *name,
-			     const char *checksum, struct strbuf *out);
-/* One statement that records an up (insert/update of the tracking row) or a
- * down (delete) together with its history row, timing the migration on the
- * server from the custom setting predeploy.t0 (set with set_config(...,
- * true) when the migration started) and returning that duration_ms.
- * Parameters: $1 version, $2 name, $3 checksum, $4 applied_by ("user@host"),
- * $5 db user, $6 host, $7 predeploy version, $8 backup file, $9 backup
- * sha256, $10 forced ("true"/"false").  Caller frees. */
+/*
+ * Recording a migration that ran: one statement records an up (insert or
+ * update of the tracking row) or a down (delete) together with its history
+ * row, timing the migration on the server from the custom setting
+ * predeploy.t0 (set_config when the migration started) and returning that
+ * duration_ms.  The engine sends it with ledger_record_params; `up --sql`
+ * prints it with ledger_record_print, so what is printed is what runs.
+ *
+ *   struct ledger_record r = { 1, m->version, m->name, m->checksum, db->user,
+ *                              backup_file, backup_sha256, forced };
+ *   char *sql = ledger_record_sql(l, r.up);
+ *   const char *p[LEDGER_RECORD_NPARAMS];
+ *   ledger_record_params(&r, who, p);       // who: "user@host", caller's buffer
+ *   PQsendQueryParams(conn, sql, LEDGER_RECORD_NPARAMS, NULL, p, ...);
+ */
+struct ledger_record {
+	int up;                     /* 1: up, 0: down */
+	const char *version;
+	const char *name;
+	const char *checksum;
+	const char *db_user;
+	const char *backup_file;    /* NULL: none */
+	const char *backup_sha256;
+	int forced;
+};
+
+#define LEDGER_RECORD_NPARAMS 10
+/* The statement; caller frees. */
 char *ledger_record_sql(struct ledger *l, int up);
+/* Its parameters (pointers into r, who and context.h's facts). */
+void ledger_record_params(const struct ledger_record *r, const char *who,
+			  const char *params[LEDGER_RECORD_NPARAMS]);
+/* The statement with its parameters as quoted literals, and ";\n". */
+void ledger_record_print(struct ledger *l, struct db *db, const struct ledger_record *r, struct strbuf *out);
 int ledger_history_add(struct ledger *l, struct db *db, const struct history_entry *h, struct err *e);
 /* History rows, oldest first (columns: at, action, version, name, outcome,
  * duration_ms, applied_by, host, predeploy_version, backup_file, forced, error).
@@ -107,8 +131,5 @@ PGresult *ledger_history_query(struct ledger *l, struct db *db, int limit, int *
 struct migration_set;
 int ledger_stamp_to(struct ledger *l, struct db *db, const struct migration_set *set,
 		    const char *version, int *changed, struct err *e);
-
-/* "user@host" for applied_by. */
-void ledger_who(struct db *db, char *buf, size_t cap);
 
 #endif

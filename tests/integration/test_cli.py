@@ -146,6 +146,33 @@ def usage_errors_touch_nothing(t: Env):
 
 
 @case
+def up_sql_is_what_runs(t: Env):
+    # `up --sql` prints the statements the engine sends, the tracking and
+    # history record included: run through psql, they leave the database
+    # exactly as `up` would
+    t.write("migrations/1_a.sql", "-- migrate:up\ncreate table a(id int);\n-- migrate:down\ndrop table a;\n")
+    t.expect(t.run("up", "--backup", "never"), 0)
+    t.write("migrations/2_b.sql", "-- migrate:up transaction:false\ncreate index concurrently ai on a(id);\n"
+            "-- migrate:down\ndrop index ai;\n")
+    t.write("migrations/3_c.sql", "-- migrate:up\nalter table a add column b text;\n-- migrate:down\n"
+            "alter table a drop column b;\n")
+    r = t.run("up", "--sql")
+    t.expect(r, 0)
+    assert "predeploy_migrations_history" in r.out and "'3'" in r.out and "set_config('predeploy.t0'" in r.out, r
+    p = subprocess.run([os.path.join(t.pg["bindir"], "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h",
+                        t.pg["sockdir"], "-p", str(t.pg["port"]), "-U", "postgres", "-d", t.db, "-f", "-"],
+                       input=r.out, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    t.expect(t.run("status", "--exit-code"), 0)
+    assert t.sql("select string_agg(version || ':' || action || ':' || outcome, ',' order by id) "
+                 "from predeploy_migrations_history") == "1:up:success,2:up:success,3:up:success"
+    assert t.sql("select count(*) from predeploy_migrations where duration_ms is not null") == "3"
+    r = t.run("down", "--sql", "--steps", "2")
+    t.expect(r, 0)
+    assert r.out.index("-- down 3") < r.out.index("-- down 2") and "DELETE FROM" in r.out, r
+
+
+@case
 def first_hour_messages(t: Env):
     # a missing migrations directory is named by its absolute path
     r = t.run("status", "--dir", "db/migrations")
