@@ -71,6 +71,23 @@ def alembic_pending_backup_named_with_revision_then_nothing_pending(t: Env):
     assert backups(t) == b
     assert "nothing pending, at %s" % HEAD in r.err, r
 
+    # and one connection: pg_stat_database counts a session when it ends, the
+    # psql reading the counter included (after its read), so every read here
+    # is counted; wait until predeploy's backend is gone before the last read
+    reads = [0]
+
+    def q(sql):
+        reads[0] += 1
+        return t.sql(sql)
+    n0 = int(q("select sessions from pg_stat_database where datname = current_database()"))
+    t.expect(t.run("run", "--migrator", "alembic", "--backup-dir", t.path("backups"), "--", "/bin/true", cwd=app), 0)
+    deadline = time.time() + 20
+    while q("select count(*) from pg_stat_activity where datname = current_database() "
+            "and pid <> pg_backend_pid()") != "0" and time.time() < deadline:
+        time.sleep(0.05)
+    n1 = int(q("select sessions from pg_stat_database where datname = current_database()"))
+    assert n1 - n0 - (reads[0] - 1) == 1, "predeploy used %d connections" % (n1 - n0 - (reads[0] - 1))
+
 
 @case
 def alembic_from_empty_database(t: Env):
