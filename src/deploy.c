@@ -408,7 +408,8 @@ static int deploy_sql(struct session *s, const struct deploy_opts *o, const stru
 	const struct config *cfg = s->cfg;
 	const struct migration **pending = NULL;
 	struct apply_opts ao;
-	int n, ret = -1;
+	int64_t run_id = 0;
+	int n, applied, ret = -1;
 
 	xstrlcpy(r->from_version, s->plan.current, sizeof(r->from_version));
 	xstrlcpy(r->to_version, s->plan.current, sizeof(r->to_version));
@@ -458,7 +459,15 @@ static int deploy_sql(struct session *s, const struct deploy_opts *o, const stru
 	apply_opts_from_config(&ao, cfg, r);
 	ao.sql_out = o->sql_out;
 	r->migrated = !o->sql_out;
-	if (apply_up(&s->db, &s->ledger, pending, n, &ao, &r->apply, e) < 0)
+	/* on record before anything is sent: a kill -9 mid-pipeline shows up
+	 * in history as an interrupted run (docs/migrations.md) */
+	if (!o->sql_out && (ledger_mark_interrupted(&s->ledger, &s->db, e) < 0 ||
+			    ledger_run_begin(&s->ledger, &s->db, pending[0]->version, pending[n - 1]->version, n,
+					     &run_id, e) < 0))
+		goto out;
+	applied = apply_up(&s->db, &s->ledger, pending, n, &ao, &r->apply, e);
+	ledger_run_end(&s->ledger, &s->db, run_id);
+	if (applied < 0)
 		goto out;
 	if (!o->sql_out && r->apply.ndone)
 		xstrlcpy(r->to_version, r->apply.done[r->apply.ndone - 1].version, sizeof(r->to_version));

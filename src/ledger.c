@@ -391,6 +391,69 @@ int ledger_history_add(struct ledger *l, struct db *db, const struct history_ent
 	return 0;
 }
 
+int ledger_run_begin(struct ledger *l, struct db *db, const char *first, const char *last, int n,
+		     int64_t *id, struct err *e)
+{
+	char *name = n > 1 ? xasprintf("%d pending: %s..%s", n, first, last) : xasprintf("1 pending: %s", last);
+	const char *params[5] = { last, name, db->user, context_get()->host, context_get()->version };
+	char *sql = xasprintf("INSERT INTO %s (action, version, name, outcome, applied_by, host, predeploy_version) "
+			      "VALUES ('run', $1, $2, 'started', $3, $4, $5) RETURNING id", l->qhistory);
+	PGresult *r = db_query(db, sql, 5, params, EXIT_INTERNAL, e);
+
+	free(sql);
+	free(name);
+	if (!r)
+		return -1;
+	*id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return 0;
+}
+
+void ledger_run_end(struct ledger *l, struct db *db, int64_t id)
+{
+	char idbuf[32], *sql;
+	const char *params[1] = { idbuf };
+	struct err e = ERR_INIT;
+	PGresult *r;
+
+	if (!id)
+		return;
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+	sql = xasprintf("DELETE FROM %s WHERE id = $1 AND action = 'run' AND outcome = 'started'", l->qhistory);
+	r = db_query(db, sql, 1, params, EXIT_INTERNAL, &e);
+	free(sql);
+	/* the connection may be gone: the next run then reports it interrupted */
+	if (r)
+		PQclear(r);
+}
+
+int ledger_mark_interrupted(struct ledger *l, struct db *db, struct err *e)
+{
+	char *sql = xasprintf(
+		"WITH r AS (UPDATE %1$s SET outcome = 'interrupted' WHERE action = 'run' AND outcome = 'started' "
+		"           RETURNING id, at, applied_by, host, name) "
+		"SELECT to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+		"  coalesce(r.applied_by, '') || '@' || coalesce(r.host, ''), coalesce(r.name, ''), "
+		"  coalesce((SELECT pg_catalog.string_agg(h.version, ', ' ORDER BY h.id) FROM %1$s h "
+		"            WHERE h.action = 'up' AND h.outcome = 'success' AND h.id > r.id "
+		"              AND NOT EXISTS (SELECT FROM %1$s x WHERE x.action = 'run' AND x.id > r.id "
+		"                              AND x.id < h.id)), '') "
+		"FROM r ORDER BY r.id", l->qhistory);
+	PGresult *r = db_query(db, sql, 0, NULL, EXIT_INTERNAL, e);
+	int i;
+
+	free(sql);
+	if (!r)
+		return -1;
+	for (i = 0; i < PQntuples(r); i++)
+		log_warn("the run started at %s by %s (%s) was interrupted before it finished (killed?); "
+			 "it applied %s; the tracking table shows exactly what was committed", PQgetvalue(r, i, 0),
+			 PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+			 *PQgetvalue(r, i, 3) ? PQgetvalue(r, i, 3) : "nothing");
+	PQclear(r);
+	return 0;
+}
+
 PGresult *ledger_history_query(struct ledger *l, struct db *db, int limit, int *missing, struct err *e)
 {
 	const char *params[1];

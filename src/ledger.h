@@ -120,6 +120,20 @@ int ledger_history_add(struct ledger *l, struct db *db, const struct history_ent
  * duration_ms, applied_by, host, predeploy_version, backup_file, forced, error).
  * Returns NULL with e set, or a result (PQclear it); a missing table gives an
  * empty result with *missing = 1. */
+/*
+ * A run in flight: a history row (action "run", outcome "started") written
+ * and committed before the first pending migration is sent, removed once
+ * the run is over (each migration has its own row by then).  A row still
+ * "started" when the next run holds the lock belongs to a run that was
+ * killed (kill -9, OOM, node loss) while the server may still have
+ * committed what it had been sent: ledger_mark_interrupted() turns it into
+ * "interrupted" and logs which versions that run applied (the migrations'
+ * own rows after it), so what happened is on record.
+ */
+int ledger_run_begin(struct ledger *l, struct db *db, const char *first, const char *last, int n,
+		     int64_t *id, struct err *e);
+void ledger_run_end(struct ledger *l, struct db *db, int64_t id);
+int ledger_mark_interrupted(struct ledger *l, struct db *db, struct err *e);
 PGresult *ledger_history_query(struct ledger *l, struct db *db, int limit, int *missing, struct err *e);
 /* Make the tracking table say "everything up to `version` is applied": rows
  * above it are deleted, files at or below it that are not recorded are
