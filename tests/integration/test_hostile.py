@@ -296,5 +296,46 @@ def sslpassword_reaches_pg_dump_only_through_a_private_file(t: Env):
     assert os.listdir(tmp) == [], os.listdir(tmp)   # the service file is gone
 
 
+@case
+def kill9_mid_pipeline_is_on_record(t: Env):
+    # 2 quick migrations, a slow one, 20 quick ones pipelined behind it;
+    # predeploy is killed with SIGKILL while the slow one runs: the server
+    # goes on with what it had been sent, so what got committed is known
+    # only afterwards. The next run must say exactly that, and history must
+    # show the interrupted run.
+    t.sql("create table log(v int)")
+    for v in range(1, 24):
+        body = "insert into log values (%d);\n" % v + ("select pg_sleep(1.5);\n" if v == 3 else "")
+        t.write("migrations/%d_m.sql" % v, "-- migrate:up\n" + body)
+    p = t.spawn("up", "--backup", "never")
+    t.wait_for_backend("pg_sleep(1.5)")
+    p.kill()
+    p.communicate(timeout=30)
+    deadline = time.time() + 30
+    while t.sql("select count(*) from pg_stat_activity where datname = current_database() "
+                "and application_name = 'predeploy'") != "0":
+        assert time.time() < deadline, "the killed run's backend never ended"
+        time.sleep(0.05)
+    committed = t.sql("select coalesce(string_agg(version, ', ' order by version::int), '') from predeploy_migrations")
+    assert committed.startswith("1, 2"), committed
+    assert t.sql("select action || ':' || outcome from predeploy_migrations_history where action = 'run'") \
+        == "run:started"
+    r = t.run("up", "--backup", "never")
+    t.expect(r, 0)
+    assert "was interrupted" in r.err and ("it applied %s;" % committed) in r.err, (committed, r)
+    assert t.sql("select count(*), count(distinct v) from log") == "23|23"
+    assert t.sql("select count(*) from predeploy_migrations") == "23"
+    # the interrupted run stays on record; the finished one leaves no marker
+    assert t.sql("select string_agg(action || ':' || outcome || ':' || version, ',') from "
+                 "predeploy_migrations_history where action = 'run'") == "run:interrupted:23"
+    r = t.run("history")
+    t.expect(r, 0)
+    assert "interrupted" in r.out, r
+    # an up that is not killed leaves no run row behind
+    t.write("migrations/24_m.sql", "-- migrate:up\ninsert into log values (24);\n")
+    t.expect(t.run("up", "--backup", "never"), 0)
+    assert t.sql("select count(*) from predeploy_migrations_history where action = 'run'") == "1"
+
+
 if __name__ == "__main__":
     main()
