@@ -40,6 +40,7 @@ SRC = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
 sys.path.insert(0, HERE)
 import pgserver  # noqa: E402
+import s3env  # noqa: E402
 from podenv import Podman  # noqa: E402
 
 try:
@@ -134,6 +135,7 @@ class Ctx:
         self.tmp = tempfile.mkdtemp(prefix="predeploy-containers-")
         self.pod = Podman(os.path.join(self.tmp, "podman"))
         self.pg = None
+        self._s3 = None
         self.outputs = []      # every text the tests saw: the password must be in none
         self.ndb = 0
 
@@ -172,7 +174,30 @@ class Ctx:
         self.podman(*(args + [context]), timeout=900)
         self.log("built %s in %.1fs" % (tag, time.time() - t0))
 
+    def s3(self):
+        """The S3-compatible server of the integration tests (s3rver behind
+        a front that checks every SigV4 signature), on 127.0.0.1."""
+        if not self._s3:
+            assert s3env.available(), "s3rver or boto3 missing: run scripts/install-deps"
+            self._s3 = s3env.S3()
+        return self._s3
+
+    def s3_env(self, keys, backup_to):
+        """The recipe's AWS_* / PREDEPLOY_BACKUP_TO variables with this
+        server's values (path-style addressing, as for any local store)."""
+        e = self.s3().env()
+        out = {k: e[k] for k in keys if k in e}
+        out.update(PREDEPLOY_BACKUP_TO=backup_to, AWS_ENDPOINT_URL_S3=e["AWS_ENDPOINT_URL_S3"],
+                   PREDEPLOY_S3_PATH_STYLE="1", AWS_REGION=e["AWS_REGION"])
+        return out
+
+    def s3_backups(self, prefix, db):
+        keys = self.s3().client("list")
+        return sorted(k for k in keys if k.startswith(prefix + "/" + db + "_") and k.endswith(".sql.gz")), keys
+
     def close(self):
+        if self._s3:
+            self._s3.close()
         if self.args.keep:
             print("kept " + self.tmp)
             return
@@ -237,7 +262,8 @@ def setup(c):
     for ex in ("docker", "dokploy"):
         c.build(IMG[ex], os.path.join(EXAMPLES, ex, "Dockerfile"), app,
                 ["NODE_IMAGE=" + NODE, "PG_DUMP_APT=no"])
-    c.build(IMG["render"], os.path.join(EXAMPLES, "render", "Dockerfile"), app, ["NODE_IMAGE=" + NODE])
+    c.build(IMG["render"], os.path.join(EXAMPLES, "render", "Dockerfile"), app,
+            ["NODE_IMAGE=" + NODE, "PG_DUMP_APT=no"])
     c.log("images ready in %.0fs" % (time.time() - t0))
 
 
@@ -438,16 +464,23 @@ def render_predeploy_command_then_app(c):
     db, url = c.database()
     bp = yaml.safe_load(open(os.path.join(EXAMPLES, "render", "render.yaml")))
     svc = [s for s in bp["services"] if s.get("preDeployCommand")][0]
-    env = ["-e", "DATABASE_URL=" + url]
-    for e in svc["envVars"]:
-        if "value" in e:
-            env += ["-e", "%s=%s" % (e["key"], e["value"])]
+    keys = {e["key"]: e for e in svc["envVars"]}
+    # the backup goes to a bucket: the blueprint's variables, with this
+    # machine's S3 server in place of the bucket and credentials set in
+    # Render's dashboard
+    assert keys["PREDEPLOY_BACKUP_TO"]["value"].startswith("s3://"), keys
+    assert keys["AWS_SECRET_ACCESS_KEY"].get("sync") is False, keys
+    values = {k: e["value"] for k, e in keys.items() if "value" in e}
+    values.update(c.s3_env(keys, "s3://%s/render" % s3env.BUCKET), DATABASE_URL=url)
+    env = [a for k, v in sorted(values.items()) for a in ("-e", "%s=%s" % (k, v))]
     # Render runs the pre-deploy command in its own container from the image,
     # as one command with its arguments (no shell)
     r = c.podman("run", "--rm", "--network", "host", *env, IMG["render"],
                  *svc["preDeployCommand"].split(), check=False)
     assert r.returncode == 0, r
     assert applied(c, db) == ALL
+    files, listing = c.s3_backups("render", db)
+    assert len(files) == 1 and files[0] + ".json" in listing, listing
     # then the service starts with the image's plain CMD: the app alone
     port, logs = start_app(c, "ex-render", IMG["render"], url)
     assert "app listening pid=1 " in logs and "predeploy" not in logs, logs
@@ -523,26 +556,24 @@ def kubernetes_init_container_kube_play(c):
     # podman 4.3 applies the pod's restart policy (a Deployment's: Always) to
     # init containers too, so one that succeeded would run again and again
     pod["restartPolicy"] = "OnFailure"
+    init_env = {e["name"]: e for e in pod["initContainers"][0]["env"]}
+    assert init_env["PREDEPLOY_BACKUP_TO"]["value"].startswith("s3://"), init_env
+    s3vars = c.s3_env(init_env, "s3://%s/k8s" % s3env.BUCKET)
     for ctr in pod["initContainers"] + pod["containers"]:
         env = []
         for e in ctr.get("env", []):
             ref = e.get("valueFrom", {}).get("secretKeyRef")
-            if ref and e["name"] == "DATABASE_URL":
+            if e["name"] == "DATABASE_URL":
                 env.append({"name": "DATABASE_URL", "value": url})
+            elif e["name"] in s3vars:
+                env.append({"name": e["name"], "value": s3vars.pop(e["name"])})
             elif not ref:
                 env.append(e)
+        if ctr is pod["initContainers"][0]:
+            env += [{"name": k, "value": v} for k, v in s3vars.items()]   # endpoint, path style
         ctr["env"] = env + [{"name": "PORT", "value": str(port)}]
         ctr.pop("readinessProbe", None)
         ctr.pop("ports", None)           # host network: no port mapping
-    claim = pod["volumes"][0]["persistentVolumeClaim"]["claimName"]
-    c.podman("volume", "create", claim)
-    fs_group = pod.get("securityContext", {}).get("fsGroup")
-    assert fs_group == 1000, "the pod sets securityContext.fsGroup (the app user's group)"
-    # podman 4.3 does not apply fsGroup to volumes; do what the kubelet does
-    # for it: the volume's group becomes fsGroup, group-writable, setgid
-    vp = volume_path(c, claim)
-    os.chown(vp, -1, fs_group)
-    os.chmod(vp, 0o2775)
     man = os.path.join(c.tmp, "init-container.yaml")
     with open(man, "w") as f:
         yaml.safe_dump(dep, f)
@@ -557,11 +588,8 @@ def kubernetes_init_container_kube_play(c):
         init = app[:-len(pod["containers"][0]["name"])] + pod["initContainers"][0]["name"]
         wait_for("the app container", lambda: "app listening" in c.logs(app), timeout=120)
         assert applied(c, db) == ALL
-        sub = os.path.join(vp, "predeploy")   # PREDEPLOY_BACKUP_DIR=/backups/predeploy
-        files = [f for f in backups_in(sub) if f.startswith(db + "_")]
-        assert len(files) == 1, os.listdir(sub)
-        st = os.stat(os.path.join(sub, files[0]))
-        assert st.st_uid == 1000, st
+        files, listing = c.s3_backups("k8s", db)
+        assert len(files) == 1 and files[0] + ".json" in listing, listing
         logs = c.logs(app)
         assert "predeploy" not in logs, logs
         # the init container ran predeploy and exited 0 before the app started
@@ -638,7 +666,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(SRC, "build-static", "predeploy"),
                     help="the static predeploy binary (scripts/build-static)")
-    ap.add_argument("-k", default="", help="run only the cases whose name contains this")
+    ap.add_argument("-k", default="", help="run only the cases whose name contains one of these (a,b)")
     ap.add_argument("--keep", action="store_true", help="keep the podman root and server")
     args = ap.parse_args()
     if os.geteuid() != 0:
@@ -654,7 +682,7 @@ def main():
         c.pg = pgserver.start()
         setup(c)
         for fn in CASES:
-            if args.k not in fn.__name__:
+            if not any(k in fn.__name__ for k in args.k.split(",")):
                 continue
             t1 = time.time()
             try:
@@ -665,7 +693,8 @@ def main():
                 failed += 1
                 print("FAIL %s (%.1fs)\n%s" % (fn.__name__, time.time() - t1, traceback.format_exc()),
                       flush=True)
-        leaks = [a for a, text in c.outputs if pgserver.PASSWORD in text or "Zq8" in text]
+        leaks = [a for a, text in c.outputs
+                 if pgserver.PASSWORD in text or "Zq8" in text or s3env.LEAK_MARK in text]
         if leaks:
             failed += 1
             print("FAIL the test password appeared in the output of: %r" % leaks[:5])

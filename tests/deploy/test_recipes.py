@@ -93,7 +93,9 @@ svc = [s for s in rd["services"] if s.get("preDeployCommand")]
 check(len(svc) == 1 and svc[0]["preDeployCommand"] == "predeploy run", "render: preDeployCommand")
 check(svc and "disk" not in svc[0], "render: the pre-deploy instance has no disk")
 env = {e["key"]: e for e in svc[0]["envVars"]} if svc else {}
-check(env.get("PREDEPLOY_BACKUP", {}).get("value") == "never", "render: backups off (no disk)")
+check(env.get("PREDEPLOY_BACKUP_TO", {}).get("value", "").startswith("s3://"),
+      "render: backups to object storage (no disk)")
+check(env.get("AWS_SECRET_ACCESS_KEY", {}).get("sync") is False, "render: the S3 secret is not in the file")
 check("fromDatabase" in env.get("DATABASE_URL", {}), "render: DATABASE_URL from the database")
 
 # Kubernetes init container: predeploy without "--", the app alone after it.
