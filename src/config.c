@@ -25,11 +25,11 @@
 
 /* Which commands use what (CC_* masks). */
 #define C_DB      (CC_RUN | CC_UP | CC_DOWN | CC_STATUS | CC_HISTORY | CC_CURRENT | CC_STAMP | \
-		   CC_LINT | CC_WAIT | CC_BACKUP | CC_RESTORE | CC_CHECK | CC_ADOPT)
+		   CC_LINT | CC_WAIT | CC_BACKUP | CC_RESTORE | CC_CHECK | CC_ADOPT | CC_COPY)
 #define C_FILES   (CC_RUN | CC_UP | CC_DOWN | CC_STATUS | CC_STAMP | CC_LINT | CC_NEW | CC_RESTORE | \
 		   CC_CHECK | CC_ADOPT)
-#define C_DUMP    (CC_RUN | CC_UP | CC_BACKUP | CC_RESTORE)
-#define C_LOCK    (CC_RUN | CC_UP | CC_DOWN | CC_STAMP | CC_BACKUP | CC_RESTORE | CC_ADOPT)
+#define C_DUMP    (CC_RUN | CC_UP | CC_BACKUP | CC_RESTORE | CC_COPY)
+#define C_LOCK    (CC_RUN | CC_UP | CC_DOWN | CC_STAMP | CC_BACKUP | CC_RESTORE | CC_ADOPT | CC_COPY)
 #define C_MIGRATE (CC_RUN | CC_UP | CC_DOWN)
 #define C_GATE    (CC_RUN | CC_UP | CC_LINT)
 #define C_TOOL    (CC_RUN | CC_UP | CC_DOWN | CC_STATUS | CC_HISTORY | CC_CURRENT | CC_STAMP | \
@@ -120,7 +120,7 @@ static const struct config_option options[] = {
 	  "reuse a verified backup at the same version younger than this") },
 	{ OPT("pg-dump", CT_STR, F(pg_dump), NULL, "PREDEPLOY_PG_DUMP", C_DUMP,
 	  "pg_dump program (default: pg_dump on PATH)") },
-	{ OPT("no-backup", CT_BOOL, F(no_backup), NULL, "PREDEPLOY_NO_BACKUP", CC_RUN | CC_UP | CC_RESTORE,
+	{ OPT("no-backup", CT_BOOL, F(no_backup), NULL, "PREDEPLOY_NO_BACKUP", CC_RUN | CC_UP | CC_RESTORE | CC_COPY,
 	  "take no backup (restore: no safety backup first)") },
 	/* locks and timeouts */
 	{ OPT("lock-wait", CT_DURATION, F(lock_wait_ms), "10m", "PREDEPLOY_LOCK_WAIT", C_LOCK,
@@ -223,8 +223,18 @@ static const struct config_option options[] = {
 	{ OPT("allow-missing-down", CT_BOOL, 0, NULL, NULL, CC_CHECK,
 	  "a migration without a down section is a note, not a failure"), .flags = OPT_ARG },
 	{ OPT("into", CT_STR, 0, NULL, NULL, CC_RESTORE,
-	  "restore into database DB (created if missing) instead of the connected one"),
+	  "restore into database DB, or a URL on another server or as another role (created if missing) "
+	  "instead of the connected one"), .flags = OPT_ARG },
+	{ OPT("into", CT_STR, 0, NULL, NULL, CC_COPY,
+	  "the copy's database: a name on the same server or a URL (created if missing; replaced)"),
 	  .flags = OPT_ARG },
+	{ OPT("anonymize", CT_STR, 0, NULL, NULL, CC_COPY | CC_RESTORE,
+	  "run this SQL in the same transaction before commit; -- predeploy:expect N rows checks a query"),
+	  .flags = OPT_ARG },
+	{ OPT("no-owner", CT_BOOL, 0, NULL, NULL, CC_COPY | CC_RESTORE,
+	  "skip the dump's ALTER ... OWNER TO: the connecting role owns everything"), .flags = OPT_ARG },
+	{ OPT("role-map", CT_STR, 0, NULL, NULL, CC_COPY | CC_RESTORE,
+	  "OLD=NEW[,OLD=NEW]: ownership and grants of role OLD go to NEW"), .flags = OPT_ARG },
 };
 
 #define NOPTIONS ((int)(sizeof(options) / sizeof(options[0])))

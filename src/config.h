@@ -108,7 +108,7 @@ enum config_cmd {
 	CC_HISTORY = 1u << 4, CC_CURRENT = 1u << 5, CC_NEW = 1u << 6, CC_STAMP = 1u << 7,
 	CC_LINT = 1u << 8, CC_WAIT = 1u << 9, CC_BACKUP = 1u << 10, CC_BACKUPS = 1u << 11,
 	CC_RESTORE = 1u << 12, CC_VERSION = 1u << 13, CC_COMPLETION = 1u << 14, CC_CHECK = 1u << 15,
-	CC_ADOPT = 1u << 16,
+	CC_ADOPT = 1u << 16, CC_COPY = 1u << 17,
 };
 #define CC_ALL 0xffffffffu
 
