@@ -86,6 +86,13 @@ int run_exec(char **argv);
 CMD_CHECK(up); CMD_CHECK(down); CMD_CHECK(stamp);
 CMD(run); CMD(up); CMD(down); CMD(status); CMD(history); CMD(current); CMD(new);
 CMD(stamp); CMD(lint); CMD(wait); CMD(backup); CMD(backups); CMD(restore);
-CMD(version); CMD(check); CMD(completion); CMD(adopt);
+CMD(version); CMD(check); CMD(completion); CMD(adopt); CMD(copy);
+
+/* copy's and restore's --anonymize, --no-owner, --role-map into o (an and
+ * map hold what o points to; the caller releases them). */
+struct anonymize;
+struct restore_opts;
+int restore_copy_options(const struct cmd_args *args, struct anonymize *an, struct strlist *map,
+			 struct restore_opts *o, struct err *e);
 
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "anonymize.h"
 #include "cmd.h"
 #include "log.h"
 #include "migration.h"
@@ -69,8 +70,10 @@ CMD(restore)
 {
 	const char *file = args_get(args, "file"), *nstr = args_get(args, "backup");
 	const char *into = args_get(args, "into"), *reset_to = args_get(args, "reset-to");
-	const char *from = args_get(args, "from-database");
+	const char *from = args_get(args, "from-database"), *shown = NULL;
 	struct migration_set files = MIGRATION_SET_INIT;
+	struct anonymize an = ANONYMIZE_INIT;
+	struct strlist map = { 0 };
 	struct migrator mig = MIGRATOR_INIT;
 	struct restore_reset rr = RESTORE_RESET_INIT;
 	struct db db = DB_INIT;
@@ -101,7 +104,8 @@ CMD(restore)
 		return log_error("restore replaces the database's contents and needs confirmation: there is no "
 				 "terminal, so pass --force"), EXIT_USAGE;
 	/* everything that can be refused is refused before the safety backup */
-	if (migrator_open(&mig, cfg, &e) < 0)
+	memset(&o, 0, sizeof(o));
+	if (restore_copy_options(args, &an, &map, &o, &e) < 0 || migrator_open(&mig, cfg, &e) < 0)
 		goto err;
 	if (restore_reset_check(cfg, &mig, reset_to, &files, &rr, &e) < 0)
 		goto err;
@@ -109,7 +113,15 @@ CMD(restore)
 	if ((rc = connect_db(cfg, &db, 0)))
 		goto out;
 	proc_watch_conn(db.conn);
-	if (restore_pick(cfg, into ? into : db.dbname, file, n, from, &src, &e) < 0)
+	/* a URL target (it may hold a password) is named by the source's name
+	 * for picking and by its database once connected */
+	if (restore_into_is_url(into))
+		shown = "the --into URL's database";
+	else if (into)
+		shown = into;
+	else
+		shown = db.dbname;
+	if (restore_pick(cfg, restore_into_is_url(into) ? db.dbname : shown, file, n, from, &src, &e) < 0)
 		goto err;
 	if (src.listed) {
 		ob.name = src.file;
@@ -129,9 +141,15 @@ CMD(restore)
 		}
 		size = (int64_t)st.st_size;
 	}
-	o = (struct restore_opts){ .fd = fd, .path = src.path, .table = cfg->table, .reset_to = reset_to,
-				   .files = &files, .forced = cfg->force, .progress = progress_stderr(),
-				   .file_size = size, .expect_sha256 = src.sha256[0] ? src.sha256 : NULL };
+	o.fd = fd;
+	o.path = src.path;
+	o.table = cfg->table;
+	o.reset_to = reset_to;
+	o.files = &files;
+	o.forced = cfg->force;
+	o.progress = progress_stderr();
+	o.file_size = size;
+	o.expect_sha256 = src.sha256[0] ? src.sha256 : NULL;
 	if (ob.r) {
 		o.source = obj_read;
 		o.rewind = obj_rewind;
@@ -142,7 +160,7 @@ CMD(restore)
 		log_info("nothing was executed: the database is unchanged");
 		goto out;
 	}
-	if (interactive && !cfg->force && !confirm(into ? into : db.dbname, &db, &src)) {
+	if (interactive && !cfg->force && !confirm(shown, &db, &src)) {
 		log_error("restore cancelled");
 		rc = EXIT_USAGE;
 		goto out;
@@ -171,7 +189,7 @@ err:
 	rc = report_err(&e);
 out:
 	rep = (struct report){ .action = "restore", .status = rc ? "failed" : "succeeded", .exit_code = rc,
-			       .database = into ? into : db.dbname, .db_host = db.host, .error = rc ? &e : NULL,
+			       .database = t.db ? t.db->dbname : shown ? shown : db.dbname, .db_host = db.host, .error = rc ? &e : NULL,
 			       .duration_ms = now_ms() - t0, .file = src.path[0] ? src.path : NULL, .sha256 = chk.sha256 };
 	if (db.conn)
 		rc = report_deliver(cfg, &rep);
@@ -183,6 +201,8 @@ out:
 	proc_watch_conn(NULL);
 	restore_target_release(&t);
 	migrator_close(&mig);
+	anonymize_release(&an);
+	strlist_clear(&map);
 	migration_set_release(&files);
 	db_close(&db);
 	return rc;

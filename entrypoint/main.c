@@ -60,6 +60,13 @@ static const struct command commands[] = {
 	{ "restore", cmd_restore, CC_RESTORE, NEEDS_DB, 0, NULL,
 	  "restore [--backup N | --file PATH | --from-database NAME] [--force] [--reset-to V] [--into DB]",
 	  "restore a backup in one transaction", NULL },
+	{ "copy", cmd_copy, CC_COPY, NEEDS_DB, 0, NULL,
+	  "copy --into DB|URL [--anonymize FILE] [--no-owner] [--role-map OLD=NEW]",
+	  "copy the database into another one (staging), anonymised in the same transaction",
+	  "pg_dump of the configured database restored into --into (created if missing, its\n"
+	  "contents replaced) in one transaction; --anonymize runs the team's SQL in that\n"
+	  "transaction before commit, and \"-- predeploy:expect N rows\" queries in it must\n"
+	  "return that many rows or nothing is committed (exit 11). See docs/staging.md." },
 	{ "check", cmd_check, CC_CHECK, 0, 0, NULL,
 	  "check [--since V] [--shadow-database-url URL] [--allow-missing-down]",
 	  "prove every migration goes up, down and up again on a scratch database",

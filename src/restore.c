@@ -1,10 +1,12 @@
 /* restore: see restore.h. */
 #include "restore.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gzstream.h"
 #include "ledger.h"
@@ -297,10 +299,59 @@ static int framing(struct err *e, const struct restore_opts *o, long line, const
 
 /* One statement, through the extended protocol: the server refuses a
  * string that holds more than one command. */
+/* --no-owner / --role-map on one dump statement: 1 to skip it, else 0
+ * with *out set to a rewritten copy (caller frees) or NULL to run it as it
+ * is.  pg_dump ends ownership and privilege statements with the role:
+ * "ALTER TABLE t OWNER TO app", "GRANT ... TO app", "REVOKE ... FROM app". */
+static int owner_filter(const struct restore_opts *o, const char *text, size_t len, char **out)
+{
+	const char *last, *prev;
+	size_t n = len, rl;
+	int alter = len > 6 && !strncasecmp(text, "ALTER ", 6);
+	int grant = len > 6 && (!strncasecmp(text, "GRANT ", 6) || !strncasecmp(text, "REVOKE ", 7));
+	int i;
+
+	*out = NULL;
+	if (!alter && !grant)
+		return 0;
+	while (n && isspace((unsigned char)text[n - 1]))
+		n--;
+	last = text + n;
+	while (last > text && !isspace((unsigned char)last[-1]))
+		last--;
+	rl = (size_t)(text + n - last);
+	prev = last;
+	while (prev > text && isspace((unsigned char)prev[-1]))
+		prev--;
+	if (alter && !(prev - text >= 9 && !strncasecmp(prev - 9, " OWNER TO", 9)))
+		return 0;
+	if (grant && !(prev - text >= 3 && !strncasecmp(prev - 3, " TO", 3)) &&
+	    !(prev - text >= 5 && !strncasecmp(prev - 5, " FROM", 5)))
+		return 0;
+	if (alter && o->no_owner)
+		return 1;
+	for (i = 0; o->role_map && i < o->role_map->n; i++) {
+		const char *m = o->role_map->v[i], *eq = strchr(m, '=');
+
+		if (eq && (size_t)(eq - m) == rl && !strncmp(m, last, rl)) {
+			*out = xasprintf("%.*s%s%s", (int)(last - text), text, eq + 1, text + n);
+			return 0;
+		}
+	}
+	return 0;
+}
+
 static int run_statement(struct run *rn, const struct rscan_item *it, struct err *e)
 {
-	PGresult *r = PQexecParams(rn->conn, it->text, 0, NULL, NULL, NULL, NULL, 0);
-	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	char *mapped = NULL;
+	PGresult *r;
+	ExecStatusType st;
+
+	if ((rn->o->no_owner || rn->o->role_map) && owner_filter(rn->o, it->text, it->len, &mapped))
+		return 0;
+	r = PQexecParams(rn->conn, mapped ? mapped : it->text, 0, NULL, NULL, NULL, NULL, 0);
+	free(mapped);
+	st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 
 	if (st == PGRES_COPY_IN) {
 		PQclear(r);
@@ -322,6 +373,9 @@ static int run_statement(struct run *rn, const struct rscan_item *it, struct err
 	}
 	db_error_from_result(r, rn->conn, EXIT_DATAERR, e);
 	PQclear(r);
+	if (!strcmp(e->sqlstate, "42501") && strstr(it->text, " OWNER TO "))
+		err_hint(e, "restoring as another role: --no-owner leaves everything to the connecting role, "
+			    "--role-map OLD=NEW gives OLD's objects to NEW");
 	err_prefix(e, "restore failed at line %ld of \"%s\"", it->line, rn->o->path);
 	where(e, rn->o, it->line);
 	return -1;
@@ -415,6 +469,10 @@ static int exec_pass(struct db *db, struct run *rn, const char *sha256, struct r
 	if (strcmp(res->sha256, sha256)) {
 		err_set(e, EXIT_DATAERR, "\"%s\" changed while it was being restored (SHA-256 %.12s... when checked, "
 			"%.12s... when executed)", o->path, sha256, res->sha256);
+		goto out;
+	}
+	if (o->after_load && o->after_load(o->after_load_arg, db, e) < 0) {
+		rn->intact = PQtransactionStatus(rn->conn) != PQTRANS_IDLE;
 		goto out;
 	}
 	if (finish_ledger(db, o, res, s.t0, e) < 0)

@@ -49,6 +49,7 @@
 #include "progress.h"
 #include "util/err.h"
 #include "util/sha256.h"
+#include "util/strlist.h"
 
 #define RESTORE_STATEMENT_CAP ((size_t)64 << 20)
 
@@ -75,6 +76,13 @@ struct restore_opts {
 	const struct progress *progress; /* bytes read, rate, ETA; may be NULL */
 	int64_t file_size;               /* for the ETA; 0 = unknown */
 	const char *expect_sha256;       /* the sidecar's SHA-256; NULL: not checked */
+	/* called inside the transaction after the dump ran, before the
+	 * history row and COMMIT (copy --anonymize); its error fails the
+	 * restore with its own code, nothing committed */
+	int (*after_load)(void *arg, struct db *db, struct err *e);
+	void *after_load_arg;
+	int no_owner;                    /* skip "ALTER ... OWNER TO role" statements */
+	const struct strlist *role_map;  /* "OLD=NEW": OWNER TO / GRANT ... TO OLD become NEW */
 };
 
 struct restore_result {

@@ -134,6 +134,71 @@ static int create_database(struct db *db, const char *name, struct err *e)
 	return r;
 }
 
+int restore_into_is_url(const char *into)
+{
+	return into && (strstr(into, "://") || strchr(into, '='));
+}
+
+/* --into URL: another server, or the same one as another role.  Its
+ * database is looked up (and created when missing) through the "postgres"
+ * database of that server, as the URL's role. */
+static int connect_url(const struct config *cfg, const char *url, struct db *out, int *exists, struct err *e)
+{
+	struct config c = *cfg;
+	PQconninfoOption *opts, *o;
+	struct strbuf maint = STRBUF_INIT;
+	struct db m = DB_INIT;
+	char *errmsg = NULL, *dbname = NULL;
+	int ret = -1;
+
+	opts = PQconninfoParse(url, &errmsg);
+	if (!opts) {
+		err_set(e, EXIT_USAGE, "--into: not a valid connection URL or conninfo string");
+		PQfreemem(errmsg);
+		return -1;
+	}
+	for (o = opts; o->keyword; o++) {
+		if (!o->val || !*o->val)
+			continue;
+		if (!strcmp(o->keyword, "password"))
+			log_add_secret(o->val);
+		if (!strcmp(o->keyword, "dbname"))
+			dbname = xstrdup(o->val);
+		else
+			db_conninfo_add(&maint, o->keyword, o->val);
+	}
+	if (!dbname) {
+		err_set(e, EXIT_USAGE, "--into: the URL names no database");
+		goto out;
+	}
+	db_conninfo_add(&maint, "dbname", "postgres");
+	c.database_url = maint.buf;
+	*exists = 1;
+	if (db_connect(&c, &m, e) == 0) {
+		const char *params[1] = { dbname };
+		PGresult *r = db_query(&m, "select 1 from pg_catalog.pg_database where datname = $1", 1, params,
+				       EXIT_INTERNAL, e);
+
+		if (!r)
+			goto out;
+		*exists = PQntuples(r) > 0;
+		PQclear(r);
+		if (!*exists && create_database(&m, dbname, e) < 0)
+			goto out;
+	} else {
+		err_clear(e);    /* no access to "postgres": the target must exist */
+	}
+	c.database_url = (char *)url;
+	ret = db_connect(&c, out, e);
+out:
+	db_close(&m);
+	memset(maint.buf, 0, maint.len);
+	sb_release(&maint);
+	PQconninfoFree(opts);
+	free(dbname);
+	return ret;
+}
+
 int restore_prepare(const struct config *cfg, struct db *db, const char *into, const struct progress *progress,
 		    struct restore_target *t, struct err *e)
 {
@@ -141,7 +206,12 @@ int restore_prepare(const struct config *cfg, struct db *db, const char *into, c
 	int exists = 1;
 
 	t->db = db;
-	if (into && strcmp(into, db->dbname)) {
+	if (restore_into_is_url(into)) {
+		if (connect_url(cfg, into, &t->other, &exists, e) < 0)
+			return -1;
+		t->created = !exists;
+		t->db = &t->other;
+	} else if (into && strcmp(into, db->dbname)) {
 		const char *params[1] = { into };
 		PGresult *r = db_query(db, "select 1 from pg_catalog.pg_database where datname = $1", 1, params,
 				       EXIT_INTERNAL, e);

@@ -60,6 +60,11 @@ struct restore_target {
 
 #define RESTORE_TARGET_INIT { 0 }
 
+/* `into` may be NULL, the connected database, another database's name on
+ * the same server, or a full URL / conninfo string (another server or
+ * role; 1 from restore_into_is_url), whose database is created when
+ * missing if the URL's role may. */
+int restore_into_is_url(const char *into);
 /* `into` may be NULL or the connected database.  A missing --into database
  * is created; an existing target is backed up first unless
  * cfg->no_backup. */
