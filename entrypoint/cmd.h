@@ -94,5 +94,11 @@ struct anonymize;
 struct restore_opts;
 int restore_copy_options(const struct cmd_args *args, struct anonymize *an, struct strlist *map,
 			 struct restore_opts *o, struct err *e);
+/* Open `path` for restore_check/restore_run and fill o's fd, path, table,
+ * progress and file_size; the fd (caller closes), or -1 with err_code. */
+int restore_open(const struct config *cfg, const char *path, int err_code, struct restore_opts *o, struct err *e);
+/* After restore_run failed: whether the target is known to be unchanged. */
+struct restore_result;
+void restore_say_unchanged(const struct restore_result *res, const char *dbname);
 
 #endif

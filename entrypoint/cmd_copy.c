@@ -55,6 +55,33 @@ int restore_copy_options(const struct cmd_args *args, struct anonymize *an, stru
 	return 0;
 }
 
+int restore_open(const struct config *cfg, const char *path, int err_code, struct restore_opts *o, struct err *e)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		err_sys(e, err_code, errno, "could not open \"%s\"", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	o->fd = fd;
+	o->path = path;
+	o->table = cfg->table;
+	o->progress = progress_stderr();
+	o->file_size = (int64_t)st.st_size;
+	return fd;
+}
+
+void restore_say_unchanged(const struct restore_result *res, const char *dbname)
+{
+	if (res->unchanged)
+		log_info("database \"%s\" is unchanged (nothing was committed)", dbname);
+	else
+		log_error("database \"%s\" may have been changed: check it before using it", dbname);
+}
+
 static void remove_tmp(const char *dir, const struct backup_info *bi)
 {
 	char side[4200];
@@ -90,7 +117,6 @@ CMD(copy)
 	struct config c;
 	struct db db = DB_INIT;
 	struct err e = ERR_INIT;
-	struct stat st;
 	char tmpdir[4096] = "";
 	int fd = -1, rc = 0;
 
@@ -125,16 +151,8 @@ CMD(copy)
 	c.keep = 1;
 	if (backup_take(&c, &db, "copy", NULL, progress_stderr(), &bi, &e) < 0)
 		goto err;
-	fd = open(bi.path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		err_sys(&e, EXIT_BACKUP, errno, "could not open the dump \"%s\"", bi.path);
+	if ((fd = restore_open(cfg, bi.path, EXIT_BACKUP, &o, &e)) < 0)
 		goto err;
-	}
-	o.fd = fd;
-	o.path = bi.path;
-	o.table = cfg->table;
-	o.progress = progress_stderr();
-	o.file_size = (int64_t)st.st_size;
 	o.expect_sha256 = bi.sha256;
 	if (restore_check(&o, &chk, &e) < 0)
 		goto err;
@@ -147,10 +165,7 @@ CMD(copy)
 		 an.m.up.path ? " with anonymisation" : "");
 	if (restore_run(t.db, &o, &chk, &res, &e) < 0) {
 		rc = report_stopped(&e);
-		if (res.unchanged)
-			log_info("database \"%s\" is unchanged (nothing of the copy was committed)", t.db->dbname);
-		else
-			log_error("database \"%s\" may have been changed: check it before using it", t.db->dbname);
+		restore_say_unchanged(&res, t.db->dbname);
 		goto out;
 	}
 	log_info("copied \"%s\" into \"%s\": %lld statements, %.1f MB of COPY data in %.1fs%s", db.dbname,

@@ -83,7 +83,6 @@ CMD(restore)
 	struct restore_checked chk = { .sha256 = "" };
 	struct restore_result res;
 	struct err e = ERR_INIT;
-	struct stat st;
 	struct report rep;
 	int64_t t0 = now_ms();
 	char *end = NULL;
@@ -132,23 +131,18 @@ CMD(restore)
 		 * object, unlike an open file, does not outlive its removal). */
 		if (cfg->keep < src.position + 2)
 			cfg->keep = src.position + 2;
-	} else {
-		/* Open now: retention after the safety backup may remove the file. */
-		fd = open(src.path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fstat(fd, &st) < 0) {
-			err_sys(&e, EXIT_DATAERR, errno, "could not open backup \"%s\"", src.path);
-			goto err;
-		}
-		size = (int64_t)st.st_size;
+		o.fd = -1;
+		o.path = src.path;
+		o.table = cfg->table;
+		o.progress = progress_stderr();
+		o.file_size = size;
+	} else if ((fd = restore_open(cfg, src.path, EXIT_DATAERR, &o, &e)) < 0) {
+		/* opened now: retention after the safety backup may remove the file */
+		goto err;
 	}
-	o.fd = fd;
-	o.path = src.path;
-	o.table = cfg->table;
 	o.reset_to = reset_to;
 	o.files = &files;
 	o.forced = cfg->force;
-	o.progress = progress_stderr();
-	o.file_size = size;
 	o.expect_sha256 = src.sha256[0] ? src.sha256 : NULL;
 	if (ob.r) {
 		o.source = obj_read;
@@ -174,10 +168,7 @@ CMD(restore)
 	log_info("restoring \"%s\" into database \"%s\"", src.path, t.db->dbname);
 	if (restore_run(t.db, &o, &chk, &res, &e) < 0) {
 		rc = report_err(&e);
-		if (res.unchanged)
-			log_info("database \"%s\" is unchanged (nothing was committed)", t.db->dbname);
-		else
-			log_error("database \"%s\" may have been changed: check it before using it", t.db->dbname);
+		restore_say_unchanged(&res, t.db->dbname);
 		goto out;
 	}
 	log_info("restored \"%s\" into database \"%s\": %lld statements, %.1f MB of COPY data in %.1fs; "
