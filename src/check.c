@@ -36,16 +36,54 @@ static struct check_problem *add_problem(struct check_item *it, enum check_kind 
 	return p;
 }
 
-/* One migration through apply.c, up or down. */
-static int run_one(struct db *db, struct ledger *l, const struct migration *m, int up,
-		   const struct apply_opts *ao, struct err *e)
+/* predeploy's engine: one migration through apply.c, up or down. */
+struct engine {
+	struct db *db;
+	struct ledger *l;
+	const struct apply_opts *ao;
+};
+
+static int engine_run(struct engine *g, const struct migration *m, int up, struct err *e)
 {
 	const struct migration *list[1] = { m };
 	struct apply_result res = APPLY_RESULT_INIT;
-	int r = up ? apply_up(db, l, list, 1, ao, &res, e) : apply_down(db, l, list, 1, ao, &res, e);
+	int r = up ? apply_up(g->db, g->l, list, 1, g->ao, &res, e) : apply_down(g->db, g->l, list, 1, g->ao, &res, e);
 
 	apply_result_release(&res);
 	return r;
+}
+
+static int engine_up(void *ctx, const struct migration *m, struct err *e)
+{
+	return engine_run(ctx, m, 1, e);
+}
+
+static int engine_down(void *ctx, const struct migration *m, struct err *e)
+{
+	return engine_run(ctx, m, 0, e);
+}
+
+/* A snapshot without the tool's tracking table ("<schema>.<table>..."
+ * keys: the table, its columns, constraints, index and sequence). */
+static int snap(struct db *db, const char *table, struct schema_snap *s, struct err *e)
+{
+	size_t tl = table ? strlen(table) : 0;
+	int i, n = 0;
+
+	if (schema_snap_take(db, s, e) < 0)
+		return -1;
+	for (i = 0; i < s->n; i++) {
+		const char *sp = strchr(s->v[i].key, ' '), *dot = sp ? strchr(sp, '.') : NULL;
+
+		if (tl && dot && !strncmp(dot + 1, table, tl)) {
+			free(s->v[i].key);
+			free(s->v[i].body);
+			continue;
+		}
+		s->v[n++] = s->v[i];
+	}
+	s->n = n;
+	return 0;
 }
 
 /* A stop signal ends the whole check (the caller drops the scratch db). */
@@ -61,7 +99,7 @@ static int stopped(struct err *e)
 
 /* up, down, compare, up again. Returns 1 when the scratch schema is no
  * longer known and checking must stop, 0 to go on, -1 on an internal error. */
-static int check_one(struct db *db, struct ledger *l, const struct apply_opts *ao, int allow_missing_down,
+static int check_one(struct db *db, const struct check_runner *run, int allow_missing_down,
 		     struct check_item *it, struct err *e)
 {
 	const struct migration *m = it->m;
@@ -70,16 +108,16 @@ static int check_one(struct db *db, struct ledger *l, const struct apply_opts *a
 	struct err me = ERR_INIT;
 	int ret = -1;
 
-	if (schema_snap_take(db, &before, e) < 0)
+	if (snap(db, run->tracking_table, &before, e) < 0)
 		goto out;
-	if (run_one(db, l, m, 1, ao, &me) < 0) {
+	if (run->up(run->ctx, m, &me) < 0) {
 		if (stopped(e))
 			goto out;
 		add_problem(it, CHECK_UP_FAILED, 1, &me);
 		ret = 1;
 		goto out;
 	}
-	if (m->down.present && m->down.no_transaction && schema_snap_take(db, &after_up, e) < 0)
+	if (m->down.present && m->down.no_transaction && snap(db, run->tracking_table, &after_up, e) < 0)
 		goto out;
 	if (!m->down.present) {
 		err_set(&me, 0, "no down section");
@@ -89,7 +127,7 @@ static int check_one(struct db *db, struct ledger *l, const struct apply_opts *a
 		goto out;
 	}
 	err_clear(&me);
-	if (run_one(db, l, m, 0, ao, &me) < 0) {
+	if (run->down(run->ctx, m, &me) < 0) {
 		if (stopped(e))
 			goto out;
 		/* A transactional down rolled back: the schema is the one after
@@ -99,7 +137,7 @@ static int check_one(struct db *db, struct ledger *l, const struct apply_opts *a
 		if (m->down.no_transaction) {
 			/* Statements before the failing one may have run: go on
 			 * only when the schema is still the one after up. */
-			if (schema_snap_take(db, &after, e) < 0) {
+			if (snap(db, run->tracking_table, &after, e) < 0) {
 				ret = -1;
 				goto out;
 			}
@@ -108,7 +146,7 @@ static int check_one(struct db *db, struct ledger *l, const struct apply_opts *a
 		}
 		goto out;
 	}
-	if (schema_snap_take(db, &after, e) < 0)
+	if (snap(db, run->tracking_table, &after, e) < 0)
 		goto out;
 	schema_snap_diff(&before, &after, &diff);
 	if (diff.n) {
@@ -122,7 +160,7 @@ static int check_one(struct db *db, struct ledger *l, const struct apply_opts *a
 		memset(&diff, 0, sizeof(diff));
 	}
 	err_clear(&me);
-	if (run_one(db, l, m, 1, ao, &me) < 0) {
+	if (run->up(run->ctx, m, &me) < 0) {
 		if (stopped(e))
 			goto out;
 		add_problem(it, CHECK_REUP_FAILED, 1, &me);
@@ -153,22 +191,12 @@ static void lint_checked(const struct config *cfg, struct check_result *r)
 	free(v);
 }
 
-int check_run(const struct config *cfg, struct db *live, const struct check_opts *o,
-	      const struct migration_set *set, struct check_result *r, struct err *e)
+/* The migrations after --since into r->items, those up to it into base. */
+static int split_since(const struct check_opts *o, const struct migration_set *set, const struct migration **base,
+		       struct check_result *r)
 {
-	struct shadow sh = SHADOW_INIT;
-	struct ledger l = LEDGER_INIT;
-	struct apply_opts ao;
-	const struct migration **base = NULL;
-	int64_t t0 = now_ms();
-	int i, nbase = 0, ret = -1, stop = 0;
+	int i, nbase = 0;
 
-	memset(&ao, 0, sizeof(ao));
-	ao.lock_timeout_ms = cfg->lock_timeout_ms;
-	ao.lock_retries = cfg->lock_retries;
-	ao.statement_timeout_ms = cfg->statement_timeout_ms;
-
-	base = xcalloc((size_t)set->n + 1, sizeof(*base));
 	r->items = xcalloc((size_t)set->n + 1, sizeof(*r->items));
 	for (i = 0; i < set->n; i++) {
 		if (o->since && version_cmp(set->v[i].version, o->since) <= 0)
@@ -176,16 +204,53 @@ int check_run(const struct config *cfg, struct db *live, const struct check_opts
 		else
 			r->items[r->n++].m = &set->v[i];
 	}
-	r->nbase = nbase;
-	lint_checked(cfg, r);
+	return nbase;
+}
+
+int check_run(const struct config *cfg, struct db *live, const struct check_opts *o,
+	      const struct migration_set *set, struct check_result *r, struct err *e)
+{
+	struct shadow sh = SHADOW_INIT;
+	struct ledger l = LEDGER_INIT;
+	struct apply_opts ao;
+	struct engine g = { NULL, &l, &ao };
+	struct check_tool tool;
+	struct check_runner run = { engine_up, engine_down, &g, NULL };
+	const struct migration **base = NULL;
+	int64_t t0 = now_ms();
+	int i, nbase = 0, ret = -1, stop = 0;
+
+	memset(&ao, 0, sizeof(ao));
+	memset(&tool, 0, sizeof(tool));
+	ao.lock_timeout_ms = cfg->lock_timeout_ms;
+	ao.lock_retries = cfg->lock_retries;
+	ao.statement_timeout_ms = cfg->statement_timeout_ms;
+
+	base = xcalloc((size_t)set->n + 1, sizeof(*base));
+	if (!o->tool) {
+		nbase = split_since(o, set, base, r);
+		r->nbase = nbase;
+		lint_checked(cfg, r);
+	}
 
 	if (shadow_open(&sh, cfg, live, o->shadow_url, e) < 0)
 		goto out;
 	if (sh.created)
 		log_info("checking on scratch database \"%s\"", sh.name);
 	proc_watch_conn(sh.db.conn);    /* a stop signal cancels the running statement */
-	if (ledger_init(&l, &sh.db, cfg->table, e) < 0 || ledger_ensure(&l, &sh.db, e) < 0)
-		goto out;
+	g.db = &sh.db;
+	if (o->tool) {
+		/* The tool's revisions, all pending on the scratch database. */
+		if (check_tool_load(&tool, o->tool, &sh.db, o->since, &r->tool_revs, &r->nbase, e) < 0)
+			goto out;
+		check_tool_runner(&tool, &run);
+		r->items = xcalloc((size_t)r->tool_revs.n + 1, sizeof(*r->items));
+		for (i = 0; i < r->tool_revs.n; i++)
+			r->items[r->n++].m = &r->tool_revs.v[i];
+	} else {
+		if (ledger_init(&l, &sh.db, cfg->table, e) < 0 || ledger_ensure(&l, &sh.db, e) < 0)
+			goto out;
+	}
 	if (nbase) {
 		struct apply_result res = APPLY_RESULT_INIT;
 		int rc;
@@ -212,7 +277,7 @@ int check_run(const struct config *cfg, struct db *live, const struct check_opts
 			it->status = CHECK_SKIPPED;
 			continue;
 		}
-		rc = check_one(&sh.db, &l, &ao, o->allow_missing_down, it, e);
+		rc = check_one(&sh.db, &run, o->allow_missing_down, it, e);
 		it->duration_ms = now_ms() - t;
 		if (rc < 0)
 			goto out;
@@ -223,6 +288,7 @@ int check_run(const struct config *cfg, struct db *live, const struct check_opts
 	ret = 0;
 out:
 	proc_watch_conn(NULL);
+	check_tool_release(&tool);
 	ledger_release(&l);
 	shadow_close(&sh, live);
 	free(base);
@@ -267,4 +333,5 @@ void check_result_release(struct check_result *r)
 	r->items = NULL;
 	r->n = 0;
 	lint_report_release(&r->lint);
+	migration_set_release(&r->tool_revs);
 }

@@ -58,10 +58,13 @@ struct check_item {
 	int64_t duration_ms;
 };
 
+struct migrator;
+
 struct check_opts {
 	const char *since;          /* NULL: check every migration */
 	const char *shadow_url;     /* NULL: a temporary database on the live server */
 	int allow_missing_down;
+	struct migrator *tool;      /* NULL: predeploy's SQL files; else Alembic or MikroORM (check_tool.c) */
 };
 
 struct check_result {
@@ -71,9 +74,41 @@ struct check_result {
 	int nbase;                  /* applied unchecked (up to since) */
 	struct lint_report lint;
 	int64_t duration_ms;
+	struct migration_set tool_revs; /* with a tool: its revisions as migrations (id, name, file) */
 };
 
-#define CHECK_RESULT_INIT { NULL, 0, 0, 0, LINT_REPORT_INIT, 0 }
+#define CHECK_RESULT_INIT { NULL, 0, 0, 0, LINT_REPORT_INIT, 0, MIGRATION_SET_INIT }
+
+/* How one migration goes up or down: predeploy's engine (apply.c, in
+ * check.c) or the team's tool (check_tool.c).  0, or -1 with e set. */
+struct check_runner {
+	int (*up)(void *ctx, const struct migration *m, struct err *e);
+	int (*down)(void *ctx, const struct migration *m, struct err *e);
+	void *ctx;
+	const char *tracking_table; /* left out of the snapshots (a tool creates it with its first revision) */
+};
+
+/* check_tool.c: on the scratch database `db`, read the tool's revisions
+ * (all pending there), apply those up to `since` with the tool, and put
+ * the later ones into out as migrations (version = revision id, file = its
+ * source; the down is the tool's).  *nbase = how many were applied.  The
+ * runner then runs `alembic upgrade REV` / `alembic downgrade REV@-1` or
+ * `mikro-orm migration:up|down --only NAME` for one of them.  The runner's
+ * ctx must stay valid while it is used; release with check_tool_release. */
+struct check_tool {
+	struct migrator *m;
+	struct db *db;
+	const struct migration *first; /* out->v, to find a migration's revision */
+	const struct mig_rev **revs;   /* parallel to out->v */
+	char *prog;                    /* the tool's command: "alembic", "npx mikro-orm"... */
+};
+
+/* 0 for Alembic and MikroORM; -1 (EXIT_USAGE) for a tool without downs. */
+int check_tool_supported(const struct migrator *m, struct err *e);
+int check_tool_load(struct check_tool *t, struct migrator *m, struct db *db, const char *since,
+		    struct migration_set *out, int *nbase, struct err *e);
+void check_tool_runner(struct check_tool *t, struct check_runner *r);
+void check_tool_release(struct check_tool *t);
 
 int check_run(const struct config *cfg, struct db *live, const struct check_opts *o,
 	      const struct migration_set *set, struct check_result *r, struct err *e);
