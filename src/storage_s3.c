@@ -18,10 +18,11 @@
  * AWS_SESSION_TOKEN, AWS_REGION / AWS_DEFAULT_REGION (us-east-1),
  * AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (https://s3.REGION.amazonaws.com),
  * AWS_CA_BUNDLE; --s3-path-style, --s3-sse, --s3-sse-kms-key-id,
- * --s3-storage-class.  The secret key is registered with the log's
- * redaction and never leaves this file except inside libcurl.
+ * --s3-storage-class.  Requests go through s3_http.h.  The secret key
+ * is registered with the log's redaction and reaches nothing but libcurl.
  */
 #include "storage.h"
+#include "s3_http.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -42,21 +43,7 @@
 #define PART_MIN ((size_t)8 << 20)
 #define PART_MAX ((size_t)5 << 30)
 #define PARTS_PER_STEP 1000
-#define READ_CHUNK ((int64_t)8 << 20)
-#define RESPONSE_CAP ((size_t)READ_CHUNK + ((size_t)1 << 20))
-#define ATTEMPTS 5
-#define BACKOFF_MS 250
-#define BACKOFF_MAX_MS 4000
 
-struct s3 {
-	struct storage base;
-	char *bucket, *prefix;           /* prefix without leading or trailing '/' */
-	char *base_url;                  /* ".../" before the key */
-	char *sigv4;                     /* "aws:amz:REGION:s3" */
-	char *akid, *secret, *token;
-	char *sse, *kms_key, *storage_class, *ca_file;
-	CURL *h;
-};
 
 struct s3_w {
 	struct storage_w base;
@@ -77,290 +64,13 @@ struct s3_r {
 	size_t pos;
 };
 
-/* One request and its answer. */
-struct req {
-	const char *method;
-	const char *key;                 /* NULL: the bucket */
-	const char *query;               /* canonical: sorted, encoded; may be NULL */
-	const void *body;
-	size_t len;
-	const char *range;               /* "bytes=a-b" or NULL */
-	int write_headers;               /* SSE and storage class (object creation) */
-	int unstoppable;                 /* the abort: runs even after a signal */
-	/* answer */
-	long status;
-	struct strbuf resp;              /* body, capped at RESPONSE_CAP */
-	char etag[256];
-	int64_t length;                  /* Content-Length of the answer */
-};
-
-static void curl_once(void)
-{
-	static int ready;
-
-	if (!ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
-		ready = 1;
-}
-
-/* RFC 3986 encoding as SigV4 wants it; '/' kept when keep_slash. */
-static void uri_encode(struct strbuf *sb, const char *s, int keep_slash)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-		    c == '_' || c == '.' || c == '~' || (keep_slash && c == '/'))
-			sb_addc(sb, (char)c);
-		else
-			sb_addf(sb, "%%%02X", c);
-	}
-}
+/* ---- the driver ---- */
 
 static char *object_key(const struct s3 *s, const char *name)
 {
 	return *s->prefix ? xasprintf("%s/%s", s->prefix, name) : xstrdup(name);
 }
 
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct req *r = arg;
-	size_t len = size * n;
-
-	if (r->resp.len + len > RESPONSE_CAP)
-		return 0;                /* fails the transfer: CURLE_WRITE_ERROR */
-	sb_add(&r->resp, p, len);
-	return len;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *arg)
-{
-	struct req *r = arg;
-	size_t len = size * n, k;
-
-	if (len > 5 && !strncasecmp(p, "etag:", 5)) {
-		const char *v = p + 5;
-
-		while (*v == ' ')
-			v++;
-		for (k = 0; v + k < p + len && v[k] != '\r' && v[k] != '\n' && k + 1 < sizeof(r->etag); k++)
-			r->etag[k] = v[k];
-		r->etag[k] = '\0';
-	}
-	return len;
-}
-
-static int on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
-{
-	const struct req *r = arg;
-
-	(void)a; (void)b; (void)c; (void)d;
-	return !r->unstoppable && proc_stop_signal() ? 1 : 0;
-}
-
-/* The text of <tag>...</tag> after *pos into out (entities decoded);
- * *pos moves past it.  0 when found. */
-static int xml_get(const char *xml, const char **pos, const char *tag, char *out, size_t cap)
-{
-	char open[64], close[64];
-	const char *a, *b, *p = pos ? *pos : xml;
-	size_t n = 0;
-
-	snprintf(open, sizeof(open), "<%s>", tag);
-	snprintf(close, sizeof(close), "</%s>", tag);
-	a = strstr(p, open);
-	if (!a)
-		return -1;
-	a += strlen(open);
-	b = strstr(a, close);
-	if (!b)
-		return -1;
-	while (a < b && n + 1 < cap) {
-		static const struct { const char *ent; char c; } ents[] = {
-			{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&apos;", '\'' },
-		};
-		size_t i, done = 0;
-
-		for (i = 0; i < sizeof(ents) / sizeof(ents[0]) && !done; i++)
-			if (!strncmp(a, ents[i].ent, strlen(ents[i].ent))) {
-				out[n++] = ents[i].c;
-				a += strlen(ents[i].ent);
-				done = 1;
-			}
-		if (!done)
-			out[n++] = *a++;
-	}
-	out[n] = '\0';
-	if (pos)
-		*pos = b + strlen(close);
-	return 0;
-}
-
-static int retryable(CURLcode rc, long status)
-{
-	if (rc == CURLE_ABORTED_BY_CALLBACK)
-		return 0;
-	if (rc != CURLE_OK)
-		return rc != CURLE_WRITE_ERROR && rc != CURLE_OUT_OF_MEMORY && rc != CURLE_SSL_CACERT &&
-		       rc != CURLE_PEER_FAILED_VERIFICATION && rc != CURLE_URL_MALFORMAT;
-	return status >= 500 || status == 429;
-}
-
-/* "<METHOD> s3://bucket/key" for messages. */
-static void describe(const struct s3 *s, const struct req *r, char *buf, size_t cap)
-{
-	snprintf(buf, cap, "%s s3://%s/%s", r->method, s->bucket, r->key ? r->key : "");
-}
-
-/* Append a formatted header; the temporary copy is wiped (it may hold the
- * session token). */
-static struct curl_slist *header(struct curl_slist *hs, const char *fmt, const char *v)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const char *pct = strstr(fmt, "%s");
-
-	sb_add(&sb, fmt, (size_t)(pct - fmt));
-	sb_adds(&sb, v);
-	sb_adds(&sb, pct + 2);
-	hs = curl_slist_append(hs, sb.buf);
-	memset(sb.buf, 0, sb.len);
-	sb_release(&sb);
-	return hs;
-}
-
-static int attempt(struct s3 *s, struct req *r, char *errbuf, CURLcode *rc)
-{
-	struct curl_slist *hs = NULL;
-	struct strbuf url = STRBUF_INIT;
-	char sha[SHA256_HEX_LEN];
-	CURL *h = s->h;
-
-	sb_adds(&url, s->base_url);
-	if (r->key)
-		uri_encode(&url, r->key, 1);
-	if (r->query && *r->query) {
-		sb_addc(&url, '?');
-		sb_adds(&url, r->query);
-	}
-	sha256_hex_of(r->body ? r->body : "", r->body ? r->len : 0, sha);
-	hs = header(hs, "x-amz-content-sha256: %s", sha);
-	if (s->token)
-		hs = header(hs, "x-amz-security-token: %s", s->token);
-	if (r->range)
-		hs = header(hs, "Range: %s", r->range);
-	if (r->write_headers && s->sse)
-		hs = header(hs, "x-amz-server-side-encryption: %s", s->sse);
-	if (r->write_headers && s->sse && s->kms_key)
-		hs = header(hs, "x-amz-server-side-encryption-aws-kms-key-id: %s", s->kms_key);
-	if (r->write_headers && s->storage_class)
-		hs = header(hs, "x-amz-storage-class: %s", s->storage_class);
-	sb_reset(&r->resp);
-	r->etag[0] = '\0';
-	r->status = 0;
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, url.buf);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (s->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_file);
-	curl_easy_setopt(h, CURLOPT_AWS_SIGV4, s->sigv4);
-	curl_easy_setopt(h, CURLOPT_USERNAME, s->akid);
-	curl_easy_setopt(h, CURLOPT_PASSWORD, s->secret);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "predeploy/" PREDEPLOY_VERSION);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, r);
-	if (!strcmp(r->method, "HEAD")) {
-		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-	} else if (!strcmp(r->method, "GET")) {
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-	} else {
-		/* The body from memory, so that libcurl signs what it sends. */
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(r->body ? r->len : 0));
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body ? (const char *)r->body : "");
-	}
-	errbuf[0] = '\0';
-	*rc = curl_easy_perform(h);
-	if (*rc == CURLE_OK) {
-		curl_off_t cl = -1;
-
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-		curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
-		r->length = (int64_t)cl;
-	}
-	curl_slist_free_all(hs);
-	sb_release(&url);
-	return 0;
-}
-
-/* Run r with retries.  0 when it got an answer with a status in
- * [200, 300) (or 404 when allow_404); else -1 with e filled (err_code,
- * 128+N when stopped by a signal). */
-static int request(struct s3 *s, struct req *r, int allow_404, int err_code, struct err *e)
-{
-	char errbuf[CURL_ERROR_SIZE], what[1200];
-	CURLcode rc = CURLE_OK;
-	int i;
-
-	describe(s, r, what, sizeof(what));
-	for (i = 0; i < ATTEMPTS; i++) {
-		int64_t wait = BACKOFF_MS << i;
-
-		attempt(s, r, errbuf, &rc);
-		if (rc == CURLE_OK && ((r->status >= 200 && r->status < 300) || (allow_404 && r->status == 404)))
-			return 0;
-		if (!retryable(rc, r->status) || i + 1 == ATTEMPTS)
-			break;
-		if (wait > BACKOFF_MAX_MS)
-			wait = BACKOFF_MAX_MS;
-		if (rc != CURLE_OK)
-			log_warn("S3 %s: %s; retrying in %lldms", what, *errbuf ? errbuf : curl_easy_strerror(rc),
-				 (long long)wait);
-		else
-			log_warn("S3 %s: HTTP %ld; retrying in %lldms", what, r->status, (long long)wait);
-		sleep_ms(wait);
-		if (!r->unstoppable && proc_stop_signal())
-			break;
-	}
-	if (!r->unstoppable && proc_stop_signal())
-		return err_set(e, 128 + proc_stop_signal(), "S3 %s stopped by signal %d", what, proc_stop_signal());
-	if (rc != CURLE_OK)
-		return err_set(e, err_code, "S3 %s failed: %s", what, *errbuf ? errbuf : curl_easy_strerror(rc));
-	{
-		char code[128] = "", msg[512] = "";
-
-		xml_get(r->resp.buf, NULL, "Code", code, sizeof(code));
-		xml_get(r->resp.buf, NULL, "Message", msg, sizeof(msg));
-		err_set(e, err_code, "S3 %s failed: HTTP %ld%s%s%s%s", what, r->status, *code ? " " : "", code,
-			*msg ? ": " : "", msg);
-		if (r->status == 403)
-			err_hint(e, "check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the region (AWS_REGION) and "
-				 "the bucket's policy");
-	}
-	return -1;
-}
-
-static void req_init(struct req *r, const char *method, const char *key, const char *query)
-{
-	memset(r, 0, sizeof(*r));
-	r->method = method;
-	r->key = key;
-	r->query = query;
-	sb_init(&r->resp, 0);
-}
-
-/* ---- the driver ---- */
 
 static int s3_prepare(struct storage *st, int64_t dbsize, struct err *e)
 {
@@ -375,8 +85,8 @@ static int s3_exists(struct storage *st, const char *name, struct err *e)
 	struct req r;
 	int ret;
 
-	req_init(&r, "HEAD", key, NULL);
-	ret = request(s, &r, 1, EXIT_BACKUP, e);
+	s3_req_init(&r, "HEAD", key, NULL);
+	ret = s3_request(s, &r, 1, EXIT_BACKUP, e);
 	if (ret == 0)
 		ret = r.status == 404 ? 0 : 1;
 	sb_release(&r.resp);
@@ -418,10 +128,10 @@ static int flush_part(struct s3 *s, struct s3_w *w, struct err *e)
 	if (!w->upload_id) {
 		char upload[1024];
 
-		req_init(&r, "POST", w->key, "uploads=");
+		s3_req_init(&r, "POST", w->key, "uploads=");
 		r.write_headers = 1;
-		ret = request(s, &r, 0, EXIT_BACKUP, e);
-		if (ret == 0 && xml_get(r.resp.buf, NULL, "UploadId", upload, sizeof(upload)) < 0)
+		ret = s3_request(s, &r, 0, EXIT_BACKUP, e);
+		if (ret == 0 && s3_xml_get(r.resp.buf, NULL, "UploadId", upload, sizeof(upload)) < 0)
 			ret = err_set(e, EXIT_BACKUP, "S3 POST s3://%s/%s?uploads: no UploadId in the answer", s->bucket,
 				      w->key);
 		sb_release(&r.resp);
@@ -430,12 +140,12 @@ static int flush_part(struct s3 *s, struct s3_w *w, struct err *e)
 		w->upload_id = xstrdup(upload);
 	}
 	w->parts++;
-	uri_encode(&id, w->upload_id, 0);
+	s3_uri_encode(&id, w->upload_id, 0);
 	q = xasprintf("partNumber=%d&uploadId=%s", w->parts, id.buf);
-	req_init(&r, "PUT", w->key, q);
+	s3_req_init(&r, "PUT", w->key, q);
 	r.body = w->buf;
 	r.len = w->len;
-	ret = request(s, &r, 0, EXIT_BACKUP, e);
+	ret = s3_request(s, &r, 0, EXIT_BACKUP, e);
 	if (ret == 0 && !r.etag[0])
 		ret = err_set(e, EXIT_BACKUP, "S3 PUT s3://%s/%s part %d: no ETag in the answer", s->bucket, w->key,
 			      w->parts);
@@ -514,11 +224,11 @@ static void abort_upload(struct s3 *s, const char *key, const char *upload_id)
 	struct req r;
 	char *q;
 
-	uri_encode(&id, upload_id, 0);
+	s3_uri_encode(&id, upload_id, 0);
 	q = xasprintf("uploadId=%s", id.buf);
-	req_init(&r, "DELETE", key, q);
+	s3_req_init(&r, "DELETE", key, q);
 	r.unstoppable = 1;
-	if (request(s, &r, 1, EXIT_BACKUP, &e) < 0)
+	if (s3_request(s, &r, 1, EXIT_BACKUP, &e) < 0)
 		log_warn("could not abort the multipart upload of \"s3://%s/%s\": %s", s->bucket, key, e.msg);
 	sb_release(&r.resp);
 	sb_release(&id);
@@ -533,11 +243,11 @@ static int s3_commit(struct storage_w *sw, struct err *e)
 	int ret;
 
 	if (!w->upload_id) {
-		req_init(&r, "PUT", w->key, NULL);
+		s3_req_init(&r, "PUT", w->key, NULL);
 		r.body = w->buf;
 		r.len = w->len;
 		r.write_headers = 1;
-		ret = request(s, &r, 0, EXIT_BACKUP, e);
+		ret = s3_request(s, &r, 0, EXIT_BACKUP, e);
 		sb_release(&r.resp);
 		s3_w_free(w);
 		return ret;
@@ -550,17 +260,17 @@ static int s3_commit(struct storage_w *sw, struct err *e)
 		sb_adds(&body, "<CompleteMultipartUpload>");
 		sb_add(&body, w->done.buf, w->done.len);
 		sb_adds(&body, "</CompleteMultipartUpload>");
-		uri_encode(&id, w->upload_id, 0);
+		s3_uri_encode(&id, w->upload_id, 0);
 		q = xasprintf("uploadId=%s", id.buf);
-		req_init(&r, "POST", w->key, q);
+		s3_req_init(&r, "POST", w->key, q);
 		r.body = body.buf;
 		r.len = body.len;
-		ret = request(s, &r, 0, EXIT_BACKUP, e);
+		ret = s3_request(s, &r, 0, EXIT_BACKUP, e);
 		/* A 200 can still carry an error in its body. */
 		if (ret == 0 && strstr(r.resp.buf, "<Error>")) {
 			char code[128] = "";
 
-			xml_get(r.resp.buf, NULL, "Code", code, sizeof(code));
+			s3_xml_get(r.resp.buf, NULL, "Code", code, sizeof(code));
 			ret = err_set(e, EXIT_BACKUP, "S3 could not complete the upload of \"s3://%s/%s\": %s", s->bucket,
 				      w->key, code);
 		}
@@ -594,8 +304,8 @@ static struct storage_r *s3_open_read(struct storage *st, const char *name, int6
 	r->name = xstrdup(name);
 	r->key = object_key(s, name);
 	sb_init(&r->chunk, 0);
-	req_init(&q, "HEAD", r->key, NULL);
-	ret = request(s, &q, 1, EXIT_INTERNAL, e);
+	s3_req_init(&q, "HEAD", r->key, NULL);
+	ret = s3_request(s, &q, 1, EXIT_INTERNAL, e);
 	if (ret == 0 && q.status == 404)
 		ret = err_set(e, EXIT_DATAERR, "could not open \"s3://%s/%s\": no such object", s->bucket, r->key);
 	else if (ret == 0 && q.length < 0)
@@ -628,9 +338,9 @@ static ssize_t s3_read(struct storage_r *sr, void *buf, size_t cap, struct err *
 			return 0;
 		end = r->off + READ_CHUNK - 1 < r->size - 1 ? r->off + READ_CHUNK - 1 : r->size - 1;
 		snprintf(range, sizeof(range), "bytes=%lld-%lld", (long long)r->off, (long long)end);
-		req_init(&q, "GET", r->key, NULL);
+		s3_req_init(&q, "GET", r->key, NULL);
 		q.range = range;
-		if (request(s, &q, 0, EXIT_INTERNAL, e) < 0) {
+		if (s3_request(s, &q, 0, EXIT_INTERNAL, e) < 0) {
 			sb_release(&q.resp);
 			return -1;
 		}
@@ -685,19 +395,19 @@ static char *list_query(const struct s3 *s, const char *kind, const char *token)
 	if (!strcmp(kind, "objects")) {
 		if (token) {
 			sb_adds(&q, "continuation-token=");
-			uri_encode(&q, token, 0);
+			s3_uri_encode(&q, token, 0);
 			sb_addc(&q, '&');
 		}
 		sb_adds(&q, "delimiter=%2F&list-type=2&prefix=");
-		uri_encode(&q, pfx.buf, 0);
+		s3_uri_encode(&q, pfx.buf, 0);
 	} else {
 		if (token) {
 			sb_adds(&q, "key-marker=");
-			uri_encode(&q, token, 0);
+			s3_uri_encode(&q, token, 0);
 			sb_addc(&q, '&');
 		}
 		sb_adds(&q, "prefix=");
-		uri_encode(&q, pfx.buf, 0);
+		s3_uri_encode(&q, pfx.buf, 0);
 		sb_adds(&q, "&uploads=");
 	}
 	sb_release(&pfx);
@@ -716,8 +426,8 @@ static int s3_list(struct storage *st, struct storage_objs *out, struct err *e)
 		const char *p;
 		struct req r;
 
-		req_init(&r, "GET", NULL, q);
-		ret = request(s, &r, 0, EXIT_INTERNAL, e);
+		s3_req_init(&r, "GET", NULL, q);
+		ret = s3_request(s, &r, 0, EXIT_INTERNAL, e);
 		free(q);
 		if (ret < 0) {
 			sb_release(&r.resp);
@@ -728,13 +438,13 @@ static int s3_list(struct storage *st, struct storage_objs *out, struct err *e)
 			char block[4096], key[1024], size[32], mod[64];
 			const char *b;
 
-			if (xml_get(r.resp.buf, &p, "Contents", block, sizeof(block)) < 0)
+			if (s3_xml_get(r.resp.buf, &p, "Contents", block, sizeof(block)) < 0)
 				break;
 			b = block;
-			if (xml_get(block, &b, "Key", key, sizeof(key)) < 0 ||
-			    xml_get(block, NULL, "Size", size, sizeof(size)) < 0)
+			if (s3_xml_get(block, &b, "Key", key, sizeof(key)) < 0 ||
+			    s3_xml_get(block, NULL, "Size", size, sizeof(size)) < 0)
 				continue;
-			if (xml_get(block, NULL, "LastModified", mod, sizeof(mod)) < 0)
+			if (s3_xml_get(block, NULL, "LastModified", mod, sizeof(mod)) < 0)
 				mod[0] = '\0';
 			if (strlen(key) <= plen || strchr(key + plen, '/'))
 				continue;
@@ -742,9 +452,9 @@ static int s3_list(struct storage *st, struct storage_objs *out, struct err *e)
 		}
 		free(token);
 		token = NULL;
-		xml_get(r.resp.buf, NULL, "IsTruncated", trunc, sizeof(trunc));
+		s3_xml_get(r.resp.buf, NULL, "IsTruncated", trunc, sizeof(trunc));
 		if (!strcmp(trunc, "true") &&
-		    xml_get(r.resp.buf, NULL, "NextContinuationToken", next, sizeof(next)) == 0)
+		    s3_xml_get(r.resp.buf, NULL, "NextContinuationToken", next, sizeof(next)) == 0)
 			token = xstrdup(next);
 		sb_release(&r.resp);
 		if (!token)
@@ -763,8 +473,8 @@ static int s3_remove(struct storage *st, const char *name, struct err *e)
 	struct req r;
 	int ret;
 
-	req_init(&r, "DELETE", key, NULL);
-	ret = request(s, &r, 1, EXIT_INTERNAL, e);
+	s3_req_init(&r, "DELETE", key, NULL);
+	ret = s3_request(s, &r, 1, EXIT_INTERNAL, e);
 	sb_release(&r.resp);
 	free(key);
 	return ret;
@@ -780,17 +490,17 @@ static int s3_cleanup(struct storage *st, int (*match)(void *ctx, const char *na
 	struct req r;
 	int ret;
 
-	req_init(&r, "GET", NULL, q);
-	ret = request(s, &r, 0, EXIT_BACKUP, e);
+	s3_req_init(&r, "GET", NULL, q);
+	ret = s3_request(s, &r, 0, EXIT_BACKUP, e);
 	free(q);
 	p = ret == 0 ? r.resp.buf : NULL;
 	while (p) {
 		char block[4096], key[1024], id[1024];
 
-		if (xml_get(r.resp.buf, &p, "Upload", block, sizeof(block)) < 0)
+		if (s3_xml_get(r.resp.buf, &p, "Upload", block, sizeof(block)) < 0)
 			break;
-		if (xml_get(block, NULL, "Key", key, sizeof(key)) < 0 ||
-		    xml_get(block, NULL, "UploadId", id, sizeof(id)) < 0)
+		if (s3_xml_get(block, NULL, "Key", key, sizeof(key)) < 0 ||
+		    s3_xml_get(block, NULL, "UploadId", id, sizeof(id)) < 0)
 			continue;
 		if (strlen(key) <= plen || strchr(key + plen, '/') || !match(ctx, key + plen))
 			continue;
@@ -913,7 +623,7 @@ struct storage *storage_s3_open(const char *dest, const struct config *cfg, stru
 	s->kms_key = cfg->s3_sse_kms_key_id ? xstrdup(cfg->s3_sse_kms_key_id) : NULL;
 	s->storage_class = cfg->s3_storage_class ? xstrdup(cfg->s3_storage_class) : NULL;
 	s->ca_file = env_first("AWS_CA_BUNDLE", NULL) ? xstrdup(getenv("AWS_CA_BUNDLE")) : NULL;
-	curl_once();
+	s3_curl_once();
 	s->h = curl_easy_init();
 	if (!s->h) {
 		err_set(e, EXIT_INTERNAL, "curl_easy_init failed");
