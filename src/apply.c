@@ -1,5 +1,6 @@
 /* apply: see apply.h. */
 #include "apply.h"
+#include "apply_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,6 @@
 
 #define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
 
-enum direction { DIR_UP, DIR_DOWN };
 
 void apply_result_release(struct apply_result *r)
 {
@@ -44,7 +44,7 @@ static void result_add(struct apply_result *r, const struct migration *m, int64_
 }
 
 /* Line within the statement of a 1-based character position. */
-static int line_of_position(const char *s, size_t len, long pos)
+int apply_line_of_position(const char *s, size_t len, long pos)
 {
 	int line = 0;
 	long chars = 0;
@@ -75,7 +75,7 @@ static int exec_stmt(struct db *db, const struct section *sec, const char *text,
 
 		db_error_from_result(r, db->conn, err_code, e);
 		if (pos)
-			at += line_of_position(text, len, atol(pos));
+			at += apply_line_of_position(text, len, atol(pos));
 		err_where(e, sec->path, at);
 		ret = -1;
 	}
@@ -209,15 +209,6 @@ static void invalid_index_hint(struct db *db, const struct section *sec, struct 
 	sb_release(&hint);
 }
 
-/* What the tracking and history rows say about m (ledger.h). */
-static struct ledger_record record_of(const struct db *db, const struct migration *m, enum direction dir,
-				      const struct apply_opts *o)
-{
-	struct ledger_record r = { dir == DIR_UP, m->version, m->name, m->checksum, db->user,
-				   o->backup_file, o->backup_sha256, o->forced };
-	return r;
-}
-
 /* Starts the server-side clock the record statement reads (session-wide
  * outside a transaction, transaction-local inside one). */
 #define T0_SQL(local) "SELECT pg_catalog.set_config('predeploy.t0', pg_catalog.clock_timestamp()::text, " \
@@ -287,202 +278,6 @@ fail:
 	}
 	sb_release(&sb);
 	return -1;
-}
-
-/*
- * Pipelined execution (libpq pipeline mode) of a run of transactional
- * migrations: each in its own transaction (BEGIN, SET LOCAL, its
- * statements, its tracking/history row, COMMIT), or all in one with
- * --single-transaction.  Statements go out without waiting for results, so
- * the server never idles for a round trip, but through a window: the
- * statements of migration k+1 are sent only once the server has started on
- * migration k (its first result is in), and never more than PIPE_CHUNK
- * statements ahead of the results, so neither side's socket buffer fills
- * up, and a stop signal leaves at most the next migration queued.
- *
- * After the first error the server skips everything up to the Sync, so the
- * migrations after a failed one never run, while those before it are
- * committed: the same outcome as one round trip per migration.  A cancel
- * (SIGTERM) that reaches the server between two statements is ignored there,
- * so while stopping it is repeated after each result.
- */
-enum item_kind { IT_CONTROL, IT_STMT, IT_RECORD, IT_COMMIT };
-
-struct item {
-	enum item_kind kind;
-	char *sql;
-	int mig;                      /* index into the batch */
-	const struct section *sec;
-	size_t len;
-	int line;
-};
-
-#define PIPE_CHUNK 128
-#define TEXTOID 25
-
-struct batch {
-	struct item *v;
-	int n, cap;
-	char *record_sql;
-	enum direction dir;
-	char who[512];
-};
-
-static void batch_add(struct batch *b, enum item_kind k, char *sql, int mig, const struct section *sec,
-		      size_t len, int line)
-{
-	if (b->n == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 256;
-		b->v = xrealloc(b->v, sizeof(*b->v) * (size_t)b->cap);
-	}
-	b->v[b->n].kind = k;
-	b->v[b->n].sql = sql;
-	b->v[b->n].mig = mig;
-	b->v[b->n].sec = sec;
-	b->v[b->n].len = len;
-	b->v[b->n].line = line;
-	b->n++;
-}
-
-static void batch_clear(struct batch *b)
-{
-	int i;
-
-	for (i = 0; i < b->n; i++)
-		free(b->v[i].sql);
-	b->n = 0;
-}
-
-static void batch_release(struct batch *b)
-{
-	batch_clear(b);
-	free(b->v);
-	free(b->record_sql);
-	memset(b, 0, sizeof(*b));
-}
-
-static int send_item(struct db *db, const struct batch *b, const struct item *it,
-		     const struct migration *m, const struct apply_opts *o)
-{
-	static const Oid types[LEDGER_RECORD_NPARAMS] = { TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-							  TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID };
-	const char *p[LEDGER_RECORD_NPARAMS];
-	struct ledger_record r;
-
-	if (it->kind != IT_RECORD)
-		return PQsendQueryParams(db->conn, it->sql, 0, NULL, NULL, NULL, NULL, 0);
-	r = record_of(db, m, b->dir, o);
-	ledger_record_params(&r, b->who, p);
-	return PQsendQueryParams(db->conn, b->record_sql, LEDGER_RECORD_NPARAMS, types, p, NULL, NULL, 0);
-}
-
-/* Called for each migration whose COMMIT went through, in order. */
-struct pipe_done {
-	void (*fn)(void *arg, int mig);
-	void *arg;
-};
-
-/* Send and read the whole batch; ms[mig] gets each migration's duration
- * from its record row. Returns 0, or -1 with e describing the first failure
- * and *failed_mig set (the migrations before it whose COMMIT went through
- * were reported to done). */
-static int run_pipeline(struct db *db, struct batch *b, const struct migration *const *list,
-			const struct apply_opts *o, const struct pipe_done *done, int64_t *ms,
-			int *failed_mig, struct err *e)
-{
-	int sent = 0, got = 0, failed = 0, synced = 0, started = -1;
-
-	if (!PQenterPipelineMode(db->conn))
-		return err_set(e, EXIT_INTERNAL, "could not enter pipeline mode: %s", PQerrorMessage(db->conn));
-	while (got < b->n && !failed) {
-		const struct item *it;
-		PGresult *r;
-		int before = sent;
-
-		/* the window: up to one migration ahead of the one the server is
-		 * on, at most PIPE_CHUNK statements ahead of the results */
-		while (sent < b->n && sent - got < PIPE_CHUNK && b->v[sent].mig <= started + 1 &&
-		       !proc_stop_signal()) {
-			if (!send_item(db, b, &b->v[sent], list[b->v[sent].mig], o)) {
-				err_set(e, EXIT_MIGRATION, "could not send a statement: %s", PQerrorMessage(db->conn));
-				*failed_mig = b->v[sent].mig;
-				failed = 1;
-				break;
-			}
-			sent++;
-		}
-		if (failed)
-			break;
-		if (sent == b->n && !synced) {
-			PQpipelineSync(db->conn);
-			synced = 1;
-		} else if (sent > before) {
-			PQsendFlushRequest(db->conn);
-		}
-		PQflush(db->conn);
-		if (got == sent) {
-			/* stopping before anything was sent for the next migration */
-			err_set(e, 128 + proc_stop_signal(), "stopped by signal %d", proc_stop_signal());
-			*failed_mig = b->v[got].mig;
-			failed = 1;
-			break;
-		}
-
-		/* the results of one statement */
-		it = &b->v[got];
-		started = it->mig;
-		while ((r = PQgetResult(db->conn))) {
-			ExecStatusType st = PQresultStatus(r);
-			if (st == PGRES_FATAL_ERROR && !failed) {
-				const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
-				db_error_from_result(r, db->conn, EXIT_MIGRATION, e);
-				if (it->sec) {
-					int at = it->sec->line + it->line - 1;
-					if (pos)
-						at += line_of_position(it->sql, it->len, atol(pos));
-					err_where(e, it->sec->path, at);
-				}
-				*failed_mig = it->mig;
-				failed = 1;
-			} else if (st == PGRES_TUPLES_OK && it->kind == IT_RECORD && PQntuples(r) == 1) {
-				ms[it->mig] = atoll(PQgetvalue(r, 0, 0));
-			} else if (st == PGRES_COMMAND_OK && it->kind == IT_COMMIT && !failed && done) {
-				done->fn(done->arg, it->mig);
-			}
-			PQclear(r);
-		}
-		if (PQstatus(db->conn) == CONNECTION_BAD) {
-			if (!failed)
-				db_error_from_result(NULL, db->conn, EXIT_MIGRATION, e);
-			*failed_mig = it->mig;
-			failed = 1;
-		}
-		got++;
-		if (!failed && proc_stop_signal())
-			proc_cancel();
-	}
-	/* drain what was sent, up to and including the sync */
-	if (PQstatus(db->conn) == CONNECTION_OK) {
-		if (!synced) {
-			PQpipelineSync(db->conn);
-			PQflush(db->conn);
-		}
-		for (;;) {
-			PGresult *r = PQgetResult(db->conn);
-			if (!r) {
-				if (PQstatus(db->conn) != CONNECTION_OK)
-					break;
-				continue;
-			}
-			if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
-				PQclear(r);
-				break;
-			}
-			PQclear(r);
-		}
-		PQexitPipelineMode(db->conn);
-	}
-	return failed ? -1 : 0;
 }
 
 static void add_timeouts(struct batch *b, const struct apply_opts *o, int mig)
@@ -603,7 +398,7 @@ static int run_tx(struct db *db, struct ledger *l, const struct migration *const
 		d.base = start;
 		d.t_last = now_ms();
 		memset(ms, 0, sizeof(*ms) * (size_t)(to - from));
-		if (run_pipeline(db, &b, list + start, o, &done, ms, &failed_mig, e) == 0) {
+		if (apply_run_pipeline(db, &b, list + start, o, &done, ms, &failed_mig, e) == 0) {
 			if (single) {
 				/* one transaction: all committed together; the
 				 * durations are per migration, from the record rows */

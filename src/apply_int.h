@@ -1,0 +1,73 @@
+/*
+ * apply_int: what apply.c and apply_pipeline.c share (not part of the
+ * public API, see apply.h).
+ *
+ * apply.c builds a batch per run of transactional migrations (BEGIN, SET
+ * LOCAL, the statements, the record statement, COMMIT: one item each) and
+ * hands it to apply_run_pipeline (apply_pipeline.c), which sends it in
+ * libpq pipeline mode through a bounded window.  `up --sql` prints the same
+ * batch.
+ */
+#ifndef PREDEPLOY_APPLY_INT_H
+#define PREDEPLOY_APPLY_INT_H
+
+#include <stdint.h>
+
+#include "apply.h"
+#include "ledger.h"
+
+enum direction { DIR_UP, DIR_DOWN };
+
+enum item_kind { IT_CONTROL, IT_STMT, IT_RECORD, IT_COMMIT };
+
+struct item {
+	enum item_kind kind;
+	char *sql;
+	int mig;                      /* index into the batch */
+	const struct section *sec;
+	size_t len;
+	int line;
+};
+
+#define TEXTOID 25
+
+struct batch {
+	struct item *v;
+	int n, cap;
+	char *record_sql;
+	enum direction dir;
+	char who[512];
+};
+
+/* Called for each migration whose COMMIT went through, in order. */
+struct pipe_done {
+	void (*fn)(void *arg, int mig);
+	void *arg;
+};
+
+void batch_add(struct batch *b, enum item_kind k, char *sql, int mig, const struct section *sec,
+	       size_t len, int line);
+void batch_clear(struct batch *b);
+void batch_release(struct batch *b);
+
+/* Send and read the whole batch (list: its migrations); ms[mig] gets each
+ * migration's duration from its record row.  0, or -1 with e describing the
+ * first failure and *failed_mig set (the migrations before it whose COMMIT
+ * went through were reported to done). */
+int apply_run_pipeline(struct db *db, struct batch *b, const struct migration *const *list,
+		       const struct apply_opts *o, const struct pipe_done *done, int64_t *ms, int *failed_mig,
+		       struct err *e);
+
+/* The 1-based line of byte offset pos (a server error position) in s. */
+int apply_line_of_position(const char *s, size_t len, long pos);
+
+/* What the tracking and history rows say about m (ledger.h). */
+static inline struct ledger_record record_of(const struct db *db, const struct migration *m, enum direction dir,
+				      const struct apply_opts *o)
+{
+	struct ledger_record r = { dir == DIR_UP, m->version, m->name, m->checksum, db->user,
+				   o->backup_file, o->backup_sha256, o->forced };
+	return r;
+}
+
+#endif
