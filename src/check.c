@@ -235,8 +235,6 @@ int check_run(const struct config *cfg, struct db *live, const struct check_opts
 
 	if (shadow_open(&sh, cfg, live, o->shadow_url, e) < 0)
 		goto out;
-	if (sh.created)
-		log_info("checking on scratch database \"%s\"", sh.name);
 	proc_watch_conn(sh.db.conn);    /* a stop signal cancels the running statement */
 	g.db = &sh.db;
 	if (o->tool) {

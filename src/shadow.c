@@ -141,6 +141,7 @@ int shadow_open(struct shadow *sh, const struct config *cfg, struct db *live, co
 		return -1;
 	}
 	sh->created = 1;
+	log_info("created shadow database \"%s\" (dropped when done)", sh->name);
 	if (db_connect_other(cfg, live, sh->name, &sh->db, e) < 0) {
 		shadow_close(sh, live);
 		return -1;
