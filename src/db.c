@@ -424,12 +424,20 @@ static void free_secret(char *s);
 int db_connect_other(const struct config *cfg, const struct db *db, const char *dbname, struct db *out,
 		     struct err *e)
 {
+	return db_connect_like(cfg, db, dbname, NULL, out, e);
+}
+
+int db_connect_like(const struct config *cfg, const struct db *db, const char *dbname, const char *extra,
+		    struct db *out, struct err *e)
+{
 	struct config c = *cfg;
 	struct strbuf sb = STRBUF_INIT;
 	char *ci = db_child_conninfo(db, dbname), *pw = db_password(db), *sslpw = conn_option(db, "sslpassword");
 	int r;
 
 	sb_adds(&sb, ci);
+	if (extra)
+		sb_addf(&sb, " %s", extra);     /* a later keyword wins in a conninfo string */
 	if (pw)
 		db_conninfo_add(&sb, "password", pw);
 	if (sslpw)

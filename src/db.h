@@ -87,6 +87,10 @@ char *db_child_service_file(const struct db *db, struct err *e);
  * parameters and password as `db` (restore --into, scratch databases). */
 int db_connect_other(const struct config *cfg, const struct db *db, const char *dbname, struct db *out,
 		     struct err *e);
+/* The same, with `extra` conninfo keywords overriding db's ("host=127.0.0.1
+ * port=5999 sslmode=disable": the rehearsal's relay); dbname NULL keeps it. */
+int db_connect_like(const struct config *cfg, const struct db *db, const char *dbname, const char *extra,
+		    struct db *out, struct err *e);
 
 /* Quote an identifier for SQL (PQescapeIdentifier); caller frees.  A name
  * libpq refuses (not valid UTF-8) is NULL with EXIT_CONFIG: names come

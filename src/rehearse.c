@@ -459,23 +459,10 @@ int rehearse_run(const struct config *cfg, struct db *live, const struct rehears
 	snprintf(port, sizeof(port), "%d", relay_port(relay));
 	{
 		/* the shadow's own parameters, with the relay's address */
-		char *ci = db_child_conninfo(&sh.db, NULL), *pw = db_password(&sh.db);
-		struct strbuf sb = STRBUF_INIT;
-		struct config c = *cfg;
+		char extra[96];
 
-		sb_addf(&sb, "%s host=127.0.0.1 port=%s sslmode=disable", ci, port);
-		if (pw)
-			db_conninfo_add(&sb, "password", pw);   /* a registered secret; never logged */
-		c.database_url = sb.buf;
-		applied = db_connect(&c, &via, e);
-		memset(sb.buf, 0, sb.len);
-		sb_release(&sb);
-		free(ci);
-		if (pw) {
-			memset(pw, 0, strlen(pw));
-			free(pw);
-		}
-		if (applied < 0)
+		snprintf(extra, sizeof(extra), "host=127.0.0.1 port=%s sslmode=disable", port);
+		if (db_connect_like(cfg, &sh.db, NULL, extra, &via, e) < 0)
 			goto out;
 	}
 	proc_watch_conn(via.conn);

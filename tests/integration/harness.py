@@ -21,6 +21,7 @@ run time) lets ctest start the longest files first.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -156,6 +157,15 @@ class Env:
                 for s in SECRETS:
                     if s in text:
                         raise AssertionError("secret %r leaked in output of %r" % (s, r))
+
+
+def shadows_gone(t: Env, err, expect=True):
+    """The shadow databases this run created (named in its log) are gone.
+    Other tests run at the same time, so counting all shadows would race."""
+    names = set(re.findall(r"predeploy_shadow_[0-9]+_[0-9a-f]+", err))
+    assert names or not expect, err
+    for n in names:
+        assert t.sql("select count(*) from pg_database where datname = '%s'" % n) == "0", n
 
 
 def main():

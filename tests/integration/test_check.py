@@ -5,11 +5,10 @@ database.  A clean 30-migration set in both formats passes; each planted bug
 is reported against its file; --since, json, github output, a missing down;
 the scratch database is always dropped and the real database never touched."""
 import json
-import re
 import signal
 import time
 
-from harness import case, main, Env
+from harness import case, main, Env, shadows_gone
 
 
 def clean_set(t: Env, n=30):
@@ -44,14 +43,6 @@ def clean_set(t: Env, n=30):
                     "create index t%d_item on t%d(item);\n"
                     "-- migrate:down\ndrop table t%d;\n" % (i, i, i, i))
 
-
-def shadows_gone(t: Env, err, expect=True):
-    """The shadow databases this run created (named in its log) are gone.
-    Other tests run at the same time, so counting all shadows would race."""
-    names = set(re.findall(r"predeploy_shadow_[0-9]+_[0-9a-f]+", err))
-    assert names or not expect, err
-    for n in names:
-        assert t.sql("select count(*) from pg_database where datname = '%s'" % n) == "0", n
 
 
 def check_json(t: Env, *args, code=0):

@@ -6,21 +6,12 @@ inside a PL/pgSQL function is caught by the catalog diff and blocked (10);
 a rewrite is reported; without CREATEDB it falls back and says so; SIGTERM
 mid-rehearsal drops the shadow; the shadow never outlives the run."""
 import os
-import re
 import shutil
 import signal
 
-from harness import case, main, Env
+from harness import case, main, Env, shadows_gone
 from tool_fixtures import HEAD, MIKRO_FIXTURE, alembic, alembic_project, add_revision, mikro_modules
 
-
-def shadows_gone(t: Env, err, expect=True):
-    """The shadow databases this run created (named in its log) are gone.
-    Other tests run at the same time, so counting all shadows would race."""
-    names = set(re.findall(r"predeploy_shadow_[0-9]+_[0-9a-f]+", err))
-    assert names or not expect, err
-    for n in names:
-        assert t.sql("select count(*) from pg_database where datname = '%s'" % n) == "0", n
 
 
 def base(t: Env):
