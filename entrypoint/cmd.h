@@ -100,5 +100,8 @@ int restore_open(const struct config *cfg, const char *path, int err_code, struc
 /* After restore_run failed: whether the target is known to be unchanged. */
 struct restore_result;
 void restore_say_unchanged(const struct restore_result *res, const char *dbname);
+/* Ask on the terminal before restoring src into target; 1 for yes. */
+struct restore_source;
+int confirm_restore(const char *target, const struct db *db, const struct restore_source *src);
 
 #endif

@@ -5,13 +5,10 @@
  * (restore_check: nothing touched yet), confirm on a terminal (else --force
  * is required), restore_prepare() (create --into, lock, safety backup),
  * then restore_run(). */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include "anonymize.h"
 #include "cmd.h"
@@ -22,49 +19,12 @@
 #include "report.h"
 #include "restore.h"
 #include "restore_prepare.h"
-#include "storage.h"
 #include "restore_reset.h"
 #include "webhook.h"
 #include "util/exitcode.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
-
-static int confirm(const char *target, const struct db *db, const struct restore_source *s)
-{
-	char answer[64];
-
-	fprintf(stderr, "Restore into database \"%s\" on %s:%s (user %s)\n", target, db->host, db->port, db->user);
-	fprintf(stderr, "  from   %s%s\n", s->path, s->sha256[0] ? " (SHA-256 checked)" : "");
-	if (s->listed)
-		fprintf(stderr, "  taken  %s from database \"%s\", schema version %s, %.1f MB\n", s->when, s->database,
-			s->version, (double)s->size / 1e6);
-	fprintf(stderr, "Everything in \"%s\" is replaced by the backup's state. Continue? [y/N] ", target);
-	fflush(stderr);
-	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
-}
-
-/* A listed backup is read through the backup store (a directory or a
- * bucket); the second pass opens it again. */
-struct obj {
-	struct storage *st;
-	struct storage_r *r;
-	const char *name;
-};
-
-static ssize_t obj_read(void *ctx, void *buf, size_t cap, struct err *e)
-{
-	return storage_read(((struct obj *)ctx)->r, buf, cap, e);
-}
-
-static int obj_rewind(void *ctx, struct err *e)
-{
-	struct obj *ob = ctx;
-
-	storage_close_read(ob->r);
-	ob->r = storage_open_read(ob->st, ob->name, NULL, e);
-	return ob->r ? 0 : -1;
-}
 
 CMD(restore)
 {
@@ -87,8 +47,7 @@ CMD(restore)
 	int64_t t0 = now_ms();
 	char *end = NULL;
 	long n = nstr ? strtol(nstr, &end, 10) : -1;
-	struct obj ob = { NULL, NULL, NULL };
-	int64_t size = 0;
+	struct restore_object ob = RESTORE_OBJECT_INIT;
 	int fd = -1, rc = 0, keep = cfg->keep, interactive = isatty(0) && isatty(2);
 
 	if (args->pos.n)
@@ -123,19 +82,13 @@ CMD(restore)
 	if (restore_pick(cfg, restore_into_is_url(into) ? db.dbname : shown, file, n, from, &src, &e) < 0)
 		goto err;
 	if (src.listed) {
-		ob.name = src.file;
-		ob.st = backup_store_open(cfg, &e);
-		if (!ob.st || !(ob.r = storage_open_read(ob.st, ob.name, &size, &e)))
-			goto err;
 		/* The safety backup's retention must not remove this one (an
 		 * object, unlike an open file, does not outlive its removal). */
 		if (cfg->keep < src.position + 2)
 			cfg->keep = src.position + 2;
-		o.fd = -1;
-		o.path = src.path;
-		o.table = cfg->table;
+		if (restore_object_open(cfg, &src, &ob, &o, &e) < 0)
+			goto err;
 		o.progress = progress_stderr();
-		o.file_size = size;
 	} else if ((fd = restore_open(cfg, src.path, EXIT_DATAERR, &o, &e)) < 0) {
 		/* opened now: retention after the safety backup may remove the file */
 		goto err;
@@ -144,17 +97,12 @@ CMD(restore)
 	o.files = &files;
 	o.forced = cfg->force;
 	o.expect_sha256 = src.sha256[0] ? src.sha256 : NULL;
-	if (ob.r) {
-		o.source = obj_read;
-		o.rewind = obj_rewind;
-		o.source_ctx = &ob;
-	}
 	if (restore_check(&o, &chk, &e) < 0) {
 		rc = report_err(&e);
 		log_info("nothing was executed: the database is unchanged");
 		goto out;
 	}
-	if (interactive && !cfg->force && !confirm(shown, &db, &src)) {
+	if (interactive && !cfg->force && !confirm_restore(shown, &db, &src)) {
 		log_error("restore cancelled");
 		rc = EXIT_USAGE;
 		goto out;
@@ -187,8 +135,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	cfg->keep = keep;
-	storage_close_read(ob.r);
-	storage_free(ob.st);
+	restore_object_close(&ob);
 	proc_watch_conn(NULL);
 	restore_target_release(&t);
 	migrator_close(&mig);

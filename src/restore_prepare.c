@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "backup_store.h"
+#include "restore.h"
+#include "storage.h"
 #include "lock.h"
 #include "log.h"
 #include "util/exitcode.h"
@@ -242,4 +244,45 @@ void restore_target_release(struct restore_target *t)
 	ledger_release(&t->l);
 	db_close(&t->other);
 	t->db = NULL;
+}
+
+static ssize_t object_read(void *ctx, void *buf, size_t cap, struct err *e)
+{
+	return storage_read(((struct restore_object *)ctx)->r, buf, cap, e);
+}
+
+static int object_rewind(void *ctx, struct err *e)
+{
+	struct restore_object *ob = ctx;
+
+	storage_close_read(ob->r);
+	ob->r = storage_open_read(ob->st, ob->name, NULL, e);
+	return ob->r ? 0 : -1;
+}
+
+int restore_object_open(const struct config *cfg, const struct restore_source *src, struct restore_object *ob,
+			struct restore_opts *o, struct err *e)
+{
+	int64_t size = 0;
+
+	ob->name = src->file;
+	ob->st = backup_store_open(cfg, e);
+	if (!ob->st || !(ob->r = storage_open_read(ob->st, ob->name, &size, e)))
+		return -1;
+	o->fd = -1;
+	o->path = src->path;
+	o->table = cfg->table;
+	o->file_size = size;
+	o->source = object_read;
+	o->rewind = object_rewind;
+	o->source_ctx = ob;
+	return 0;
+}
+
+void restore_object_close(struct restore_object *ob)
+{
+	storage_close_read(ob->r);
+	storage_free(ob->st);
+	ob->r = NULL;
+	ob->st = NULL;
 }

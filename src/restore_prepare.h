@@ -46,6 +46,23 @@ struct restore_source {
 int restore_pick(const struct config *cfg, const char *target_db, const char *file, long index,
 		 const char *from_db, struct restore_source *src, struct err *e);
 
+/* A backup from the list, read through the backup store (a directory or a
+ * bucket): restore_object_open sets o's input (path, table, size, and the
+ * source/rewind callbacks restore_check and restore_run read it with, once
+ * each). */
+struct restore_object {
+	struct storage *st;
+	struct storage_r *r;
+	const char *name;
+};
+
+#define RESTORE_OBJECT_INIT { NULL, NULL, NULL }
+
+struct restore_opts;
+int restore_object_open(const struct config *cfg, const struct restore_source *src, struct restore_object *ob,
+			struct restore_opts *o, struct err *e);
+void restore_object_close(struct restore_object *ob);     /* safe twice */
+
 struct restore_target {
 	struct db other;                /* the --into connection */
 	struct db *db;                  /* where to restore: the caller's or &other */
