@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Migrator benchmark for scripts/bench: `predeploy run --migrator alembic --
 /bin/true` with nothing pending against `alembic upgrade head && /bin/true`,
-on the same Alembic project (tests/fixtures/alembic, 6 revisions, all
+on the same Alembic project (examples/alembic, 6 revisions, all
 applied) and the same throwaway PostgreSQL, in the same run, both timed by
 hyperfine (the Alembic chain under `sh -c`, whose start-up hyperfine
 subtracts). predeploy answers "nothing pending" from alembic.ini, the
@@ -25,7 +25,7 @@ def main():
     info = pgserver.start()
     try:
         app = os.path.join(work, "app")
-        shutil.copytree(os.path.join(ROOT, "tests", "fixtures", "alembic"), app,
+        shutil.copytree(os.path.join(ROOT, "examples", "alembic"), app,
                         ignore=shutil.ignore_patterns("__pycache__"))
         env = be.clean_env()
         env["DATABASE_URL"] = be.fresh_db(info, "bench_alembic")

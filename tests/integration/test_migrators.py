@@ -2,7 +2,7 @@
 """Migrators: the team's own tool inside the pipeline (SPEC.md "Migrators").
 
 Alembic is the real one (Debian's alembic, python3-alembic, python3-psycopg2)
-on the project in tests/fixtures/alembic (made by `alembic init`: a branch, a
+on the project in examples/alembic (made by `alembic init`: a branch, a
 merge, free-string ids, annotated assignments, a DROP COLUMN and a SET NOT
 NULL).  The `command` migrator runs small scripts written by the tests.
 """

@@ -1,5 +1,5 @@
 """The real tools' projects the tests run: the Alembic project in
-tests/fixtures/alembic (copied into a test's directory, the alembic CLI run
+examples/alembic (copied into a test's directory, the alembic CLI run
 against the test's database) and the MikroORM project in
 tests/fixtures/mikro-orm with the npm packages scripts/install-deps puts
 outside the repository.  Shared by test_migrators.py and test_rehearse.py."""
@@ -9,7 +9,7 @@ import subprocess
 
 from harness import SRC, Env
 
-FIXTURE = os.path.join(SRC, "tests", "fixtures", "alembic")
+FIXTURE = os.path.join(SRC, "examples", "alembic")
 MIKRO_FIXTURE = os.path.join(SRC, "tests", "fixtures", "mikro-orm")
 
 
