@@ -70,10 +70,20 @@ static size_t uri_password(const char *p, const char **start)
 
 void log_redact(const char *in, struct strbuf *out)
 {
-	const char *p = in;
+	const char *p = in, *mask = NULL, *mask_end = NULL;
 
 	while (*p) {
 		int i, hit = 0;
+
+		/* a URI password found ahead: the text before it still goes
+		 * through the secret check below, the password itself never out */
+		if (mask && p >= mask) {
+			if (p < mask_end)
+				p = mask_end;
+			sb_adds(out, "****");
+			mask = mask_end = NULL;
+			continue;
+		}
 
 		for (i = 0; i < nsecrets; i++) {
 			size_t n;
@@ -92,10 +102,11 @@ void log_redact(const char *in, struct strbuf *out)
 		if (*p == ':' && !strncmp(p, "://", 3)) {
 			const char *pw;
 			size_t n = uri_password(p + 3, &pw);
-			if (n) {
-				sb_add(out, p, (size_t)(pw - p));
-				sb_adds(out, "****");
-				p = pw + n;
+			if (n && !mask) {
+				mask = pw;
+				mask_end = pw + n;
+				sb_add(out, p, 3);
+				p += 3;
 				continue;
 			}
 		}
