@@ -101,7 +101,7 @@ def localhost_needs_hosts_file(t: Env):
     t.write("migrations/1_items.sql", MIGRATION)
     s = Scratch(t)
     url = t.url.replace("@127.0.0.1:", "@localhost:")
-    r = s.run("status", "--wait-timeout", "1s", env={"DATABASE_URL": url})
+    r = s.run("status", env={"DATABASE_URL": url})      # status connects once, no waiting
     assert r.code in (69, 78), r
     assert 'could not translate host name "localhost"' in r.err, r
     os.makedirs(os.path.join(s.root, "etc"))
