@@ -7,6 +7,7 @@
 #include "log.h"
 #include "migrator.h"
 #include "util/exitcode.h"
+#include "util/json.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -44,9 +45,13 @@ CMD(current)
 	}
 	if (cfg->format == OUT_JSON) {
 		struct strbuf sb = STRBUF_INIT;
-		sb_adds(&sb, "{\"version\":");
-		sb_add_json_str(&sb, v[0] ? v : NULL);
-		sb_adds(&sb, "}\n");
+		struct json_w j;
+
+		jw_init(&j, &sb, 0);
+		jw_obj(&j, NULL);
+		jw_str(&j, "version", v[0] ? v : NULL);
+		jw_end(&j);
+		sb_addc(&sb, '\n');
 		fwrite(sb.buf, 1, sb.len, stdout);
 		sb_release(&sb);
 	} else if (v[0]) {

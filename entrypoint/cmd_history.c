@@ -8,6 +8,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "util/exitcode.h"
+#include "util/json.h"
 #include "util/strbuf.h"
 #include "util/banned.h"
 
@@ -33,22 +34,25 @@ CMD(history)
 	}
 	if (cfg->format == OUT_JSON) {
 		struct strbuf sb = STRBUF_INIT;
-		sb_addc(&sb, '[');
+		struct json_w jw;
+
+		jw_init(&jw, &sb, 0);
+		jw_arr(&jw, NULL);
 		for (i = 0; i < PQntuples(r); i++) {
-			sb_adds(&sb, i ? ",{" : "{");
+			jw_obj(&jw, NULL);
 			for (j = 0; j < (int)(sizeof(cols) / sizeof(cols[0])); j++) {
 				const char *v = PQgetvalue(r, i, j);
-				sb_addf(&sb, "%s\"%s\":", j ? "," : "", cols[j]);
 				if (!strcmp(cols[j], "id") || (!strcmp(cols[j], "duration_ms") && *v))
-					sb_adds(&sb, v);
+					jw_raw(&jw, cols[j], v);   /* bigint from the server */
 				else if (!strcmp(cols[j], "forced"))
-					sb_adds(&sb, !strcmp(v, "t") ? "true" : "false");
+					jw_bool(&jw, cols[j], !strcmp(v, "t"));
 				else
-					sb_add_json_str(&sb, *v ? v : NULL);
+					jw_str(&jw, cols[j], *v ? v : NULL);
 			}
-			sb_addc(&sb, '}');
+			jw_end(&jw);
 		}
-		sb_adds(&sb, "]\n");
+		jw_end(&jw);
+		sb_addc(&sb, '\n');
 		fwrite(sb.buf, 1, sb.len, stdout);
 		sb_release(&sb);
 		goto out;

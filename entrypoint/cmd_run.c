@@ -77,12 +77,15 @@ static int notify_start(const struct config *cfg)
 {
 	struct strbuf data = STRBUF_INIT;
 	struct webhook_msg m = { "deploy.started", NULL, "deploy started", NULL };
+	struct json_w j;
 	struct err e = ERR_INIT;
 	int rc = 0;
 
-	sb_adds(&data, "{\"status\":\"started\"");
-	webhook_add_context(&data);
-	sb_addc(&data, '}');
+	jw_init(&j, &data, 0);
+	jw_obj(&j, NULL);
+	jw_str(&j, "status", "started");
+	webhook_add_context(&j);
+	jw_end(&j);
 	m.data_json = data.buf;
 	if (webhook_deliver(cfg, &m, &e) < 0 && cfg->webhook_required)
 		rc = report_err(&e);

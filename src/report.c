@@ -10,80 +10,84 @@
 #include "log.h"
 #include "webhook.h"
 #include "util/exitcode.h"
+#include "util/json.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
 
-static void kv_str(struct strbuf *o, const char *k, const char *v)
+/* empty strings are "not known": null, as for a missing value */
+static void kv_str(struct json_w *j, const char *k, const char *v)
 {
-	sb_addf(o, ",\"%s\":", k);
-	sb_add_json_str(o, v && *v ? v : NULL);
+	jw_str(j, k, v && *v ? v : NULL);
 }
 
 void report_data_json(const struct report *r, struct strbuf *o)
 {
 	const struct deploy_result *d = r->result;
 	const struct context *c = context_get();
+	struct json_w j;
 	int i;
 
-	sb_adds(o, "{\"status\":");
-	sb_add_json_str(o, r->status);
-	sb_addf(o, ",\"exit_code\":%d", r->exit_code);
-	kv_str(o, "exit_reason", exitcode_name(r->exit_code));
-	kv_str(o, "database", r->database);
-	kv_str(o, "database_host", r->db_host);
-	kv_str(o, "host", c->host);
-	kv_str(o, "commit", c->commit);
-	kv_str(o, "predeploy_version", c->version);
-	sb_addf(o, ",\"duration_ms\":%lld", (long long)r->duration_ms);
+	jw_init(&j, o, 0);
+	jw_obj(&j, NULL);
+	jw_str(&j, "status", r->status);
+	jw_int(&j, "exit_code", r->exit_code);
+	kv_str(&j, "exit_reason", exitcode_name(r->exit_code));
+	kv_str(&j, "database", r->database);
+	kv_str(&j, "database_host", r->db_host);
+	kv_str(&j, "host", c->host);
+	kv_str(&j, "commit", c->commit);
+	kv_str(&j, "predeploy_version", c->version);
+	jw_int(&j, "duration_ms", (long long)r->duration_ms);
 	if (d) {
-		kv_str(o, "migrator", d->migrator);
-		kv_str(o, "from_version", d->from_version);
-		kv_str(o, "to_version", d->to_version);
-		sb_addf(o, ",\"pending\":%d,\"applied\":[", d->npending);
+		kv_str(&j, "migrator", d->migrator);
+		kv_str(&j, "from_version", d->from_version);
+		kv_str(&j, "to_version", d->to_version);
+		jw_int(&j, "pending", d->npending);
+		jw_arr(&j, "applied");
 		for (i = 0; i < d->apply.ndone; i++) {
-			sb_adds(o, i ? ",{\"version\":" : "{\"version\":");
-			sb_add_json_str(o, d->apply.done[i].version);
-			sb_adds(o, ",\"name\":");
-			sb_add_json_str(o, d->apply.done[i].name);
-			sb_addf(o, ",\"duration_ms\":%lld}", (long long)d->apply.done[i].duration_ms);
+			jw_obj(&j, NULL);
+			jw_str(&j, "version", d->apply.done[i].version);
+			jw_str(&j, "name", d->apply.done[i].name);
+			jw_int(&j, "duration_ms", (long long)d->apply.done[i].duration_ms);
+			jw_end(&j);
 		}
-		sb_adds(o, "]");
+		jw_end(&j);
 		if (d->backup_file) {
-			sb_adds(o, ",\"backup\":{\"file\":");
-			sb_add_json_str(o, d->backup_file);
-			sb_adds(o, ",\"sha256\":");
-			sb_add_json_str(o, d->backup_sha256);
-			sb_addf(o, ",\"reused\":%s}", d->backup_reused ? "true" : "false");
+			jw_obj(&j, "backup");
+			jw_str(&j, "file", d->backup_file);
+			jw_str(&j, "sha256", d->backup_sha256);
+			jw_bool(&j, "reused", d->backup_reused);
+			jw_end(&j);
 		} else {
-			sb_adds(o, ",\"backup\":null");
+			jw_null(&j, "backup");
 		}
-		sb_adds(o, ",\"lint\":");
-		sb_add(o, d->lint_json.buf, d->lint_json.len);
-		sb_addf(o, ",\"forced\":%s", d->forced ? "true" : "false");
+		jw_raw(&j, "lint", d->lint_json.buf ? d->lint_json.buf : "null");
+		jw_bool(&j, "forced", d->forced);
 	}
 	if (!d && r->file) {
-		sb_adds(o, ",\"backup\":{\"file\":");
-		sb_add_json_str(o, r->file);
-		kv_str(o, "sha256", r->sha256);
-		sb_adds(o, "}");
+		jw_obj(&j, "backup");
+		jw_str(&j, "file", r->file);
+		kv_str(&j, "sha256", r->sha256);
+		jw_end(&j);
 	}
 	if (r->error) {
 		const struct err *e = r->error;
-		sb_adds(o, ",\"error\":{\"message\":");
-		sb_add_json_str(o, e->msg);
-		kv_str(o, "detail", e->detail);
-		kv_str(o, "hint", e->hint);
-		kv_str(o, "sqlstate", e->sqlstate);
-		kv_str(o, "file", e->file);
+
+		jw_obj(&j, "error");
+		jw_str(&j, "message", e->msg);
+		kv_str(&j, "detail", e->detail);
+		kv_str(&j, "hint", e->hint);
+		kv_str(&j, "sqlstate", e->sqlstate);
+		kv_str(&j, "file", e->file);
 		if (e->line)
-			sb_addf(o, ",\"line\":%d", e->line);
+			jw_int(&j, "line", e->line);
 		else
-			sb_adds(o, ",\"line\":null");
-		sb_adds(o, "}");
+			jw_null(&j, "line");
+		jw_end(&j);
 	} else {
-		sb_adds(o, ",\"error\":null");
+		jw_null(&j, "error");
 	}
-	sb_adds(o, "}");
+	jw_end(&j);
 }
 
 void report_summary(const struct report *r, struct strbuf *o)

@@ -3,30 +3,28 @@
 
 #include <stdlib.h>
 
+#include "util/json.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-/* ,"seeds":[...] */
-static void seeds_json(const struct seed_set *ss, struct strbuf *sb)
+/* "seeds":[...] */
+static void seeds_json(const struct seed_set *ss, struct json_w *j)
 {
 	int i;
 
-	sb_adds(sb, ",\"seeds\":[");
+	jw_arr(j, "seeds");
 	for (i = 0; i < ss->n; i++) {
-		sb_adds(sb, i ? ",{\"name\":" : "{\"name\":");
-		sb_add_json_str(sb, ss->v[i].m.name);
-		sb_adds(sb, ",\"state\":");
-		sb_add_json_str(sb, seed_state_name(ss->v[i].state));
-		sb_addf(sb, ",\"always\":%s,\"due\":%s,\"file\":", ss->v[i].always ? "true" : "false",
-			ss->v[i].due ? "true" : "false");
-		sb_add_json_str(sb, ss->v[i].m.up.path);
-		sb_adds(sb, ",\"applied_at\":");
-		sb_add_json_str(sb, ss->v[i].applied_at);
-		sb_adds(sb, ",\"checksum\":");
-		sb_add_json_str(sb, ss->v[i].m.checksum);
-		sb_adds(sb, "}");
+		jw_obj(j, NULL);
+		jw_str(j, "name", ss->v[i].m.name);
+		jw_str(j, "state", seed_state_name(ss->v[i].state));
+		jw_bool(j, "always", ss->v[i].always);
+		jw_bool(j, "due", ss->v[i].due);
+		jw_str(j, "file", ss->v[i].m.up.path);
+		jw_str(j, "applied_at", ss->v[i].applied_at);
+		jw_str(j, "checksum", ss->v[i].m.checksum);
+		jw_end(j);
 	}
-	sb_adds(sb, "]");
+	jw_end(j);
 }
 
 static void seeds_text(const struct seed_set *ss, struct strbuf *out)
@@ -45,32 +43,34 @@ static void seeds_text(const struct seed_set *ss, struct strbuf *out)
 
 void status_report_json(const struct plan *p, const struct seed_set *ss, struct strbuf *out)
 {
+	struct json_w j;
 	int i;
 
-	sb_adds(out, "{\"current\":");
-	sb_add_json_str(out, p->current[0] ? p->current : NULL);
-	sb_addf(out, ",\"applied\":%d,\"pending\":%d,\"modified\":%d,\"missing\":%d,\"out_of_order\":%d,"
-		     "\"migrations\":[", p->napplied, p->npending, p->nmodified,
-		p->nmissing, p->nout_of_order);
+	jw_init(&j, out, 0);
+	jw_obj(&j, NULL);
+	jw_str(&j, "current", p->current[0] ? p->current : NULL);
+	jw_int(&j, "applied", p->napplied);
+	jw_int(&j, "pending", p->npending);
+	jw_int(&j, "modified", p->nmodified);
+	jw_int(&j, "missing", p->nmissing);
+	jw_int(&j, "out_of_order", p->nout_of_order);
+	jw_arr(&j, "migrations");
 	for (i = 0; i < p->n; i++) {
 		const struct plan_item *it = &p->v[i];
-		sb_adds(out, i ? ",{\"version\":" : "{\"version\":");
-		sb_add_json_str(out, it->version);
-		sb_adds(out, ",\"name\":");
-		sb_add_json_str(out, it->m ? it->m->name : it->a->name);
-		sb_adds(out, ",\"state\":");
-		sb_add_json_str(out, mig_state_name(it->state));
-		sb_adds(out, ",\"file\":");
-		sb_add_json_str(out, it->m ? it->m->up.path : NULL);
-		sb_adds(out, ",\"applied_at\":");
-		sb_add_json_str(out, it->a ? it->a->applied_at : NULL);
-		sb_adds(out, ",\"checksum\":");
-		sb_add_json_str(out, it->m ? it->m->checksum : it->a->checksum);
-		sb_adds(out, "}");
+
+		jw_obj(&j, NULL);
+		jw_str(&j, "version", it->version);
+		jw_str(&j, "name", it->m ? it->m->name : it->a->name);
+		jw_str(&j, "state", mig_state_name(it->state));
+		jw_str(&j, "file", it->m ? it->m->up.path : NULL);
+		jw_str(&j, "applied_at", it->a ? it->a->applied_at : NULL);
+		jw_str(&j, "checksum", it->m ? it->m->checksum : it->a->checksum);
+		jw_end(&j);
 	}
-	sb_adds(out, "]");
-	seeds_json(ss, out);
-	sb_adds(out, "}\n");
+	jw_end(&j);
+	seeds_json(ss, &j);
+	jw_end(&j);
+	sb_addc(out, '\n');
 }
 
 void status_report_text(const struct plan *p, const struct seed_set *ss, struct strbuf *out)
@@ -95,28 +95,30 @@ void status_report_text(const struct plan *p, const struct seed_set *ss, struct 
 void status_report_tool_json(const struct migrator *m, const struct tool_state *st, int pending_cmd,
 			     const struct seed_set *ss, struct strbuf *out)
 {
+	struct json_w j;
 	int i;
 
-	sb_adds(out, "{\"migrator\":");
-	sb_add_json_str(out, m->ops->name);
-	sb_adds(out, ",\"current\":");
-	sb_add_json_str(out, st->current[0] ? st->current : NULL);
-	sb_addf(out, ",\"applied\":%d,\"pending\":%d", st->napplied, st->npending);
+	jw_init(&j, out, 0);
+	jw_obj(&j, NULL);
+	jw_str(&j, "migrator", m->ops->name);
+	jw_str(&j, "current", st->current[0] ? st->current : NULL);
+	jw_int(&j, "applied", st->napplied);
+	jw_int(&j, "pending", st->npending);
 	if (st->pending_unknown && !pending_cmd)
-		sb_adds(out, ",\"pending_unknown\":true");
-	sb_adds(out, ",\"migrations\":[");
+		jw_bool(&j, "pending_unknown", 1);
+	jw_arr(&j, "migrations");
 	for (i = 0; i < m->nrevs; i++) {
-		sb_adds(out, i ? ",{\"version\":" : "{\"version\":");
-		sb_add_json_str(out, m->revs[i].id);
-		sb_adds(out, ",\"name\":");
-		sb_add_json_str(out, m->revs[i].name);
-		sb_addf(out, ",\"state\":\"%s\",\"file\":", m->revs[i].applied ? "applied" : "pending");
-		sb_add_json_str(out, m->revs[i].path);
-		sb_adds(out, "}");
+		jw_obj(&j, NULL);
+		jw_str(&j, "version", m->revs[i].id);
+		jw_str(&j, "name", m->revs[i].name);
+		jw_str(&j, "state", m->revs[i].applied ? "applied" : "pending");
+		jw_str(&j, "file", m->revs[i].path);
+		jw_end(&j);
 	}
-	sb_adds(out, "]");
-	seeds_json(ss, out);
-	sb_adds(out, "}\n");
+	jw_end(&j);
+	seeds_json(ss, &j);
+	jw_end(&j);
+	sb_addc(out, '\n');
 }
 
 void status_report_tool_text(const struct migrator *m, const struct tool_state *st, int pending_cmd,

@@ -26,34 +26,28 @@
 #define DISCORD_TEXT_CAP 2000   /* Discord rejects content over 2000 characters */
 #define DETAIL_BODY_CAP 300     /* response bytes quoted in an error detail */
 
-/* JSON string of arbitrary bytes: valid UTF-8 only. */
-static void add_json_text(struct strbuf *sb, const char *s)
+/* A string member of arbitrary bytes: valid UTF-8 only (null when NULL). */
+static void jw_text(struct json_w *j, const char *key, const char *s)
 {
 	struct strbuf clean = STRBUF_INIT;
 
 	if (!s) {
-		sb_adds(sb, "null");
+		jw_null(j, key);
 		return;
 	}
 	utf8_sanitize(s, strlen(s), &clean);
-	sb_add_json_strn(sb, clean.buf, clean.len);
+	jw_str(j, key, clean.buf ? clean.buf : "");
 	sb_release(&clean);
 }
 
-void webhook_add_context(struct strbuf *obj)
+void webhook_add_context(struct json_w *j)
 {
 	const struct context *c = context_get();
 
-	if (obj->len && obj->buf[obj->len - 1] != '{')
-		sb_addc(obj, ',');
-	sb_adds(obj, "\"host\":");
-	add_json_text(obj, c->host);
-	sb_adds(obj, ",\"commit\":");
-	add_json_text(obj, c->commit);
-	sb_adds(obj, ",\"commit_source\":");
-	add_json_text(obj, c->commit_source);
-	sb_adds(obj, ",\"predeploy_version\":");
-	add_json_text(obj, c->version);
+	jw_text(j, "host", c->host);
+	jw_text(j, "commit", c->commit);
+	jw_text(j, "commit_source", c->commit_source);
+	jw_text(j, "predeploy_version", c->version);
 }
 
 /* ---------- body ---------- */
@@ -119,35 +113,39 @@ void webhook_build_body(enum webhook_format format, const struct webhook_msg *m,
 			time_t now, struct strbuf *out)
 {
 	struct strbuf text = STRBUF_INIT;
+	struct json_w j;
 	char ts[40];
 
+	jw_init(&j, out, 0);
+	jw_obj(&j, NULL);
 	switch (format) {
 	case WEBHOOK_SLACK:
 		chat_text(format, m, &text);
-		sb_adds(out, "{\"text\":");
-		sb_add_json_strn(out, text.buf, text.len);
-		sb_addc(out, '}');
+		jw_str(&j, "text", text.buf ? text.buf : "");
 		break;
 	case WEBHOOK_DISCORD:
 		chat_text(format, m, &text);
-		sb_adds(out, "{\"content\":");
-		sb_add_json_strn(out, text.buf, text.len);
+		jw_str(&j, "content", text.buf ? text.buf : "");
 		/* Migration names or errors must not ping @everyone. */
-		sb_adds(out, ",\"allowed_mentions\":{\"parse\":[]}}");
+		jw_obj(&j, "allowed_mentions");
+		jw_arr(&j, "parse");
+		jw_end(&j);
+		jw_end(&j);
 		break;
 	case WEBHOOK_JSON:
 	default:
 		utc_iso8601(now, ts, sizeof(ts));
-		sb_adds(out, "{\"type\":");
-		add_json_text(out, m->type ? m->type : "event");
-		sb_addf(out, ",\"timestamp\":\"%s\",\"data\":", ts);
-		if (m->data_json && *m->data_json)
-			clean_text(m->data_json, out);
-		else
-			sb_adds(out, "{}");
-		sb_addc(out, '}');
+		jw_text(&j, "type", m->type ? m->type : "event");
+		jw_str(&j, "timestamp", ts);
+		if (m->data_json && *m->data_json) {
+			clean_text(m->data_json, &text);
+			jw_raw(&j, "data", text.buf);
+		} else {
+			jw_raw(&j, "data", "{}");
+		}
 		break;
 	}
+	jw_end(&j);
 	sb_release(&text);
 }
 

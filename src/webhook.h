@@ -3,9 +3,12 @@
  * configured URL (libcurl).
  *
  *   struct strbuf data = STRBUF_INIT;
- *   sb_adds(&data, "{\"status\":\"failed\",\"exit_code\":11");
- *   webhook_add_context(&data);          // ,"host":...,"commit":...,...
- *   sb_addc(&data, '}');
+ *   struct json_w j;
+ *   jw_init(&j, &data, 0);
+ *   jw_obj(&j, NULL);
+ *   jw_str(&j, "status", "failed"); jw_int(&j, "exit_code", 11);
+ *   webhook_add_context(&j);             // "host":...,"commit":...,...
+ *   jw_end(&j);
  *   struct webhook_msg m = { "deploy.failed", data.buf,
  *                            "migration 0003_users failed", NULL };
  *   if (webhook_deliver(&cfg, &m, &err) < 0 && cfg.webhook_required)
@@ -54,6 +57,7 @@
 
 #include "config.h"
 #include "util/err.h"
+#include "util/json.h"
 #include "util/strbuf.h"
 
 struct webhook_msg {
@@ -101,12 +105,11 @@ int webhook_deliver_limits(const struct config *cfg, const struct webhook_msg *m
 int webhook_check_config(const struct config *cfg, struct err *e);
 
 /*
- * Append the common context fields to a JSON object being built in obj (the
- * opening '{' written, the closing '}' not yet): a ',' first unless obj ends
- * with '{', then "host", "commit" (src/context.h: null when none),
- * "commit_source" (the variable's name, or null) and "predeploy_version".
+ * Add the common context members to the JSON object open in j: "host",
+ * "commit" (src/context.h: null when none), "commit_source" (the variable's
+ * name, or null) and "predeploy_version".
  */
-void webhook_add_context(struct strbuf *obj);
+void webhook_add_context(struct json_w *j);
 
 /* --- building blocks, exposed for the unit tests --- */
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lint/lint_int.h"
+#include "util/json.h"
 #include "util/banned.h"
 
 static void add_size(struct strbuf *out, int64_t bytes)
@@ -120,44 +121,43 @@ void lint_report_text_view(const struct lint_report *r, enum lint_view view, str
 
 void lint_report_json(const struct lint_report *r, struct strbuf *out)
 {
+	struct json_w j;
+	char docs[160];
 	int i;
 
-	sb_addc(out, '[');
+	jw_init(&j, out, 0);
+	jw_arr(&j, NULL);
 	for (i = 0; i < r->n; i++) {
 		const struct lint_finding *f = &r->v[i];
 
-		if (i)
-			sb_addc(out, ',');
-		sb_adds(out, "{\"rule\":");
-		sb_add_json_str(out, f->rule);
-		sb_addf(out, ",\"severity\":\"%s\",\"file\":", sev_name(f->severity));
-		sb_add_json_str(out, f->file);
-		sb_adds(out, ",\"version\":");
-		sb_add_json_str(out, f->version);
-		sb_addf(out, ",\"line\":%d,\"column\":%d,\"message\":", f->line, f->col);
-		sb_add_json_str(out, f->message);
-		sb_adds(out, ",\"help\":");
-		sb_add_json_str(out, f->help);
-		sb_adds(out, ",\"table\":");
-		if (f->table)
-			sb_add_json_str(out, f->table);
-		else
-			sb_adds(out, "null");
+		jw_obj(&j, NULL);
+		jw_str(&j, "rule", f->rule);
+		jw_str(&j, "severity", sev_name(f->severity));
+		jw_str(&j, "file", f->file);
+		jw_str(&j, "version", f->version);
+		jw_int(&j, "line", f->line);
+		jw_int(&j, "column", f->col);
+		jw_str(&j, "message", f->message);
+		jw_str(&j, "help", f->help);
+		jw_str(&j, "table", f->table);
 		if (f->rows >= 0)
-			sb_addf(out, ",\"rows\":%" PRId64, f->rows);
+			jw_int(&j, "rows", (long long)f->rows);
 		else
-			sb_adds(out, ",\"rows\":null");
+			jw_null(&j, "rows");
 		if (f->bytes >= 0)
-			sb_addf(out, ",\"bytes\":%" PRId64, f->bytes);
+			jw_int(&j, "bytes", (long long)f->bytes);
 		else
-			sb_adds(out, ",\"bytes\":null");
-		sb_addf(out, ",\"acknowledged\":%s,\"protected\":%s,\"forced\":%s,\"escalated\":%s,"
-			"\"blocking\":%s,\"docs\":\"docs/rules.md#%s\"}",
-			f->acknowledged ? "true" : "false", f->protected_table ? "true" : "false",
-			f->forced ? "true" : "false", f->escalated ? "true" : "false",
-			f->blocking ? "true" : "false", f->rule);
+			jw_null(&j, "bytes");
+		jw_bool(&j, "acknowledged", f->acknowledged);
+		jw_bool(&j, "protected", f->protected_table);
+		jw_bool(&j, "forced", f->forced);
+		jw_bool(&j, "escalated", f->escalated);
+		jw_bool(&j, "blocking", f->blocking);
+		snprintf(docs, sizeof(docs), "docs/rules.md#%s", f->rule);
+		jw_str(&j, "docs", docs);
+		jw_end(&j);
 	}
-	sb_addc(out, ']');
+	jw_end(&j);
 }
 
 void lint_report_github(const struct lint_report *r, struct strbuf *out)

@@ -88,9 +88,13 @@ int main(int argc, char **argv)
 	if (data_arg) {
 		sb_adds(&data, data_arg);
 	} else {
-		sb_adds(&data, "{\"status\":\"test\"");
-		webhook_add_context(&data);
-		sb_addc(&data, '}');
+		struct json_w j;
+
+		jw_init(&j, &data, 0);
+		jw_obj(&j, NULL);
+		jw_str(&j, "status", "test");
+		webhook_add_context(&j);
+		jw_end(&j);
 	}
 	m.data_json = data.buf;
 	rc = webhook_deliver_limits(&cfg, &m, &lim, &e);

@@ -188,6 +188,7 @@ static void chat_truncated(void)
 static void context_fields(void)
 {
 	struct strbuf d = STRBUF_INIT, expect = STRBUF_INIT;
+	struct json_w j;
 	char host[256] = "";
 
 	gethostname(host, sizeof(host) - 1);
@@ -196,9 +197,11 @@ static void context_fields(void)
 	setenv("GIT_COMMIT", "bbb", 1);
 	setenv("GITHUB_SHA", "ccc", 1);
 	setenv("COMMIT_SHA", "ddd", 1);
-	sb_adds(&d, "{\"status\":\"ok\"");
-	webhook_add_context(&d);
-	sb_addc(&d, '}');
+	jw_init(&j, &d, 0);
+	jw_obj(&j, NULL);
+	jw_str(&j, "status", "ok");
+	webhook_add_context(&j);
+	jw_end(&j);
 	sb_addf(&expect, "{\"status\":\"ok\",\"host\":\"%s\",\"commit\":\"bbb\","
 		"\"commit_source\":\"GIT_COMMIT\",\"predeploy_version\":\""
 		PREDEPLOY_VERSION "\"}", host);
