@@ -146,7 +146,7 @@ out:
 
 /* The dump's tail must hold pg_dump's completion line, followed only by
  * comment dashes, blank lines and a \unrestrict line. */
-static int tail_complete(const char *tail, size_t n)
+int backup_tail_complete(const char *tail, size_t n)
 {
 	const char *p = NULL, *s;
 	size_t ml = strlen(COMPLETE_LINE);
@@ -222,7 +222,7 @@ int backup_verify(struct storage *st, const char *name, int64_t *raw_size, char 
 		err_prefix(e, "backup \"%s\" failed verification", path);
 		goto out;
 	}
-	if (!tail_complete(tail.buf, tail.len)) {
+	if (!backup_tail_complete(tail.buf, tail.len)) {
 		err_set(e, EXIT_DATAERR, "backup \"%s\" failed verification: the dump does not end with "
 			"pg_dump's completion line", path);
 		goto out;
@@ -297,7 +297,7 @@ static int verify_stream(struct sink *k, const char *path, struct backup_info *o
 		xstrlcpy(why, e->msg, sizeof(why));
 		return err_set(e, EXIT_BACKUP, "backup \"%s\" failed verification: %s", path, why);
 	}
-	if (!tail_complete(k->tail.buf, k->tail.len))
+	if (!backup_tail_complete(k->tail.buf, k->tail.len))
 		return err_set(e, EXIT_BACKUP, "backup \"%s\" failed verification: the dump does not end with "
 			       "pg_dump's completion line", path);
 	return 0;

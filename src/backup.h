@@ -68,4 +68,10 @@ int backup_take(const struct config *cfg, struct db *db, const char *schema_vers
 int backup_verify(struct storage *st, const char *name, int64_t *raw_size, char sha256[SHA256_HEX_LEN],
 		  struct err *e);
 
+/* Whether `tail` (the last bytes of an inflated plain dump) proves pg_dump
+ * finished: its "-- PostgreSQL database dump complete" line at a line start,
+ * followed only by blank lines, "--" lines and a "\unrestrict KEY" line
+ * (pg_dump 15.14+ ends with one).  1 when complete, 0 when not. */
+int backup_tail_complete(const char *tail, size_t n);
+
 #endif
