@@ -1,7 +1,7 @@
 /* cmd_backup: `predeploy backup`: take a verified gzipped backup now (no
  * --backup-reuse), under the migration lock so it never races a migration,
  * then apply --keep (main opens the session: RUN_SESSION).  Prints the file's path on stdout (JSON with
- * --format json). */
+ * --format json; key_id: the key an encrypted backup needs, else null). */
 #include <stdio.h>
 #include <unistd.h>
 
@@ -35,6 +35,10 @@ CMD(backup)
 		jw_int(&j, "raw_size", (long long)bi.raw_size);
 		jw_int(&j, "duration_ms", (long long)bi.duration_ms);
 		jw_int(&j, "removed", bi.removed);
+		if (bi.key_id[0])
+			jw_str(&j, "key_id", bi.key_id);
+		else
+			jw_null(&j, "key_id");
 		jw_end(&j);
 		sb_addc(&sb, '\n');
 		fwrite(sb.buf, 1, sb.len, stdout);

@@ -1,6 +1,6 @@
 /* cmd_backups: `predeploy backups`: the backups in --backup-dir, newest
  * first, numbered from 0 (the numbers `restore --backup N` takes): time,
- * size, schema version, verified, path.  A backup with a sidecar is read
+ * size, schema version, verified, encrypted (with which key id), path.  A backup with a sidecar is read
  * and hashed: one whose SHA-256 no longer matches is shown as MODIFIED
  * (verified false).  No database connection needed. */
 #include <stdio.h>
@@ -34,6 +34,11 @@ static void print_json(const struct backup_list *l, const int *modified)
 		jw_int(&j, "size", (long long)b->size);
 		jw_bool(&j, "verified", b->verified && !modified[i]);
 		jw_bool(&j, "modified", modified[i]);
+		jw_bool(&j, "encrypted", b->encrypted);
+		if (b->key_id[0])
+			jw_str(&j, "key_id", b->key_id);
+		else
+			jw_null(&j, "key_id");
 		jw_str(&j, "sha256", b->sha256);
 		jw_str(&j, "path", b->path);
 		jw_end(&j);
@@ -72,7 +77,8 @@ CMD(backups)
 	} else if (!l.n) {
 		log_info("no backups in \"%s\"", storage_where(st));
 	} else {
-		printf("%-5s %-20s %10s %-16s %-8s %s\n", "INDEX", "TIME", "SIZE", "VERSION", "VERIFIED", "PATH");
+		printf("%-5s %-20s %10s %-16s %-8s %-16s %s\n", "INDEX", "TIME", "SIZE", "VERSION", "VERIFIED",
+		       "ENCRYPTED", "PATH");
 		for (i = 0; i < l.n; i++) {
 			const struct backup_entry *b = &l.v[i];
 			char size[32];
@@ -81,8 +87,9 @@ CMD(backups)
 				snprintf(size, sizeof(size), "%.0f MB", (double)b->size / 1e6);
 			else
 				snprintf(size, sizeof(size), "%.1f kB", (double)b->size / 1e3);
-			printf("%-5d %-20s %10s %-16s %-8s %s\n", i, b->when, size, b->version,
-			       modified[i] ? "MODIFIED" : b->verified ? "yes" : "no", b->path);
+			printf("%-5d %-20s %10s %-16s %-8s %-16s %s\n", i, b->when, size, b->version,
+			       modified[i] ? "MODIFIED" : b->verified ? "yes" : "no",
+			       !b->encrypted ? "no" : b->key_id[0] ? b->key_id : "yes", b->path);
 		}
 	}
 	free(modified);

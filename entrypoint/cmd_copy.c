@@ -94,6 +94,7 @@ CMD(copy)
 	c.backup_dir = tmpdir;
 	c.backup_to = NULL;          /* never the configured bucket */
 	c.keep = 1;
+	c.backup_keys = NULL;        /* a private temporary file: not encrypted */
 	if (backup_take(&c, &db, "copy", NULL, progress_stderr(), &bi, &e) < 0)
 		goto err;
 	if ((fd = restore_open(cfg, bi.path, EXIT_BACKUP, &o, &e)) < 0)

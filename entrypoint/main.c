@@ -188,6 +188,11 @@ int main(int argc, char **argv)
 	log_init(cfg.log_json ? LOG_JSON : LOG_TEXT,
 		 cfg.verbose ? LOG_DEBUG : cfg.quiet ? LOG_WARN : LOG_INFO);
 	migration_follow_symlinks(cfg.follow_symlinks);
+	/* a bad key file stops the commands that would read it, before anything runs */
+	if (config_option_lookup("backup-key-file", c->bit) && config_load_keys(&cfg, &e) < 0) {
+		rc = report_err(&e);
+		goto out;
+	}
 	rc = setup(c, &cfg, &a, &s);
 	if (!rc)
 		rc = c->fn(&cfg, &a);

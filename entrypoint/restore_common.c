@@ -55,6 +55,7 @@ int restore_open(const struct config *cfg, const char *path, int err_code, struc
 	o->fd = fd;
 	o->path = path;
 	o->table = cfg->table;
+	o->keys = cfg->backup_keys;
 	o->progress = progress_stderr();
 	o->file_size = (int64_t)st.st_size;
 	return fd;

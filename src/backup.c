@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypt_stream.h"
 #include "gzstream.h"
 #include "log.h"
 #include "proc.h"
@@ -199,12 +200,18 @@ static ssize_t obj_read(void *ctx, void *buf, size_t cap, struct err *e)
 	return storage_read(ctx, buf, cap, e);
 }
 
-int backup_verify(struct storage *st, const char *name, int64_t *raw_size, char sha256[SHA256_HEX_LEN],
-		  struct err *e)
+static ssize_t crd_source(void *ctx, void *buf, size_t cap, struct err *e)
+{
+	return crd_read(ctx, buf, cap, e);
+}
+
+int backup_verify(struct storage *st, const struct crypt_keys *keys, const char *name, int64_t *raw_size,
+		  char sha256[SHA256_HEX_LEN], struct err *e)
 {
 	unsigned char *buf = xmalloc(PIPE_CHUNK);
 	struct tail tail = { "", 0 };
 	struct gzr *r = NULL;
+	struct crd *cr = NULL;
 	ssize_t n;
 	struct storage_r *in;
 	char *path = storage_path(st, name);
@@ -213,12 +220,15 @@ int backup_verify(struct storage *st, const char *name, int64_t *raw_size, char 
 	in = storage_open_read(st, name, NULL, e);
 	if (!in)
 		goto out;
-	r = gzr_open_source(gz_method_find("gzip"), obj_read, in, e);
+	/* an encrypted backup is decrypted (every tag checked) on the way */
+	cr = crd_open(keys, path, obj_read, in);
+	r = gzr_open_source(gz_method_find("gzip"), crd_source, cr, e);
 	if (!r)
 		goto out;
 	while ((n = gzr_read(r, buf, PIPE_CHUNK, e)) > 0)
 		tail_add(&tail, buf, (size_t)n);
 	if (n < 0) {
+		e->file[0] = '\0';          /* named here */
 		err_prefix(e, "backup \"%s\" failed verification", path);
 		goto out;
 	}
@@ -230,10 +240,11 @@ int backup_verify(struct storage *st, const char *name, int64_t *raw_size, char 
 	if (raw_size)
 		*raw_size = (int64_t)gzr_counts(r)->raw;
 	if (sha256)
-		gzr_sha256(r, sha256);
+		crd_sha256(cr, sha256);
 	ret = 0;
 out:
 	gzr_free(r);
+	crd_free(cr);
 	storage_close_read(in);
 	free(path);
 	free(buf);
@@ -264,20 +275,60 @@ static int db_size(struct db *db, int64_t *size, struct err *e)
 }
 
 /* Compressed bytes go to the storage and, when verifying in-stream, through
- * a gzcheck whose inflated output feeds the tail. */
+ * a gzcheck whose inflated output feeds the tail.  With a key they are
+ * encrypted first (enc), and the in-stream check decrypts what is stored
+ * (dec: every tag, the SHA-256 of the stored bytes) before inflating. */
 struct sink {
 	struct storage_w *sw;
 	struct gzcheck *chk;
 	struct tail tail;
+	struct cenc *enc;
+	struct cdec *dec;
 };
 
-static int sink_write(void *ctx, const void *p, size_t n, struct err *e)
+static int check_feed(void *ctx, const void *p, size_t n, struct err *e)
+{
+	return gzcheck_feed(ctx, p, n, e);
+}
+
+static int stored_write(void *ctx, const void *p, size_t n, struct err *e)
 {
 	struct sink *k = ctx;
 
 	if (storage_write(k->sw, p, n, e) < 0)
 		return -1;
+	if (k->dec && cdec_feed(k->dec, p, n, e) < 0) {
+		e->code = EXIT_BACKUP;      /* what we just wrote does not decrypt */
+		return -1;
+	}
+	if (k->dec)
+		return 0;
 	return k->chk ? gzcheck_feed(k->chk, p, n, e) : 0;
+}
+
+static int sink_write(void *ctx, const void *p, size_t n, struct err *e)
+{
+	struct sink *k = ctx;
+
+	return k->enc ? cenc_write(k->enc, p, n, e) : stored_write(k, p, n, e);
+}
+
+/* An encrypted backup: the last chunk sealed, and checked. */
+static int sink_seal(struct sink *k, const struct config *cfg, const char *path, struct backup_info *out,
+		     struct err *e)
+{
+	char why[1024];
+
+	if (!k->enc)
+		return 0;
+	xstrlcpy(out->key_id, cfg->backup_keys->v[0].idhex, sizeof(out->key_id));
+	if (cenc_finish(k->enc, e) < 0)
+		return -1;
+	if (k->dec && cdec_finish(k->dec, e) < 0) {
+		xstrlcpy(why, e->msg, sizeof(why));
+		return err_set(e, EXIT_BACKUP, "backup \"%s\" failed verification: %s", path, why);
+	}
+	return 0;
 }
 
 static int sink_raw(void *ctx, const void *p, size_t n, struct err *e)
@@ -297,6 +348,8 @@ static int verify_stream(struct sink *k, const char *path, struct backup_info *o
 		xstrlcpy(why, e->msg, sizeof(why));
 		return err_set(e, EXIT_BACKUP, "backup \"%s\" failed verification: %s", path, why);
 	}
+	if (k->dec)
+		cdec_sha256(k->dec, out->sha256);   /* of the stored bytes */
 	if (!backup_tail_complete(k->tail.buf, k->tail.len))
 		return err_set(e, EXIT_BACKUP, "backup \"%s\" failed verification: the dump does not end with "
 			       "pg_dump's completion line", path);
@@ -394,6 +447,12 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 		started = time(NULL);
 		free(file);
 		file = backup_name(db->dbname, version, started);
+		if (cfg->backup_keys) {
+			char *enc = xasprintf("%s" CRYPT_SUFFIX, file);
+
+			free(file);
+			file = enc;
+		}
 		r = storage_exists(st, file, e);
 		if (r < 0)
 			goto out;
@@ -408,6 +467,12 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 	}
 	if (!readback && !(sink.chk = gzcheck_new(sink_raw, &sink, e)))
 		goto out;
+	if (cfg->backup_keys) {
+		if (!(sink.enc = cenc_new(&cfg->backup_keys->v[0], stored_write, &sink, e)))
+			goto out;
+		if (sink.chk)
+			sink.dec = cdec_new(cfg->backup_keys, path, check_feed, sink.chk);
+	}
 	sink.sw = storage_open_write(st, file, e);
 	if (!sink.sw)
 		goto out;
@@ -443,7 +508,9 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 		po.on_stdout = dump_out;
 		po.on_tick = dump_tick;
 		po.arg = &dp;
-		log_info("backing up database \"%s\" with pg_dump %s to \"%s\"", db->dbname, pv.text, path);
+		log_info("backing up database \"%s\" with pg_dump %s to \"%s\"%s%s", db->dbname, pv.text, path,
+			 cfg->backup_keys ? ", encrypted with key " : "",
+			 cfg->backup_keys ? cfg->backup_keys->v[0].idhex : "");
 		if (proc_spawn(&po, &pr, e) < 0) {
 			pgdump_start_hint(&pr, e);
 			if (e->code > 128)
@@ -466,7 +533,7 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 			err_detail(e, "%s", pr.tail.buf);
 		goto out;
 	}
-	if (gzw_finish(w, e) < 0)
+	if (gzw_finish(w, e) < 0 || sink_seal(&sink, cfg, path, out, e) < 0)
 		goto out;
 	if (progress)
 		report(progress, w, now_ms() - t0, 0, 1);
@@ -481,7 +548,7 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 	}
 	committed = 1;
 
-	if (readback && backup_verify(st, file, &out->raw_size, out->sha256, e) < 0) {
+	if (readback && backup_verify(st, cfg->backup_keys, file, &out->raw_size, out->sha256, e) < 0) {
 		e->code = EXIT_BACKUP;
 		goto out;
 	}
@@ -492,7 +559,7 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 	}
 	xstrlcpy(out->path, path, sizeof(out->path));
 	xstrlcpy(out->file, file, sizeof(out->file));
-	out->size = (int64_t)gzw_counts(w)->packed;
+	out->size = sink.enc ? (int64_t)cenc_bytes_out(sink.enc) : (int64_t)gzw_counts(w)->packed;
 	out->duration_ms = now_ms() - t0;
 	meta.database = db->dbname;
 	meta.server_host = db->host;
@@ -507,6 +574,8 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 out:
 	gzw_free(w);
 	storage_abort(sink.sw);
+	cenc_free(sink.enc);
+	cdec_free(sink.dec);
 	gzcheck_free(sink.chk);
 	if (ret < 0 && committed) {
 		struct err ignore = ERR_INIT;
@@ -579,7 +648,7 @@ int backup_for_deploy(const struct config *cfg, struct db *db, const char *schem
 	memset(out, 0, sizeof(*out));
 	if (!st)
 		return -1;
-	ret = backup_find_reusable(st, db->dbname, version, cfg->backup_reuse_ms, out, e);
+	ret = backup_find_reusable(st, db->dbname, version, cfg->backup_reuse_ms, cfg->backup_keys, out, e);
 	if (ret == 0)
 		ret = take_and_retain(st, cfg, db, schema_version, pending_versions, progress, out, e);
 	else if (ret > 0)

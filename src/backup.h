@@ -62,11 +62,12 @@ int backup_take(const struct config *cfg, struct db *db, const char *schema_vers
 		const struct strlist *pending_versions, const struct progress *progress,
 		struct backup_info *out, struct err *e);
 
-/* Check backup `name` in `st`: inflates completely, CRC/length match, ends
+/* Check backup `name` in `st` (decrypted with `keys` when it is encrypted:
+ * every chunk's tag): inflates completely, CRC/length match, ends
  * with pg_dump's completion line.  Fills raw_size and the object's sha256
  * (either may be NULL).  EXIT_DATAERR on a bad backup. */
-int backup_verify(struct storage *st, const char *name, int64_t *raw_size, char sha256[SHA256_HEX_LEN],
-		  struct err *e);
+int backup_verify(struct storage *st, const struct crypt_keys *keys, const char *name, int64_t *raw_size,
+		  char sha256[SHA256_HEX_LEN], struct err *e);
 
 /* Whether `tail` (the last bytes of an inflated plain dump) proves pg_dump
  * finished: its "-- PostgreSQL database dump complete" line at a line start,

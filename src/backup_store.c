@@ -85,7 +85,9 @@ int backup_parse_name(const char *file, char *db, size_t dbcap, char *version, s
 	const char *end, *us, *ts;
 	struct tm tm;
 
-	if (len <= sl || strcmp(file + len - sl, suffix))
+	if (len > sl + 4 && !strcmp(file + len - 4, ".enc"))
+		len -= 4;
+	if (len <= sl || strncmp(file + len - sl, suffix, sl))
 		return -1;
 	end = file + len - sl;
 	for (us = end; us > file && us[-1] != '_'; us--)
@@ -154,6 +156,8 @@ static void read_sidecar(struct storage *st, const struct storage_objs *objs, st
 	    json_get(side.buf, "file", fname, sizeof(fname), NULL) == 0 && !strcmp(fname, b->file) &&
 	    json_get(side.buf, "sha256", sha, sizeof(sha), NULL) == 0 && strlen(sha) == 64) {
 		b->verified = 1;
+		if (json_get(side.buf, "key_id", b->key_id, sizeof(b->key_id), NULL) < 0)
+			b->key_id[0] = '\0';
 		b->sha256 = xstrdup(sha);
 		b->sidecar = sb_detach(&side, NULL);
 	}
@@ -196,6 +200,7 @@ int backup_list(struct storage *st, const char *database, struct backup_list *ou
 		b->version = xstrdup(version);
 		b->time = t;
 		b->size = objs.v[i].size;
+		b->encrypted = strlen(b->file) > 4 && !strcmp(b->file + strlen(b->file) - 4, ".enc");
 		utc_iso8601(t, b->when, sizeof(b->when));
 		read_sidecar(st, &objs, b);
 	}
@@ -247,6 +252,11 @@ int backup_write_sidecar(struct storage *st, const struct backup_info *bi, const
 		jw_str(&j, NULL, m->pending->v[i]);
 	jw_end(&j);
 	jw_str(&j, "compression", "gzip");
+	if (bi->key_id[0]) {
+		/* never the key: its id (crypt_keys.h) */
+		jw_str(&j, "encryption", "AES-256-GCM");
+		jw_str(&j, "key_id", bi->key_id);
+	}
 	jw_int(&j, "size", (long long)bi->size);
 	jw_int(&j, "raw_size", (long long)bi->raw_size);
 	jw_str(&j, "sha256", bi->sha256);
@@ -297,8 +307,22 @@ int backup_check_hash(struct storage *st, const struct backup_entry *b, struct e
 	return b->sha256 && !strcmp(sha, b->sha256);
 }
 
+/* Encrypted as a new backup would be: not at all without keys, else with
+ * one of them (a key rotation does not force a new dump). */
+static int same_encryption(const struct backup_entry *b, const struct crypt_keys *keys)
+{
+	int i;
+
+	if (!keys || !keys->n)
+		return !b->encrypted;
+	for (i = 0; b->encrypted && i < keys->n; i++)
+		if (!strcmp(b->key_id, keys->v[i].idhex))
+			return 1;
+	return 0;
+}
+
 int backup_find_reusable(struct storage *st, const char *database, const char *version, int64_t reuse_ms,
-			 struct backup_info *out, struct err *e)
+			 const struct crypt_keys *keys, struct backup_info *out, struct err *e)
 {
 	struct backup_list l = BACKUP_LIST_INIT;
 	struct err ignore = ERR_INIT;
@@ -312,7 +336,8 @@ int backup_find_reusable(struct storage *st, const char *database, const char *v
 		char raw[32];
 		int64_t age_ms = ((int64_t)now - (int64_t)b->time) * 1000;
 
-		if (!b->verified || strcmp(b->version, version) || age_ms < -60000 || age_ms >= reuse_ms)
+		if (!b->verified || strcmp(b->version, version) || age_ms < -60000 || age_ms >= reuse_ms ||
+		    !same_encryption(b, keys))
 			continue;
 		/* "verified" is checked again: the bytes must still be the ones hashed */
 		int match = backup_check_hash(st, b, e);
@@ -329,6 +354,7 @@ int backup_find_reusable(struct storage *st, const char *database, const char *v
 		xstrlcpy(out->path, b->path, sizeof(out->path));
 		xstrlcpy(out->file, b->file, sizeof(out->file));
 		xstrlcpy(out->sha256, b->sha256, sizeof(out->sha256));
+		xstrlcpy(out->key_id, b->key_id, sizeof(out->key_id));
 		out->size = b->size;
 		if (json_get(b->sidecar, "raw_size", raw, sizeof(raw), NULL) == 0)
 			out->raw_size = strtoll(raw, NULL, 10);

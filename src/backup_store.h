@@ -6,6 +6,9 @@
  *   <db>_<YYYYmmddTHHMMSSZ>_<version>.sql.gz        the dump
  *   <db>_<YYYYmmddTHHMMSSZ>_<version>.sql.gz.json   its sidecar, written last:
  *                                                    present = verified
+ *   <db>_<YYYYmmddTHHMMSSZ>_<version>.sql.gz.enc    an encrypted one
+ *                                                    (crypt_stream.h), and
+ *                                                    its .enc.json sidecar
  *
  *   struct backup_list l = BACKUP_LIST_INIT;
  *   backup_list(st, NULL, &l, &err);   // newest first; l.v[i].verified
@@ -22,6 +25,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "crypt_keys.h"
 #include "storage.h"
 #include "util/err.h"
 #include "util/sha256.h"
@@ -35,6 +39,7 @@ struct backup_info {
 	int64_t size;                /* compressed bytes */
 	int64_t raw_size;            /* uncompressed dump bytes */
 	int64_t duration_ms;         /* dump + verify; 0 when reused */
+	char key_id[CRYPT_KEY_ID_HEX]; /* encrypted with this key; "" when not encrypted */
 	int reused;                  /* 1: a verified backup younger than --backup-reuse */
 	int removed;                 /* backups deleted by retention */
 };
@@ -47,6 +52,8 @@ struct backup_entry {
 	time_t time;                 /* from the file name (UTC) */
 	char when[32];               /* ISO 8601 UTC */
 	int64_t size;                /* bytes stored */
+	int encrypted;               /* the name ends in .enc */
+	char key_id[CRYPT_KEY_ID_HEX]; /* from the sidecar; "" when unknown or not encrypted */
 	int verified;                /* sidecar present, parses, matches size */
 	char *sha256;                /* from the sidecar; NULL when unverified */
 	char *sidecar;               /* sidecar JSON text; NULL when unverified */
@@ -67,7 +74,8 @@ struct storage *backup_store_open(const struct config *cfg, struct err *e);
 int backup_list(struct storage *st, const char *database, struct backup_list *out, struct err *e);
 void backup_list_release(struct backup_list *l);
 
-/* Parse "<db>_<YYYYmmddTHHMMSSZ>_<version>.sql.gz"; 0 when it matches. */
+/* Parse "<db>_<YYYYmmddTHHMMSSZ>_<version>.sql.gz" (or .sql.gz.enc); 0
+ * when it matches. */
 int backup_parse_name(const char *file, char *db, size_t dbcap, char *version, size_t vcap,
 		      time_t *t);
 /* A new backup's name for database `db` at `version` taken at `t`; caller frees. */
@@ -84,12 +92,14 @@ struct backup_meta {
 int backup_write_sidecar(struct storage *st, const struct backup_info *bi, const struct backup_meta *m,
 			 struct err *e);
 
-/* A verified backup of `database` at `version` younger than reuse_ms:
- * 1 and *out filled, 0 when there is none (listing errors count as none),
+/* A verified backup of `database` at `version` younger than reuse_ms and
+ * encrypted as a new one would be (keys NULL: not encrypted; else with one
+ * of the keys): 1 and *out filled, 0 when there is none (listing errors
+ * count as none),
  * -1 with EXIT_DATAERR when the file's SHA-256 no longer matches its
  * sidecar (the file is read completely to hash it). */
 int backup_find_reusable(struct storage *st, const char *database, const char *version, int64_t reuse_ms,
-			 struct backup_info *out, struct err *e);
+			 const struct crypt_keys *keys, struct backup_info *out, struct err *e);
 
 /* SHA-256 (hex) of object `name`, read completely. */
 int backup_hash(struct storage *st, const char *name, char out[SHA256_HEX_LEN], struct err *e);

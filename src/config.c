@@ -8,6 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
+#include "crypt_keys.h"
 #include "log.h"
 #include "util/exitcode.h"
 #include "util/envexpand.h"
@@ -43,6 +46,7 @@ static int set_dir(struct config *, const struct config_option *, const char *, 
 		   struct err *);
 static int set_migrate_env(struct config *, const struct config_option *, const char *,
 			   enum config_source, struct err *);
+static void free_secret(char **p);
 
 /*
  * The options.  Columns: name, type, field, default, variable, commands,
@@ -112,6 +116,10 @@ static const struct config_option options[] = {
 	  "KMS key for --s3-sse aws:kms"), .flags = OPT_EMPTY_NULL },
 	{ OPT("s3-storage-class", CT_STR, F(s3_storage_class), NULL, "PREDEPLOY_S3_STORAGE_CLASS", C_DUMP,
 	  "storage class of backup objects (STANDARD_IA, ...)"), .flags = OPT_EMPTY_NULL },
+	{ OPT("backup-key-file", CT_STR, F(backup_key_file), NULL, "PREDEPLOY_BACKUP_KEY_FILE",
+	  CC_RUN | CC_UP | CC_BACKUP | CC_RESTORE,
+	  "encrypt backups (AES-256-GCM) with the first key of FILE; every key in it decrypts "
+	  "(or the keys themselves in PREDEPLOY_BACKUP_KEY)"), .flags = OPT_EMPTY_NULL },
 	{ OPT("verify-readback", CT_BOOL, F(verify_readback), NULL, "PREDEPLOY_VERIFY_READBACK", C_DUMP,
 	  "also read an uploaded backup back from the bucket to verify it") },
 	{ OPT("keep", CT_INT, F(keep), "10", "PREDEPLOY_KEEP", C_DUMP,
@@ -295,6 +303,8 @@ void config_release(struct config *cfg)
 			*(char **)(void *)p = NULL;
 		}
 	}
+	free_secret(&cfg->backup_key);
+	crypt_keys_free(cfg->backup_keys);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -532,6 +542,15 @@ int config_database_configured(const struct config *cfg)
 	return 0;
 }
 
+static void free_secret(char **p)
+{
+	if (*p) {
+		OPENSSL_cleanse(*p, strlen(*p));
+		free(*p);
+		*p = NULL;
+	}
+}
+
 char *config_read_secret_file(const char *path, const char *what, struct err *e)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -565,6 +584,27 @@ static int env_secret(const char *var, char **out, struct err *e)
 		*out = xstrdup(v);
 		return 1;
 	}
+	return 0;
+}
+
+/* PREDEPLOY_BACKUP_KEY holds the backup keys themselves: an environment
+ * variable only, never a flag (argv is visible to every user).  The keys
+ * are parsed where they are used (crypt_keys.h); the text is a secret now,
+ * and it leaves the environment, so that no child (pg_dump, the migration
+ * tool, the app `run` starts) inherits it. */
+static int backup_key_env(struct config *cfg, struct err *e)
+{
+	const char *v = getenv("PREDEPLOY_BACKUP_KEY"), *f = getenv("PREDEPLOY_BACKUP_KEY_FILE");
+
+	if (!v || !*v)
+		return 0;
+	log_add_secret(v);
+	if (f && *f)
+		return err_set(e, EXIT_CONFIG, "both PREDEPLOY_BACKUP_KEY and PREDEPLOY_BACKUP_KEY_FILE are set; "
+			       "set only one");
+	free_secret(&cfg->backup_key);
+	cfg->backup_key = xstrdup(v);
+	unsetenv("PREDEPLOY_BACKUP_KEY");
 	return 0;
 }
 
@@ -607,7 +647,14 @@ int config_load_env(struct config *cfg, struct err *e)
 	}
 	/* PGPASSWORD is a secret too, whoever set it. */
 	log_add_secret(getenv("PGPASSWORD"));
-	return 0;
+	return backup_key_env(cfg, e);
+}
+
+int config_load_keys(struct config *cfg, struct err *e)
+{
+	crypt_keys_free(cfg->backup_keys);
+	cfg->backup_keys = crypt_keys_load(cfg->backup_key_file, cfg->backup_key, e);
+	return cfg->backup_keys || !e->code ? 0 : -1;
 }
 
 int config_finish(struct config *cfg, struct err *e)

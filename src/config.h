@@ -33,6 +33,8 @@ enum output_format { OUT_TEXT, OUT_JSON, OUT_GITHUB };
 enum webhook_format { WEBHOOK_JSON, WEBHOOK_SLACK, WEBHOOK_DISCORD };
 enum config_source { CONFIG_SRC_DEFAULT, CONFIG_SRC_ENV, CONFIG_SRC_FLAG };
 
+struct crypt_keys;
+
 struct config {
 	char *database_url;         /* NULL: libpq's PG* variables; ${VAR} expanded */
 	char *dir;
@@ -62,6 +64,9 @@ struct config {
 	char *s3_sse_kms_key_id;
 	char *s3_storage_class;
 	int verify_readback;
+	char *backup_key_file;      /* --backup-key-file (docs/backups.md "Encryption") */
+	char *backup_key;           /* PREDEPLOY_BACKUP_KEY: the keys' text (no flag) */
+	struct crypt_keys *backup_keys; /* both parsed (config_load_keys); NULL: not encrypted */
 	int keep;
 	int64_t backup_reuse_ms;
 	char *pg_dump;
@@ -164,6 +169,10 @@ int config_set_opt(struct config *cfg, const struct config_option *o, const char
 int config_set(struct config *cfg, const char *name, const char *value,
 	       enum config_source src, struct err *e);
 int config_finish(struct config *cfg, struct err *e);
+/* Parse the backup keys (--backup-key-file, else PREDEPLOY_BACKUP_KEY)
+ * into cfg->backup_keys, for the commands that take --backup-key-file:
+ * EXIT_CONFIG naming the file and line when they are bad. */
+int config_load_keys(struct config *cfg, struct err *e);
 void config_release(struct config *cfg);
 
 /* A database is configured: a URL from a flag or variable, or one of libpq's

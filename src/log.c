@@ -13,7 +13,7 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-#define MAX_SECRETS 16
+#define MAX_SECRETS 96
 
 static enum log_format fmt = LOG_TEXT;
 static enum log_level min = LOG_INFO;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "crypt_stream.h"
 #include "gzstream.h"
 #include "ledger.h"
 #include "log.h"
@@ -66,6 +67,7 @@ static const char PRECLEAN_SQL[] =
 
 struct src {
 	struct gzr *gz;
+	struct crd *cr;         /* the stored bytes: decrypted when encrypted, hashed */
 	const struct restore_opts *o;
 	const char *label;
 	int64_t t0, last;
@@ -97,11 +99,33 @@ static ssize_t src_read(void *ctx, void *buf, size_t cap, struct err *e)
 	return n;
 }
 
-static struct gzr *open_gz(const struct restore_opts *o, struct err *e)
+static ssize_t fd_source(void *ctx, void *buf, size_t cap, struct err *e)
 {
-	if (o->source)
-		return gzr_open_source(gz_method_find("gzip"), o->source, o->source_ctx, e);
-	return gzr_open(gz_method_find("gzip"), o->fd, e);
+	const struct restore_opts *o = ctx;
+	ssize_t n;
+
+	do
+		n = read(o->fd, buf, cap);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		err_sys(e, EXIT_INTERNAL, errno, "could not read \"%s\"", o->path);
+	return n;
+}
+
+static ssize_t crd_source(void *ctx, void *buf, size_t cap, struct err *e)
+{
+	return crd_read(ctx, buf, cap, e);
+}
+
+/* The file's bytes go through crd (crypt_stream.h): an encrypted backup is
+ * decrypted and every chunk's tag checked as it is read, so the checking
+ * pass authenticates all of it before anything runs; s->cr hashes the
+ * bytes as stored (the sidecar's SHA-256). */
+static struct gzr *open_gz(const struct restore_opts *o, struct src *s, struct err *e)
+{
+	s->cr = o->source ? crd_open(o->keys, o->path, o->source, o->source_ctx)
+			  : crd_open(o->keys, o->path, fd_source, (void *)o);
+	return gzr_open_source(gz_method_find("gzip"), crd_source, s->cr, e);
 }
 
 static void where(struct err *e, const struct restore_opts *o, long line)
@@ -150,7 +174,8 @@ static int next_item(struct rscan *scan, struct rscan_item *it, struct keys *k, 
 		     struct err *e)
 {
 	if (rscan_next(scan, it, e) < 0) {
-		if (e->code == EXIT_DATAERR) {
+		/* a decryption error (crypt_stream.h) names the file already */
+		if (e->code == EXIT_DATAERR && !e->file[0]) {
 			err_prefix(e, "could not restore \"%s\"", o->path);
 			where(e, o, e->line ? e->line : rscan_line(scan));
 		}
@@ -177,14 +202,14 @@ static int check_end(struct rscan *scan, const struct keys *k, const struct rest
  * the SHA-256 of the file comes out of the same read. */
 static int check_pass(const struct restore_opts *o, char sha256[SHA256_HEX_LEN], struct err *e)
 {
-	struct src s = { NULL, o, "restore check", now_ms(), 0 };
+	struct src s = { NULL, NULL, o, "restore check", now_ms(), 0 };
 	struct rscan *scan = NULL;
 	struct rscan_item it;
 	struct keys k;
 	int ret = -1;
 
 	memset(&k, 0, sizeof(k));
-	s.gz = open_gz(o, e);
+	s.gz = open_gz(o, &s, e);
 	if (!s.gz)
 		goto out;
 	scan = rscan_new(src_read, &s, RESTORE_STATEMENT_CAP);
@@ -194,13 +219,14 @@ static int check_pass(const struct restore_opts *o, char sha256[SHA256_HEX_LEN],
 	} while (it.kind != RSCAN_EOF);
 	if (check_end(scan, &k, o, e) < 0)
 		goto out;
-	gzr_sha256(s.gz, sha256);
+	crd_sha256(s.cr, sha256);
 	ret = 0;
 out:
 	if (s.gz)
 		report(&s, ret < 0 ? -1 : 1);
 	rscan_free(scan);
 	gzr_free(s.gz);
+	crd_free(s.cr);
 	return ret;
 }
 
@@ -408,7 +434,7 @@ static int copy_end(struct run *rn, const struct rscan_item *it, struct err *e)
 static int exec_pass(struct db *db, struct run *rn, const char *sha256, struct restore_result *res, struct err *e)
 {
 	const struct restore_opts *o = rn->o;
-	struct src s = { NULL, o, "restore", now_ms(), 0 };
+	struct src s = { NULL, NULL, o, "restore", now_ms(), 0 };
 	struct rscan *scan = NULL;
 	struct rscan_item it;
 	struct keys k;
@@ -421,7 +447,7 @@ static int exec_pass(struct db *db, struct run *rn, const char *sha256, struct r
 			err_sys(e, EXIT_INTERNAL, errno, "could not read \"%s\" again", o->path);
 		return -1;
 	}
-	s.gz = open_gz(o, e);
+	s.gz = open_gz(o, &s, e);
 	if (!s.gz)
 		goto out;
 	scan = rscan_new(src_read, &s, RESTORE_STATEMENT_CAP);
@@ -465,7 +491,7 @@ static int exec_pass(struct db *db, struct run *rn, const char *sha256, struct r
 	if (check_end(scan, &k, o, e) < 0)
 		goto out;
 	res->raw_bytes = (int64_t)gzr_counts(s.gz)->raw;
-	gzr_sha256(s.gz, res->sha256);
+	crd_sha256(s.cr, res->sha256);
 	if (strcmp(res->sha256, sha256)) {
 		err_set(e, EXIT_DATAERR, "\"%s\" changed while it was being restored (SHA-256 %.12s... when checked, "
 			"%.12s... when executed)", o->path, sha256, res->sha256);
@@ -501,6 +527,7 @@ out:
 		report(&s, -1);
 	rscan_free(scan);
 	gzr_free(s.gz);
+	crd_free(s.cr);
 	return ret;
 }
 

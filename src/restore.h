@@ -10,7 +10,8 @@
  *   if (restore_run(&target_db, &o, &c, &r, &err) < 0) ...   // r.unchanged
  *
  * Two passes over the file.  First (restore_check), without a database, the
- * whole file is read, inflated and scanned (restore_scan.h: its guard
+ * whole file is read (an encrypted one decrypted, every chunk's tag
+ * checked: crypt_stream.h), inflated and scanned (restore_scan.h: its guard
  * refuses transaction control, COPY TO/PROGRAM/server files, server file
  * and program functions, backslash commands other than \restrict and
  * \unrestrict), the completion line and \restrict keys are checked and
@@ -43,6 +44,7 @@
 
 #include <stdint.h>
 
+#include "crypt_keys.h"
 #include "db.h"
 #include "gzstream.h"
 #include "migration.h"
@@ -62,6 +64,9 @@ struct restore_opts {
 	int (*rewind)(void *ctx, struct err *e);
 	void *source_ctx;
 	const char *path;                /* its name, for messages and history */
+	/* keys for an encrypted backup (crypt_stream.h; NULL: none configured);
+	 * a file that is not encrypted is read as it is */
+	const struct crypt_keys *keys;
 	const char *table;               /* --table (tracking table) */
 	const char *reset_to;            /* NULL: keep the backup's tracking table */
 	const struct migration_set *files; /* needed with reset_to */

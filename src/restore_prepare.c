@@ -272,6 +272,7 @@ int restore_object_open(const struct config *cfg, const struct restore_source *s
 	o->fd = -1;
 	o->path = src->path;
 	o->table = cfg->table;
+	o->keys = cfg->backup_keys;
 	o->file_size = size;
 	o->source = object_read;
 	o->rewind = object_rewind;
