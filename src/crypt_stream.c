@@ -446,11 +446,6 @@ void cdec_sha256(struct cdec *d, char hex[SHA256_HEX_LEN])
 	digest_hex(&d->sha, hex);
 }
 
-const char *cdec_key_id(const struct cdec *d)
-{
-	return d->idhex;
-}
-
 void cdec_free(struct cdec *d)
 {
 	if (!d)
@@ -478,7 +473,6 @@ struct crd {
 	size_t opos;
 	unsigned char *in;
 	struct digest sha;
-	uint64_t bytes_in;
 	int done;
 };
 
@@ -499,11 +493,8 @@ static ssize_t pull(struct crd *r, void *buf, size_t cap, struct err *e)
 {
 	ssize_t n = r->src(r->ctx, buf, cap, e);
 
-	if (n > 0) {
-		r->bytes_in += (uint64_t)n;
-		if (digest_add(&r->sha, buf, (size_t)n, e) < 0)
-			return -1;
-	}
+	if (n > 0 && digest_add(&r->sha, buf, (size_t)n, e) < 0)
+		return -1;
 	return n;
 }
 
@@ -573,16 +564,6 @@ ssize_t crd_read(struct crd *r, void *buf, size_t cap, struct err *e)
 	memcpy(buf, r->out.buf + r->opos, k);
 	r->opos += k;
 	return (ssize_t)k;
-}
-
-int crd_encrypted(const struct crd *r)
-{
-	return r->mode == 2;
-}
-
-uint64_t crd_bytes_in(const struct crd *r)
-{
-	return r->bytes_in;
 }
 
 void crd_sha256(struct crd *r, char hex[SHA256_HEX_LEN])

@@ -87,16 +87,11 @@ struct cdec *cdec_new(const struct crypt_keys *keys, const char *what, crypt_sin
 int cdec_feed(struct cdec *d, const void *p, size_t n, struct err *e);
 int cdec_finish(struct cdec *d, struct err *e);
 void cdec_sha256(struct cdec *d, char hex[SHA256_HEX_LEN]);
-/* The key id of the file (after its header was read), "" before. */
-const char *cdec_key_id(const struct cdec *d);
 void cdec_free(struct cdec *d);
 
 struct crd;
 struct crd *crd_open(const struct crypt_keys *keys, const char *what, crypt_source_fn src, void *ctx);
 ssize_t crd_read(struct crd *r, void *buf, size_t cap, struct err *e);
-/* 1 when the file is encrypted (known after the first read). */
-int crd_encrypted(const struct crd *r);
-uint64_t crd_bytes_in(const struct crd *r);
 void crd_sha256(struct crd *r, char hex[SHA256_HEX_LEN]);
 void crd_free(struct crd *r);
 

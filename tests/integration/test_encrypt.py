@@ -102,6 +102,36 @@ def round_trip_encrypted(t: Env):
     assert state(t) == before
 
 
+CRYPTREF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cryptref.py")
+
+
+@case
+def format_as_documented(t: Env):
+    """An independent implementation of the documented format
+    (cryptref.py: Python's cryptography package) decrypts predeploy's
+    backup, and predeploy restores a file that implementation encrypted
+    (with another chunk size)."""
+    t.sql(RICH)
+    before = state(t)
+    path = enc_backup(t)
+    side = json.load(open(path + ".json"))
+    r = subprocess.run(["/usr/bin/python3", CRYPTREF, "decrypt", path, KEY], capture_output=True)
+    assert r.returncode == 0, r.stderr
+    dump = gzip.decompress(r.stdout)
+    assert len(dump) == side["raw_size"] and b"-- PostgreSQL database dump complete" in dump[-300:]
+    r = subprocess.run(["/usr/bin/python3", CRYPTREF, "decrypt", path, OTHER], capture_output=True)
+    assert r.returncode == 1 and b"wrong key" in r.stderr
+    # theirs, 16 KiB chunks, restored by predeploy
+    plain = t.run("backup", "--backup-dir", "plain")
+    t.expect(plain, 0)
+    theirs = t.path("theirs.sql.gz.enc")
+    with open(t.path(plain.out.strip()), "rb") as src, open(theirs, "wb") as dst:
+        subprocess.run(["/usr/bin/python3", CRYPTREF, "encrypt", KEY, "14"], stdin=src, stdout=dst, check=True)
+    t.sql("drop table books cascade")
+    t.expect(restore(t, "--file", theirs, "--backup-key-file", t.path("k")), 0)
+    assert state(t) == before
+
+
 def marked(t):
     t.sql(RICH)
     fill_random(t, 1)                     # about 1 MB that does not compress: 16 chunks
