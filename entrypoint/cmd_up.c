@@ -37,6 +37,8 @@ CMD(up)
 	}
 	deploy_result_init(&r);
 	if (deploy_up(args->s, &o, &r, &e) < 0) {
+		/* a dry run shows how far the rehearsal got, and where it failed */
+		fwrite(dry.buf, 1, dry.len, stdout);
 		rc = report_err(&e);
 		goto out;
 	}

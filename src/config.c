@@ -205,7 +205,7 @@ static const struct config_option options[] = {
 	  "print the SQL that would run (BEGIN/COMMIT, SET LOCAL, tracking rows); change nothing"),
 	  .flags = OPT_ARG },
 	{ OPT("dry-run", CT_BOOL, 0, NULL, NULL, CC_UP,
-	  "run the pending migrations in a transaction, report locks and rewrites, roll back"),
+	  "rehearse the pending migrations on a shadow copy: locks, rewrites, findings; production untouched"),
 	  .flags = OPT_ARG },
 	{ OPT("steps", CT_STR, 0, "1", NULL, CC_DOWN,
 	  "roll back the newest N applied migrations"), .flags = OPT_ARG },

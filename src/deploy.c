@@ -185,54 +185,18 @@ static void tool_history(struct session *s, const struct deploy_result *r, int64
 	sb_release(&name);
 }
 
-struct tool_apply {
-	struct migrator *m;
-	int64_t ms;
-};
-
-/* The rehearsal's apply: the tool, with DATABASE_URL (and --migrate-env)
- * made from the connection through the relay to the shadow. */
-static int tool_apply(void *arg, struct db *via, struct err *e)
-{
-	struct tool_apply *a = arg;
-	struct migrator_run run;
-	int rc;
-
-	memset(&run, 0, sizeof(run));
-	sb_init(&run.tail, 0);
-	rc = migrator_run(a->m, via, &run, e);
-	a->ms = run.duration_ms;
-	migrator_run_release(&run);
-	return rc;
-}
-
 /* The tool's pending revisions on a shadow copy: lint what it really sends
  * (its SQL files, when it has them, were linted as written already) and the
  * catalog diff; a failure there stops the deploy before production. */
 static int tool_rehearsal(struct session *s, const struct tool_state *st, struct deploy_result *r, struct err *e)
 {
 	struct migrator *m = &s->mig;
-	struct rehearse_migration *v = xcalloc((size_t)st->npending + 1, sizeof(*v));
-	struct tool_apply ta = { m, 0 };
-	struct rehearse_plan p;
 	struct rehearse_result rr = REHEARSE_RESULT_INIT;
-	int i, ret = -1;
+	int64_t tool_ms = 0;
+	int ret = -1;
 
-	for (i = 0; i < st->npending; i++) {
-		v[i].id = st->pending[i]->id;
-		v[i].name = st->pending[i]->name;
-		v[i].path = st->pending[i]->path;
-		v[i].line = st->pending[i]->line;
-	}
-	memset(&p, 0, sizeof(p));
-	p.migrations = v;
-	p.n = st->npending;
-	p.tracking_writes = m->ops->tracking_writes;
-	p.apply = tool_apply;
-	p.arg = &ta;
-	p.label = m->ops->name;
 	log_info("rehearsing the %s migrations on a shadow copy of the database", m->ops->name);
-	if (rehearse_run(s->cfg, &s->db, &p, &rr, e) < 0) {
+	if (rehearse_tool(s->cfg, &s->db, m, st, &rr, &tool_ms, e) < 0) {
 		if (e->code == EXIT_MIGRATION)
 			err_prefix(e, "the %s migrations failed in the rehearsal", m->ops->name);
 		goto out;
@@ -240,20 +204,17 @@ static int tool_rehearsal(struct session *s, const struct tool_state *st, struct
 	r->rehearsal_ms = rr.duration_ms;
 	if (!rr.ran && m->ops->offline_sql) {
 		/* Alembic's offline mode shows the SQL without a database */
-		struct strbuf sql = STRBUF_INIT;
 		struct rehearse_result off = REHEARSE_RESULT_INIT;
 		struct err oe = ERR_INIT;
 
-		if (m->ops->offline_sql(m, &s->db, st, &sql, &oe) == 0) {
+		if (rehearse_tool_offline(s->cfg, &s->db, m, st, &off, &oe) == 0) {
 			log_info("rehearsal fell back to %s's offline SQL (%s)", m->ops->name, rr.why);
-			rehearse_offline(s->cfg, &s->db, &p, sql.buf ? sql.buf : "", &off);
 			ret = judge(s->cfg, &off.lint, "the SQL of the offline mode", r, e);
 		} else {
 			log_warn("rehearsal skipped: %s; the offline mode failed too: %s", rr.why, oe.msg);
 			ret = 0;
 		}
 		rehearse_result_release(&off);
-		sb_release(&sql);
 		goto out;
 	}
 	if (!rr.ran) {
@@ -264,14 +225,13 @@ static int tool_rehearsal(struct session *s, const struct tool_state *st, struct
 	}
 	r->rehearsed = 1;
 	log_info("rehearsal: %s ran in %.1fs on the shadow, %d statement%s captured on %d connection%s, %.1fs in all",
-		 m->ops->name, (double)ta.ms / 1000.0, rr.nstmts, rr.nstmts == 1 ? "" : "s", rr.connections,
+		 m->ops->name, (double)tool_ms / 1000.0, rr.nstmts, rr.nstmts == 1 ? "" : "s", rr.connections,
 		 rr.connections == 1 ? "" : "s", (double)rr.duration_ms / 1000.0);
 	if (!m->ops->sql_sources && judge(s->cfg, &rr.lint, "the SQL the rehearsal captured", r, e) < 0)
 		goto out;
 	ret = judge(s->cfg, &rr.diff, "the rehearsal's catalog diff", r, e);
 out:
 	rehearse_result_release(&rr);
-	free(v);
 	return ret;
 }
 
@@ -287,9 +247,9 @@ static int deploy_tool(struct session *s, const struct deploy_opts *o, const str
 
 	memset(&run, 0, sizeof(run));
 	sb_init(&run.tail, 0);
-	if (o->target || o->sql_out || o->dry_run) {
-		err_set(e, EXIT_USAGE, "%s is not available with --migrator %s", o->target ? "--target" :
-			o->sql_out ? "--sql" : "--dry-run", m->ops->name);
+	if (o->target || o->sql_out) {
+		err_set(e, EXIT_USAGE, "%s is not available with --migrator %s", o->target ? "--target" : "--sql",
+			m->ops->name);
 		err_hint(e, "the tool has its own way: alembic upgrade REV --sql, for instance");
 		goto out;
 	}
@@ -299,6 +259,10 @@ static int deploy_tool(struct session *s, const struct deploy_opts *o, const str
 	xstrlcpy(r->to_version, before.current, sizeof(r->to_version));
 	pending = before.npending > 0 || before.pending_unknown;
 	r->npending = before.npending ? before.npending : pending;
+	if (o->dry_run) {           /* the rehearsal, reported (dryrun.h) */
+		ret = pending ? dryrun_tool(cfg, &s->db, m, &before, o->dry_run_out, e) : 0;
+		goto out;
+	}
 	if ((pending && m->ops->sql_sources && before.npending) || ss->ndue) {
 		struct migration_set set = MIGRATION_SET_INIT;
 		const struct migration **list = xcalloc((size_t)before.npending + 1, sizeof(*list));
@@ -440,7 +404,7 @@ static int deploy_sql(struct session *s, const struct deploy_opts *o, const stru
 	if (!o->sql_out && !o->dry_run && rehearse_wanted(cfg, 0, n) && rehearsal_gate(s, pending, n, r, e) < 0)
 		goto out;
 	if (o->dry_run) {
-		ret = dryrun_trace(&s->db, pending, n, cfg->format, o->dry_run_out, e);
+		ret = dryrun_sql(cfg, &s->db, pending, n, o->dry_run_out, e);
 		goto out;
 	}
 

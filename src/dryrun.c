@@ -1,9 +1,14 @@
-/* dryrun: see dryrun.h. */
+/* dryrun: `up --dry-run` as a rehearsal on a shadow copy; see dryrun.h. */
 #include "dryrun.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger.h"
+#include "lint/lint.h"
+#include "log.h"
+#include "migrator.h"
+#include "rehearse.h"
 #include "sqlsplit.h"
 #include "util/exitcode.h"
 #include "util/timeutil.h"
@@ -277,11 +282,17 @@ out:
 	return ret;
 }
 
-static int trace_migration(struct db *db, const struct migration *m, struct out *o,
-			   struct lockset *held, struct err *e)
+/* One migration on the shadow: a transactional one statement by statement
+ * in its own transaction, traced; one with transaction:false as the engine
+ * runs it (each statement on its own), not traced.  Its ledger row is the
+ * rehearsal's tracking write. */
+static int trace_migration(struct db *db, struct ledger *l, const struct migration *m, struct out *o,
+			   struct err *e)
 {
+	struct lockset held = { 0 };
 	struct sql_stmt *v = NULL;
-	int n = 0, i, ret = -1;
+	struct err re = ERR_INIT;
+	int n = 0, i, ret = -1, in_tx = 0;
 	const char *file = m->up.path ? m->up.path : m->name;
 
 	if (sql_split(m->up.sql, m->up.len, &v, &n, e) < 0) {
@@ -293,96 +304,342 @@ static int trace_migration(struct db *db, const struct migration *m, struct out 
 		sb_add_json_str(o->sb, m->version);
 		sb_adds(o->sb, ",\"file\":");
 		sb_add_json_str(o->sb, file);
-		sb_adds(o->sb, ",\"traced\":true,\"statements\":[");
+		sb_addf(o->sb, ",\"traced\":%s", m->up.no_transaction ? "false" : "true");
+		if (m->up.no_transaction)
+			sb_adds(o->sb, ",\"reason\":\"runs outside a transaction: run on the shadow, its locks not traced\"");
+		sb_adds(o->sb, ",\"statements\":[");
 		o->nstmt = 0;
+	} else if (m->up.no_transaction) {
+		sb_addf(o->sb, "%s (version %s): runs outside a transaction: run on the shadow, its locks not traced\n",
+			file, m->version);
 	} else {
 		sb_addf(o->sb, "%s (version %s)\n", file, m->version);
 	}
+	if (!m->up.no_transaction) {
+		if (db_exec(db, "BEGIN", EXIT_INTERNAL, e) < 0 || read_locks(db, &held, e) < 0)
+			goto out;
+		in_tx = 1;
+	}
 	for (i = 0; i < n; i++) {
 		int line = m->up.line + v[i].line - 1;
+		int rc;
 
-		if (trace_statement(db, m->up.sql + v[i].off, v[i].len, line, o, held, e) < 0) {
+		if (m->up.no_transaction) {
+			char *text = xstrndup(m->up.sql + v[i].off, v[i].len);
+
+			rc = db_exec(db, text, EXIT_MIGRATION, e);
+			free(text);
+			if (rc < 0) {
+				if (o->fmt == OUT_JSON) {
+					sb_addf(o->sb, "%s{\"line\":%d,\"error\":", o->nstmt++ ? "," : "", line);
+					sb_add_json_str(o->sb, e->msg);
+					sb_addc(o->sb, '}');
+				} else {
+					sb_addf(o->sb, "  line %d failed: %s\n", line, e->msg);
+				}
+			}
+		} else {
+			rc = trace_statement(db, m->up.sql + v[i].off, v[i].len, line, o, &held, e);
+		}
+		if (rc < 0) {
 			if (!e->file[0])
 				err_where(e, file, line);
 			goto out;
 		}
 	}
+	if (ledger_mark_applied(l, db, m->version, m->name, m->checksum, -1, e) < 0)
+		goto out;
+	if (in_tx) {
+		in_tx = 0;
+		if (db_exec(db, "COMMIT", EXIT_MIGRATION, e) < 0) {
+			err_where(e, file, m->up.line);
+			goto out;
+		}
+	}
 	ret = 0;
 out:
+	if (in_tx)
+		db_exec(db, "ROLLBACK", EXIT_INTERNAL, &re);
 	if (o->fmt == OUT_JSON)
 		sb_adds(o->sb, "]}");
+	lockset_release(&held);
 	free(v);
 	return ret;
 }
 
-int dryrun_trace(struct db *db, const struct migration *const *pending, int n,
-		 enum output_format fmt, struct strbuf *out, struct err *e)
+struct trace_ctx {
+	const struct config *cfg;
+	const struct migration *const *pending;
+	int n;
+	struct out o;
+	int traced;
+};
+
+/* The rehearsal's apply: the pending files through the relay onto the
+ * shadow, traced. */
+static int trace_apply(void *arg, struct db *via, struct err *e)
 {
-	struct out o = { fmt, out, 0, 0 };
-	struct lockset held = { 0 };
-	struct err re = ERR_INIT;
-	int i, ret = -1, traced = 0, in_tx = 0, header = 0;
-	PGresult *r = NULL;
+	struct trace_ctx *c = arg;
+	struct ledger l = LEDGER_INIT;
+	int i, ret = -1;
 
-	if (db_exec(db, "BEGIN", EXIT_INTERNAL, e) < 0)
-		return -1;
-	in_tx = 1;
-	/* never queue behind production traffic for long: keep a lock_timeout */
-	r = db_query(db, "select pg_catalog.current_setting('lock_timeout')", 0, NULL, EXIT_INTERNAL, e);
-	if (!r)
+	if (ledger_init(&l, via, c->cfg->table, e) < 0 || ledger_ensure(&l, via, e) < 0)
 		goto out;
-	if (!strcmp(PQgetvalue(r, 0, 0), "0") &&
-	    db_exec(db, "SET LOCAL lock_timeout = '5s'", EXIT_INTERNAL, e) < 0)
-		goto out;
-	if (read_locks(db, &held, e) < 0)
-		goto out;
-	header = 1;
-	if (fmt == OUT_JSON)
-		sb_adds(out, "{\"migrations\":[");
-	else
-		sb_addf(out, "dry run: %d pending migration%s in one transaction, rolled back afterwards\n"
-			"(per statement: the locks it newly took; a relation and mode an earlier statement\n"
-			"already holds is not repeated; catalog and TOAST relations are left out)\n",
-			n, n == 1 ? "" : "s");
-	for (i = 0; i < n; i++) {
-		const struct migration *m = pending[i];
-
-		if (m->up.no_transaction) {
-			if (fmt == OUT_JSON) {
-				sb_addf(out, "%s{\"version\":", o.nmig++ ? "," : "");
-				sb_add_json_str(out, m->version);
-				sb_adds(out, ",\"file\":");
-				sb_add_json_str(out, m->up.path ? m->up.path : m->name);
-				sb_adds(out, ",\"traced\":false,\"reason\":\"runs outside a transaction\"}");
-			} else {
-				sb_addf(out, "%s (version %s): not traced, it runs outside a transaction\n",
-					m->up.path ? m->up.path : m->name, m->version);
-			}
-			continue;
-		}
-		if (trace_migration(db, m, &o, &held, e) < 0)
+	for (i = 0; i < c->n; i++) {
+		if (trace_migration(via, &l, c->pending[i], &c->o, e) < 0)
 			goto out;
-		traced++;
+		c->traced += !c->pending[i]->up.no_transaction;
 	}
 	ret = 0;
 out:
-	PQclear(r);
-	if (in_tx && db_exec(db, "ROLLBACK", EXIT_INTERNAL, &re) < 0 && ret == 0) {
-		*e = re;
-		ret = -1;
+	ledger_release(&l);
+	return ret;
+}
+
+/* ---- the report ---- */
+
+/* JSON: the findings of a and b (may be NULL) as one array. */
+static void findings_json(const struct lint_report *a, const struct lint_report *b, struct strbuf *out)
+{
+	struct strbuf js = STRBUF_INIT;
+
+	lint_report_json(a, out);
+	if (b && b->n) {
+		lint_report_json(b, &js);
+		if (a->n) {
+			sb_setlen(out, out->len - 1);
+			sb_addc(out, ',');
+			sb_add(out, js.buf + 1, js.len - 1);
+		} else {
+			sb_setlen(out, out->len - 2);
+			sb_add(out, js.buf, js.len);
+		}
 	}
-	if (fmt == OUT_JSON) {
-		if (!header)
-			sb_adds(out, "{\"migrations\":[");
-		sb_addf(out, "],\"traced\":%d,\"rolled_back\":true", traced);
-		if (ret < 0) {
+	sb_release(&js);
+}
+
+static void findings_text(const struct lint_report *r, int verbose, int quiet, struct strbuf *out)
+{
+	if (r && r->n)
+		lint_report_text_view(r, lint_text_view(r, verbose, quiet), out);
+}
+
+/* No shadow: why, what was done instead, and the findings of that (may be
+ * NULL). */
+static void not_rehearsed(const struct config *cfg, const char *why, const char *instead,
+			  const struct lint_report *found, struct strbuf *out)
+{
+	struct lint_report none = LINT_REPORT_INIT;
+
+	if (cfg->format == OUT_JSON) {
+		sb_adds(out, "{\"rehearsed\":false,\"why\":");
+		sb_add_json_str(out, why);
+		sb_adds(out, ",\"instead\":");
+		sb_add_json_str(out, instead);
+		sb_adds(out, ",\"migrations\":[],\"findings\":");
+		findings_json(found ? found : &none, NULL, out);
+		sb_adds(out, ",\"production_changed\":false}\n");
+	} else {
+		sb_addf(out, "dry run: not rehearsed: %s\n%s\n", why, instead);
+		findings_text(found, cfg->verbose, cfg->quiet, out);
+		sb_adds(out, "no migration was run: nothing was changed and no lock was taken\n");
+	}
+}
+
+static void header(enum output_format fmt, int n, const char *what, struct strbuf *out)
+{
+	if (fmt == OUT_JSON)
+		sb_adds(out, "{\"rehearsed\":true,\"migrations\":[");
+	else
+		sb_addf(out, "dry run on a shadow copy of the database: %d pending %s%s; production is not changed\n"
+			"and the migrations take no lock on its tables\n", n, what, n == 1 ? "" : "s");
+}
+
+/* The findings (a, then b; b may be NULL), the closing line; `failed`: the
+ * rehearsal stopped at a failure (e). */
+static void footer(const struct config *cfg, const struct rehearse_result *rr, const struct lint_report *a,
+		   const struct lint_report *b, int failed, const struct err *e, struct strbuf *out)
+{
+	int blocked = lint_report_blocked(a) + (b ? lint_report_blocked(b) : 0);
+
+	if (cfg->format == OUT_JSON) {
+		sb_adds(out, ",\"findings\":");
+		findings_json(a, b, out);
+		sb_addf(out, ",\"blocked\":%s,\"production_changed\":false,\"duration_ms\":%lld",
+			blocked ? "true" : "false", (long long)rr->duration_ms);
+		if (failed) {
 			sb_adds(out, ",\"error\":");
 			sb_add_json_str(out, e->msg);
 		}
 		sb_adds(out, "}\n");
-	} else {
-		sb_addf(out, "%srolled back: nothing was changed\n", ret < 0 ? "failed; " : "");
+		return;
 	}
-	lockset_release(&held);
-	return ret;
+	if (a->n || (b && b->n)) {
+		sb_adds(out, "findings of the rehearsal:\n");
+		findings_text(a, cfg->verbose, cfg->quiet, out);
+		findings_text(b, cfg->verbose, cfg->quiet, out);
+		if (blocked)
+			sb_addf(out, "up would stop here: %d blocking finding%s (exit 10)\n", blocked, blocked == 1 ? "" : "s");
+	}
+	if (failed)
+		sb_addf(out, "failed on the shadow copy: %s\nproduction was not changed (the shadow was dropped)\n", e->msg);
+	else
+		sb_addf(out, "rehearsed in %.1fs; production was not changed (the shadow was dropped)\n",
+			(double)rr->duration_ms / 1000.0);
+}
+
+int dryrun_sql(const struct config *cfg, struct db *live, const struct migration *const *pending, int n,
+	       struct strbuf *out, struct err *e)
+{
+	struct rehearse_migration *v;
+	struct rehearse_result rr = REHEARSE_RESULT_INIT;
+	struct rehearse_plan p;
+	struct trace_ctx c;
+	struct strbuf trace = STRBUF_INIT, write = STRBUF_INIT;
+	const char *writes[2];
+	int i, rc;
+
+	if (cfg->rehearse == REHEARSE_NEVER) {
+		not_rehearsed(cfg, "--rehearse never", "the files were linted as written (see the log)", NULL, out);
+		return 0;
+	}
+	v = xcalloc((size_t)n + 1, sizeof(*v));
+	for (i = 0; i < n; i++) {
+		v[i].id = pending[i]->version;
+		v[i].name = pending[i]->name;
+		v[i].path = pending[i]->up.path;
+		v[i].line = pending[i]->up.line;
+	}
+	memset(&c, 0, sizeof(c));
+	c.cfg = cfg;
+	c.pending = pending;
+	c.n = n;
+	c.o.fmt = cfg->format;
+	c.o.sb = &trace;
+	rehearse_ledger_write(cfg, &write);
+	writes[0] = write.buf;
+	writes[1] = NULL;
+	memset(&p, 0, sizeof(p));
+	p.migrations = v;
+	p.n = n;
+	p.tracking_writes = writes;
+	p.apply = trace_apply;
+	p.arg = &c;
+	p.label = "sql";
+	rc = rehearse_run(cfg, live, &p, &rr, e);
+	if (rc == 0 && !rr.ran) {
+		not_rehearsed(cfg, rr.why, "the files were linted as written (see the log)", NULL, out);
+	} else if (rc == 0 || trace.len) {
+		header(cfg->format, n, "migration", out);
+		if (cfg->format != OUT_JSON)
+			sb_adds(out, "(per statement: the locks it took on the shadow, the same modes it takes in production;\n"
+				"a relation and mode an earlier statement of the migration holds is not repeated; catalog\n"
+				"and TOAST relations are left out; times are the shadow's, where large tables are empty)\n");
+		sb_add(out, trace.buf, trace.len);
+		if (cfg->format == OUT_JSON)
+			sb_addf(out, "],\"traced\":%d", c.traced);
+		footer(cfg, &rr, &rr.diff, NULL, rc < 0, e, out);
+	}
+	rehearse_result_release(&rr);
+	sb_release(&trace);
+	sb_release(&write);
+	free(v);
+	return rc;
+}
+
+/* A tool's revisions: what the relay captured, per revision. */
+static void captured(const struct config *cfg, const struct tool_state *st, const struct rehearse_result *rr,
+		     struct strbuf *out)
+{
+	int m, i, k = 0;
+
+	for (m = 0; m <= st->npending; m++) {
+		int idx = m < st->npending ? m : -1, ns = 0;
+		const struct mig_rev *rev = idx >= 0 ? st->pending[idx] : NULL;
+
+		for (i = 0; i < rr->nstmts; i++)
+			ns += rr->stmts[i].migration == idx;
+		if (!rev && !ns)
+			continue;
+		if (cfg->format == OUT_JSON) {
+			sb_addf(out, "%s{\"version\":", k++ ? "," : "");
+			if (rev)
+				sb_add_json_str(out, rev->id);
+			else
+				sb_adds(out, "null");
+			sb_adds(out, ",\"file\":");
+			sb_add_json_str(out, rev && rev->path ? rev->path : "");
+			sb_adds(out, ",\"statements\":[");
+		} else if (rev) {
+			sb_addf(out, "%s (%s): %d statement%s\n", rev->id, rev->path ? rev->path : "", ns, ns == 1 ? "" : "s");
+		} else {
+			sb_addf(out, "not attributed to a revision: %d statement%s\n", ns, ns == 1 ? "" : "s");
+		}
+		for (i = 0, ns = 0; i < rr->nstmts; i++) {
+			struct strbuf s1 = STRBUF_INIT;
+
+			if (rr->stmts[i].migration != idx)
+				continue;
+			short_sql(rr->stmts[i].sql, strlen(rr->stmts[i].sql), &s1);
+			if (cfg->format == OUT_JSON) {
+				sb_adds(out, ns++ ? "," : "");
+				sb_add_json_str(out, rr->stmts[i].sql);
+			} else {
+				sb_addf(out, "  %s\n", s1.buf);
+			}
+			sb_release(&s1);
+		}
+		if (cfg->format == OUT_JSON)
+			sb_adds(out, "]}");
+	}
+}
+
+int dryrun_tool(const struct config *cfg, struct db *live, struct migrator *m, const struct tool_state *st,
+		struct strbuf *out, struct err *e)
+{
+	struct rehearse_result rr = REHEARSE_RESULT_INIT, off = REHEARSE_RESULT_INIT;
+	struct strbuf what = STRBUF_INIT;
+	struct err oe = ERR_INIT;
+	int64_t tool_ms = 0;
+	int rc = 0;
+
+	sb_addf(&what, "%s revision", m->ops->name);
+	if (cfg->rehearse == REHEARSE_NEVER) {
+		not_rehearsed(cfg, "--rehearse never", "nothing else can show what the tool would send", NULL, out);
+		goto out;
+	}
+	rc = rehearse_tool(cfg, live, m, st, &rr, &tool_ms, e);
+	if (rc < 0) {
+		if (e->code == EXIT_MIGRATION)
+			err_prefix(e, "the %s migrations failed in the rehearsal", m->ops->name);
+		if (e->code >= 128)
+			goto out;
+		header(cfg->format, st->npending, what.buf, out);
+		if (cfg->format == OUT_JSON)
+			sb_adds(out, "]");
+		footer(cfg, &rr, &rr.lint, &rr.diff, 1, e, out);
+	} else if (!rr.ran && m->ops->offline_sql && rehearse_tool_offline(cfg, live, m, st, &off, &oe) == 0) {
+		char instead[128];
+
+		snprintf(instead, sizeof(instead), "%s's offline SQL (--sql) was linted instead:", m->ops->name);
+		not_rehearsed(cfg, rr.why, instead, &off.lint, out);
+	} else if (!rr.ran) {
+		if (oe.msg[0])
+			log_warn("the offline mode failed too: %s", oe.msg);
+		not_rehearsed(cfg, rr.why, "nothing else can show what the tool would send", NULL, out);
+	} else {
+		header(cfg->format, st->npending, what.buf, out);
+		if (cfg->format != OUT_JSON)
+			sb_addf(out, "(%s ran in %.1fs on the shadow; the statements it sent on %d connection%s, per revision)\n",
+				m->ops->name, (double)tool_ms / 1000.0, rr.connections, rr.connections == 1 ? "" : "s");
+		captured(cfg, st, &rr, out);
+		if (cfg->format == OUT_JSON)
+			sb_adds(out, "]");
+		footer(cfg, &rr, &rr.lint, &rr.diff, 0, e, out);
+	}
+out:
+	rehearse_result_release(&rr);
+	rehearse_result_release(&off);
+	sb_release(&what);
+	return rc;
 }

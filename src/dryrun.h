@@ -1,21 +1,33 @@
 /*
- * dryrun: `up --dry-run`, a real rehearsal of the pending migrations.
+ * dryrun: `up --dry-run`, the rehearsal (rehearse.h) reported instead of
+ * gating a deploy: nothing runs on production and the migrations take no
+ * lock on its tables (the schema dump for the shadow takes ACCESS SHARE,
+ * as any pg_dump or SELECT, which only an ACCESS EXCLUSIVE request waits
+ * for).
  *
- *   if (dryrun_trace(&db, pending, n, cfg->format, &out, &err) < 0) ...
+ *   if (dryrun_sql(cfg, &db, pending, n, &out, &err) < 0) ...   // 11: failed on the shadow
+ *   if (dryrun_tool(cfg, &db, &mig, &state, &out, &err) < 0) ...
+ *   print out (also after a failure: it shows where)
  *
- * Runs the pending transactional migrations inside ONE transaction on the
- * real database, statement by statement, and for each statement reports
- * the locks its own backend newly acquired (pg_locks of pg_backend_pid()
- * joined to pg_class: relation, mode, and what the mode blocks), whether a
- * table or index was rewritten (pg_class.relfilenode changed) and the time
- * taken; then ROLLBACK.  Non-transactional migrations are listed as not
- * traced (later ones are still traced; one that depends on it fails and
- * the failure is reported).  Without a lock_timeout on the session, 5s is
- * used so the rehearsal never queues production traffic for long.
- * Nothing persists: the transaction is always rolled back,
- * also when a statement fails (the failure is reported in the output and
- * returned as EXIT_MIGRATION).  The caller holds no transaction open.
- * Output goes to `out` as text (OUT_TEXT, OUT_GITHUB) or JSON (OUT_JSON).
+ * SQL files: on a shadow copy (small tables with their data), each pending
+ * transactional migration runs in its own transaction through the relay,
+ * statement by statement; for each statement the locks its backend newly
+ * took on the shadow (pg_locks joined to pg_class: relation, mode, what
+ * the mode blocks: the same modes production would see), whether a table
+ * or index was rewritten (relfilenode changed) and the time taken on the
+ * shadow.  transaction:false migrations run there as the engine runs them,
+ * untraced.  Then the rehearsal's catalog diff.  A tool (Alembic,
+ * MikroORM, Prisma, command): its migrate command on the shadow, the
+ * statements the relay captured per revision, and the findings on them
+ * and on the catalog diff.
+ *
+ * Returns 0 when the rehearsal ran through (findings, even blocking ones,
+ * are reported, not an error), -1 with e set when a migration failed on
+ * the shadow (EXIT_MIGRATION) or the rehearsal could not be made.  With
+ * --rehearse never or without a shadow (no CREATEDB, no
+ * --shadow-database-url) nothing runs: the output says so and why (the
+ * static lint of SQL files, or Alembic's offline SQL, stands in).  Output
+ * is text (OUT_TEXT, OUT_GITHUB) or JSON (OUT_JSON).
  */
 #ifndef PREDEPLOY_DRYRUN_H
 #define PREDEPLOY_DRYRUN_H
@@ -26,7 +38,12 @@
 #include "util/err.h"
 #include "util/strbuf.h"
 
-int dryrun_trace(struct db *db, const struct migration *const *pending, int n,
-		 enum output_format fmt, struct strbuf *out, struct err *e);
+struct migrator;
+struct tool_state;
+
+int dryrun_sql(const struct config *cfg, struct db *live, const struct migration *const *pending, int n,
+	       struct strbuf *out, struct err *e);
+int dryrun_tool(const struct config *cfg, struct db *live, struct migrator *m, const struct tool_state *st,
+		struct strbuf *out, struct err *e);
 
 #endif

@@ -419,9 +419,10 @@ static void lint_captured(const struct config *cfg, const struct rehearse_plan *
 
 /* ---- the whole rehearsal ---- */
 
-int rehearse_run(const struct config *cfg, struct db *live, const struct rehearse_plan *p,
+int rehearse_run(const struct config *cfg, struct db *live, const struct rehearse_plan *plan,
 		 struct rehearse_result *r, struct err *e)
 {
+	struct rehearse_plan pl = *plan, *p = &pl;
 	struct shadow sh = SHADOW_INIT;
 	struct schema_snap before = SCHEMA_SNAP_INIT, after = SCHEMA_SNAP_INIT;
 	struct schema_snap live_before = SCHEMA_SNAP_INIT, live_after = SCHEMA_SNAP_INIT;
@@ -435,8 +436,12 @@ int rehearse_run(const struct config *cfg, struct db *live, const struct rehears
 	int64_t t0 = now_ms();
 	int ret = -1, applied;
 
+	if (!live && !cfg->shadow_database_url) {
+		err_set(e, EXIT_USAGE, "a rehearsal without a database needs --shadow-database-url");
+		goto out;
+	}
 	/* the live schema, to notice a migrator that changes it behind the relay */
-	if (schema_snap_take(live, &live_before, e) < 0)
+	if (live && schema_snap_take(live, &live_before, e) < 0)
 		goto out;
 	if (shadow_open(&sh, cfg, live, cfg->shadow_database_url, e) < 0) {
 		if (proc_stop_signal())
@@ -447,7 +452,7 @@ int rehearse_run(const struct config *cfg, struct db *live, const struct rehears
 		ret = 0;
 		goto out;
 	}
-	if (copy_schema(cfg, live, &sh.db, e) < 0)
+	if (p->prepare ? p->prepare(p->arg, &sh.db, p, e) < 0 : copy_schema(cfg, live, &sh.db, e) < 0)
 		goto out;
 	if (schema_snap_take(&sh.db, &before, e) < 0 || rehearse_filenodes(&sh.db, &fn_before, e) < 0)
 		goto out;
@@ -474,9 +479,9 @@ int rehearse_run(const struct config *cfg, struct db *live, const struct rehears
 		goto out;
 	}
 	relay = NULL;
-	if (schema_snap_take(live, &live_after, e) < 0)
+	if (live && schema_snap_take(live, &live_after, e) < 0)
 		goto out;
-	{
+	if (live) {
 		struct strlist d = { 0 };
 
 		schema_snap_diff(&live_before, &live_after, &d);
@@ -521,9 +526,11 @@ int rehearse_run(const struct config *cfg, struct db *live, const struct rehears
 		struct lint_opts o;
 
 		lint_opts_from_config(&o, cfg);
-		catalog_apply_to_report(live, &o, &r->lint);
+		if (live)
+			catalog_apply_to_report(live, &o, &r->lint);
 		rehearse_catalog_diff(&before, &after, &fn_before, &fn_after, cfg, p, r);
-		catalog_apply_to_report(live, &o, &r->diff);
+		if (live)
+			catalog_apply_to_report(live, &o, &r->diff);
 	}
 	r->ran = 1;
 	ret = 0;
@@ -584,6 +591,17 @@ static int sql_apply(void *arg, struct db *via, struct err *e)
 	return rc;
 }
 
+void rehearse_ledger_write(const struct config *cfg, struct strbuf *out)
+{
+	/* the engine writes the row inside a CTE, "... INSERT INTO schema.table
+	 * (version, ..."; ledger_mark_applied writes it plainly */
+	sb_adds(out, "*insert into ");   /* normalised again when matched: harmless */
+	if (!strchr(cfg->table, '.'))
+		sb_adds(out, "public.");
+	rehearse_normalise(cfg->table, out);
+	sb_adds(out, " (");
+}
+
 int rehearse_sql(const struct config *cfg, struct db *live, const struct migration *const *pending, int n,
 		 struct rehearse_result *r, struct err *e)
 {
@@ -600,13 +618,7 @@ int rehearse_sql(const struct config *cfg, struct db *live, const struct migrati
 		v[i].path = pending[i]->up.path;
 		v[i].line = pending[i]->up.line;
 	}
-	/* the ledger row closes each migration: the engine writes it inside a
-	 * CTE, "... INSERT INTO schema.table (version, ..." */
-	sb_adds(&write, "*insert into ");   /* normalised again when matched: harmless */
-	if (!strchr(cfg->table, '.'))
-		sb_adds(&write, "public.");
-	rehearse_normalise(cfg->table, &write);
-	sb_adds(&write, " (");
+	rehearse_ledger_write(cfg, &write);
 	writes[0] = write.buf;
 	writes[1] = NULL;
 	memset(&p, 0, sizeof(p));

@@ -63,6 +63,11 @@ struct rehearse_plan {
 	int (*apply)(void *arg, struct db *via_relay, struct err *e);
 	void *arg;
 	const char *label;              /* "alembic", "sql"... for messages */
+	/* NULL: the shadow gets the live schema (and small tables' data).  Else
+	 * it is called on the emptied --shadow-database-url instead, to bring
+	 * it to where the rehearsal starts (lint --since: the tool's revisions
+	 * up to REV, without capture), and may set migrations and n. */
+	int (*prepare)(void *arg, struct db *shadow, struct rehearse_plan *p, struct err *e);
 };
 
 struct rehearse_stmt {
@@ -83,6 +88,8 @@ struct rehearse_result {
 
 #define REHEARSE_RESULT_INIT { 0, "", LINT_REPORT_INIT, LINT_REPORT_INIT, NULL, 0, 0, 0 }
 
+/* live may be NULL with p->prepare and --shadow-database-url (CI without
+ * a database): no catalog numbers then. */
 int rehearse_run(const struct config *cfg, struct db *live, const struct rehearse_plan *p,
 		 struct rehearse_result *r, struct err *e);
 void rehearse_result_release(struct rehearse_result *r);
@@ -93,6 +100,28 @@ void rehearse_result_release(struct rehearse_result *r);
 struct migration;
 int rehearse_sql(const struct config *cfg, struct db *live, const struct migration *const *pending, int n,
 		 struct rehearse_result *r, struct err *e);
+/* The tracking-write pattern of predeploy's own ledger rows (appended to
+ * out), for a plan whose apply records each migration in the ledger. */
+void rehearse_ledger_write(const struct config *cfg, struct strbuf *out);
+/* The rehearsal of a tool's pending revisions (st from its read_state on
+ * `live`): the tool's migrate command against the relay.  *tool_ms: its
+ * run time on the shadow. */
+struct migrator;
+struct tool_state;
+int rehearse_tool(const struct config *cfg, struct db *live, struct migrator *m, const struct tool_state *st,
+		  struct rehearse_result *r, int64_t *tool_ms, struct err *e);
+/* Without a shadow, for a tool with an offline mode (Alembic's --sql): its
+ * SQL linted by rehearse_offline into r->lint.  -1 with e set when the tool
+ * has none or it failed. */
+int rehearse_tool_offline(const struct config *cfg, struct db *live, struct migrator *m, const struct tool_state *st,
+			  struct rehearse_result *r, struct err *e);
+/* `lint --migrator X [--since REV]` in CI: on --shadow-database-url
+ * (emptied), the tool's revisions up to REV are applied without capture
+ * (all of them pending when REV is NULL), then the rest are rehearsed and
+ * captured.  live may be NULL (no catalog numbers). *npending: how many
+ * revisions were rehearsed. */
+int rehearse_tool_since(const struct config *cfg, struct db *live, struct migrator *m, const char *since,
+			struct rehearse_result *r, int *npending, struct err *e);
 /* The fall-back for a tool with an offline mode (Alembic's --sql): lint the
  * SQL text it printed, split into revisions at its "-- Running upgrade A ->
  * B" lines, with the live catalog numbers.  r->lint holds the findings;

@@ -128,14 +128,14 @@ class Env:
             time.sleep(0.02)
         raise AssertionError("no predeploy backend ran %r within %.0fs" % (fragment, timeout))
 
-    def hold_lock(self, table, seconds, timeout=20.0):
-        """Another session (psql as the superuser) locks `table` in ACCESS
-        SHARE mode and keeps the lock for `seconds`; returns that process
-        once the lock is granted. The caller waits for or kills it."""
+    def hold_lock(self, table, seconds, timeout=20.0, mode="access share"):
+        """Another session (psql as the superuser) locks `table` in `mode`
+        (default ACCESS SHARE) and keeps the lock for `seconds`; returns that
+        process once the lock is granted. The caller waits for or kills it."""
         holder = subprocess.Popen(
             [os.path.join(self.pg["bindir"], "psql"), "-X", "-h", self.pg["sockdir"], "-p", str(self.pg["port"]),
              "-U", "postgres", "-d", self.db, "-c",
-             "begin; lock table %s in access share mode; select pg_sleep(%s);" % (table, seconds)],
+             "begin; lock table %s in %s mode; select pg_sleep(%s);" % (table, mode, seconds)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + timeout
         while time.time() < deadline:

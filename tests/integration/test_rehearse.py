@@ -5,6 +5,7 @@ deploy with 11 before production or a backup is touched; a column dropped
 inside a PL/pgSQL function is caught by the catalog diff and blocked (10);
 a rewrite is reported; without CREATEDB it falls back and says so; SIGTERM
 mid-rehearsal drops the shadow; the shadow never outlives the run."""
+import json
 import os
 import shutil
 import signal
@@ -187,6 +188,43 @@ def alembic_failure_in_the_rehearsal_is_11_and_production_untouched(t: Env):
                  "and column_name = 'name'") == "1"
     assert not os.path.isdir(t.path("backups")) or os.listdir(t.path("backups")) == []
     assert "|failed" in history(t), history(t)
+
+
+@case
+def alembic_dry_run_shows_what_it_would_send(t: Env):
+    app = alembic_with_users(t)
+    add_revision(app, "f00dcafe0005", HEAD, '    op.drop_column("users", "email")')
+    r = t.run("up", "--migrator", "alembic", "--dry-run", cwd=app)
+    t.expect(r, 0)
+    assert "dry run on a shadow copy of the database: 1 pending alembic revision" in r.out, r
+    rev = r.out.split("f00dcafe0005 (")[1]
+    assert "f00dcafe0005_rehearsed.py): 1 statement" in r.out and "ALTER TABLE users DROP COLUMN email" in rev, r
+    assert "drop_column" in r.out and "up would stop here: 1 blocking finding (exit 10)" in r.out, r
+    assert t.sql("select count(email) from users") == "1000"
+    assert t.sql("select version_num from alembic_version") == HEAD
+    assert t.sql("select to_regclass('predeploy_migrations_history') is null") == "t", r     # nothing recorded
+    shadows_gone(t, r.err)
+    r = t.run("up", "--migrator", "alembic", "--dry-run", "--format", "json", cwd=app)
+    t.expect(r, 0)
+    doc = json.loads(r.out)
+    assert doc["rehearsed"] and doc["blocked"] and doc["production_changed"] is False, doc
+    m = [x for x in doc["migrations"] if x["version"] == "f00dcafe0005"][0]
+    assert any("DROP COLUMN email" in q for q in m["statements"]), doc
+    assert any(f["rule"] == "drop_column" and f["version"] == "f00dcafe0005" for f in doc["findings"]), doc
+
+
+@case
+def alembic_dry_run_failure_is_11(t: Env):
+    app = alembic_with_users(t)
+    t.sql("create view v_emails as select email from users")
+    add_revision(app, "f00dcafe0006", HEAD, '    op.drop_column("users", "email")')
+    r = t.run("up", "--migrator", "alembic", "--dry-run", cwd=app)
+    t.expect(r, 11)
+    assert "failed in the rehearsal" in r.err and "DependentObjectsStillExist" in r.err, r
+    assert "failed on the shadow copy" in r.out and "production was not changed" in r.out, r
+    assert t.sql("select count(email) from users") == "1000"
+    assert t.sql("select version_num from alembic_version") == HEAD
+    shadows_gone(t, r.err)
 
 
 @case
