@@ -1,10 +1,11 @@
 /*
  * cmd_lint: `predeploy lint [PATH...]`: risk analysis of migrations
  * (docs/rules.md).  PATHs: migration files, plain .sql files, directories,
- * "-" for standard input.  Without PATH: the pending migrations of --dir
- * (plan_pending), or all of them without a database.  With a database,
- * findings carry table sizes (src/catalog.h).  Findings go to stdout (text,
- * --format json|github); exit 10 when one blocks, 65 for a bad file.
+ * "-" for standard input; without PATH the pending migrations of --dir (all
+ * without a database).  With a database, findings carry table sizes.  With
+ * --migrator TOOL [--since REV]: the SQL the tool sends, rehearsed
+ * (rehearse_lint).  Exit 10 when one blocks, 65 for a bad file, 11 when a
+ * revision fails in the rehearsal.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 #include "cmd.h"
 #include "lint/lint.h"
 #include "log.h"
+#include "proc.h"
+#include "rehearse.h"
 #include "session.h"
 #include "util/exitcode.h"
 #include "util/fsutil.h"
@@ -36,7 +39,6 @@ static int lint_set(const struct migration_set *set, const struct lint_opts *o, 
 	return ret;
 }
 
-/* A file, a directory of migrations, or "-" (standard input). */
 static int lint_path(const char *path, const struct lint_opts *o, struct lint_report *r, int *count,
 		     struct err *e)
 {
@@ -68,8 +70,7 @@ static int lint_path(const char *path, const struct lint_opts *o, struct lint_re
 	return ret;
 }
 
-/* Without PATH: the pending migrations of --dir (every one when the
- * tracking table could not be read). */
+/* Without PATH: the pending migrations of --dir (all without a database). */
 static int lint_pending(struct session *s, int have_db, const struct lint_opts *o, struct lint_report *r,
 			int *count, struct err *e)
 {
@@ -99,8 +100,7 @@ static void print_report(const struct config *cfg, const struct lint_report *r, 
 	} else {
 		lint_report_text_view(r, lint_text_view(r, cfg->verbose, cfg->quiet), &out);
 	}
-	fwrite(out.buf, 1, out.len, stdout);
-	sb_release(&out);
+	fwrite(out.buf, 1, out.len, stdout), sb_release(&out);
 	lint_report_count(r, &nerr, &nwarn, &nack);
 	log_info("linted %d migration%s: %d error%s, %d warning%s, %d acknowledged; %s", count,
 		 count == 1 ? "" : "s", nerr, nerr == 1 ? "" : "s", nwarn, nwarn == 1 ? "" : "s", nack,
@@ -113,25 +113,30 @@ CMD(lint)
 	struct lint_opts o;
 	struct lint_report r = LINT_REPORT_INIT;
 	struct err e = ERR_INIT, ce = ERR_INIT;
-	int i, rc = 0, count = 0, have_db = 0;
+	int i, rc = 0, count = 0, have_db = 0, tool = rehearse_lint_wanted(cfg);
 
 	lint_opts_from_config(&o, cfg);
-	/* the files first: a bad one is an error with or without a database;
-	 * the session then reads the tracking table and plans with them */
-	if (!args->pos.n && migration_load_dir(cfg->dir, &s.files, &e) < 0)
-		goto fail;
-	if (config_database_configured(cfg)) {
-		have_db = session_open(&s, cfg, SESSION_NO_FILES, &ce) == 0;
-		if (!have_db)
-			log_warn("no catalog numbers%s: %s", args->pos.n ? "" : "; linting every file", ce.msg);
-	}
-	for (i = 0; i < args->pos.n; i++)
-		if (lint_path(args->pos.v[i], &o, &r, &count, &e) < 0)
+	if ((tool && args->pos.n) || (!tool && args_get(args, "since")))
+		return log_error("%s", tool ? "lint --migrator TOOL takes no PATH" : "--since needs --migrator TOOL"),
+		       EXIT_USAGE;
+	if (tool) {         /* the SQL the tool sends, rehearsed (docs/rehearsal.md) */
+		proc_install();     /* the shadow is dropped on SIGTERM too */
+		if (rehearse_lint(cfg, args_get(args, "since"), &r, &count, &e) < 0)
 			goto fail;
-	if (!args->pos.n && lint_pending(&s, have_db, &o, &r, &count, &e) < 0)
-		goto fail;
-	if (have_db)
-		catalog_apply_to_report(&s.db, &o, &r);
+	} else {
+		/* the files first (bad: an error even without a database), then the session */
+		if (!args->pos.n && migration_load_dir(cfg->dir, &s.files, &e) < 0)
+			goto fail;
+		if (config_database_configured(cfg) && !(have_db = session_open(&s, cfg, SESSION_NO_FILES, &ce) == 0))
+			log_warn("no catalog numbers%s: %s", args->pos.n ? "" : "; linting every file", ce.msg);
+		for (i = 0; i < args->pos.n; i++)
+			if (lint_path(args->pos.v[i], &o, &r, &count, &e) < 0)
+				goto fail;
+		if (!args->pos.n && lint_pending(&s, have_db, &o, &r, &count, &e) < 0)
+			goto fail;
+		if (have_db)
+			catalog_apply_to_report(&s.db, &o, &r);
+	}
 	print_report(cfg, &r, count);
 	rc = lint_report_blocked(&r) ? EXIT_BLOCKED : EXIT_OK;
 	goto out;

@@ -51,7 +51,12 @@ static const struct command commands[] = {
 	  "Copies the versions recorded in schema_migrations into predeploy's tracking table\n"
 	  "(with the names and checksums of the files) and records it in history; the\n"
 	  "first run on such a database asks for it. See docs/migrators.md." },
-	{ "lint", cmd_lint, CC_LINT, 0, 0, NULL, "lint [PATH...]", "risk analysis of SQL migrations", NULL },
+	{ "lint", cmd_lint, CC_LINT, 0, 0, NULL, "lint [PATH...] | lint --migrator TOOL [--since REV]",
+	  "risk analysis of SQL migrations, or of the SQL a tool sends",
+	  "With --migrator alembic|mikro-orm|prisma|command the tool's revisions are rehearsed on\n"
+	  "a shadow database and the SQL it sends is linted: those pending on the configured\n"
+	  "database, or in CI on --shadow-database-url those after --since REV (the ones up\n"
+	  "to REV are applied first, uncaptured). See docs/rehearsal.md." },
 	{ "wait", cmd_wait, CC_WAIT, NEEDS_DB, 0, NULL, "wait", "wait until the database accepts connections", NULL },
 	{ "backup", cmd_backup, CC_BACKUP, SESSION_CMD | HANDLE_SIGNALS, SESSION_LOCK | SESSION_NO_FILES, args_none,
 	  "backup", "take a verified gzipped backup now", NULL },

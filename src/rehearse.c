@@ -87,6 +87,7 @@ static int copy_schema(const struct config *cfg, struct db *live, struct db *sha
 	struct restore_result rr;
 	struct restore_checked rc;
 	int fd = -1, i, ret = -1;
+	int64_t t0 = now_ms(), t1 = 0;
 
 	if (large_tables(live, cfg->shadow_data_max_rows, &large, e) < 0)
 		goto out;
@@ -146,6 +147,7 @@ static int copy_schema(const struct config *cfg, struct db *live, struct db *sha
 		goto out;
 	}
 	proc_result_release(&pr);
+	t1 = now_ms();
 	if (lseek(fd, 0, SEEK_SET) < 0) {
 		err_sys(e, EXIT_INTERNAL, errno, "could not read back \"%s\"", path);
 		goto out;
@@ -164,6 +166,7 @@ static int copy_schema(const struct config *cfg, struct db *live, struct db *sha
 	log_info("shadow database has the live schema (%lld statements, %.1f MB of small tables' data; "
 		 "%d large table%s without data)", (long long)rr.statements, (double)rr.copy_bytes / 1e6,
 		 large.n, large.n == 1 ? "" : "s");
+	log_debug("shadow schema copy (ms): pg_dump %lld, restore %lld", (long long)(t1 - t0), (long long)(now_ms() - t1));
 	ret = 0;
 out:
 	if (fd >= 0) {
@@ -433,7 +436,7 @@ int rehearse_run(const struct config *cfg, struct db *live, const struct rehears
 	struct db via = DB_INIT;
 	struct err ae = ERR_INIT;
 	char port[16];
-	int64_t t0 = now_ms();
+	int64_t t0 = now_ms(), tm[8] = { 0 };     /* phase ends, for the debug line */
 	int ret = -1, applied;
 
 	if (!live && !cfg->shadow_database_url) {
@@ -443,6 +446,7 @@ int rehearse_run(const struct config *cfg, struct db *live, const struct rehears
 	/* the live schema, to notice a migrator that changes it behind the relay */
 	if (live && schema_snap_take(live, &live_before, e) < 0)
 		goto out;
+	tm[0] = now_ms();
 	if (shadow_open(&sh, cfg, live, cfg->shadow_database_url, e) < 0) {
 		if (proc_stop_signal())
 			goto out;
@@ -452,11 +456,14 @@ int rehearse_run(const struct config *cfg, struct db *live, const struct rehears
 		ret = 0;
 		goto out;
 	}
+	tm[1] = now_ms();
 	if (p->prepare ? p->prepare(p->arg, &sh.db, p, e) < 0 : copy_schema(cfg, live, &sh.db, e) < 0)
 		goto out;
+	tm[2] = now_ms();
 	if (schema_snap_take(&sh.db, &before, e) < 0 || rehearse_filenodes(&sh.db, &fn_before, e) < 0)
 		goto out;
 
+	tm[3] = now_ms();
 	ro.upstream_host = sh.db.host;
 	ro.upstream_port = sh.db.port;
 	if (relay_start(&relay, &ro, e) < 0)
@@ -471,7 +478,9 @@ int rehearse_run(const struct config *cfg, struct db *live, const struct rehears
 			goto out;
 	}
 	proc_watch_conn(via.conn);
+	tm[4] = now_ms();
 	applied = p->apply(p->arg, &via, &ae);
+	tm[5] = now_ms();
 	proc_watch_conn(NULL);
 	db_close(&via);
 	if (relay_stop(relay, &cap, e) < 0) {
@@ -535,11 +544,19 @@ int rehearse_run(const struct config *cfg, struct db *live, const struct rehears
 	r->ran = 1;
 	ret = 0;
 out:
+	tm[6] = now_ms();
 	if (relay)
 		relay_stop(relay, NULL, NULL);
 	relay_capture_release(&cap);
 	db_close(&via);
 	shadow_close(&sh, live);
+	tm[7] = now_ms();
+	if (r->ran)
+		log_debug("rehearsal timing (ms): live snapshot %lld, shadow database %lld, schema copy %lld, "
+			  "shadow snapshot %lld, relay and connection %lld, migrator %lld, capture/lint/diff %lld, "
+			  "drop %lld", (long long)(tm[0] - t0), (long long)(tm[1] - tm[0]), (long long)(tm[2] - tm[1]),
+			  (long long)(tm[3] - tm[2]), (long long)(tm[4] - tm[3]), (long long)(tm[5] - tm[4]),
+			  (long long)(tm[6] - tm[5]), (long long)(tm[7] - tm[6]));
 	schema_snap_release(&before);
 	schema_snap_release(&after);
 	schema_snap_release(&live_before);

@@ -110,6 +110,17 @@ struct migrator;
 struct tool_state;
 int rehearse_tool(const struct config *cfg, struct db *live, struct migrator *m, const struct tool_state *st,
 		  struct rehearse_result *r, int64_t *tool_ms, struct err *e);
+/* `lint` with --migrator naming a tool (not auto, not sql). */
+int rehearse_lint_wanted(const struct config *cfg);
+/* `lint --migrator X [--since REV]`: with a database configured and no
+ * REV, the revisions pending there are rehearsed as `up` would (a shadow
+ * on its server or --shadow-database-url; Alembic's offline SQL without
+ * one); with REV, or without a database, rehearse_tool_since on
+ * --shadow-database-url.  The findings on the captured SQL and the catalog
+ * diff go to out; *count = revisions rehearsed.  -1 with e: EXIT_MIGRATION
+ * when one failed on the shadow, EXIT_CONFIG when it could not be
+ * rehearsed, EXIT_USAGE for a REV the tool does not run. */
+int rehearse_lint(const struct config *cfg, const char *since, struct lint_report *out, int *count, struct err *e);
 /* Without a shadow, for a tool with an offline mode (Alembic's --sql): its
  * SQL linted by rehearse_offline into r->lint.  -1 with e set when the tool
  * has none or it failed. */

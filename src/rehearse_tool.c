@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "log.h"
+#include "lint/lint.h"
 #include "migrator.h"
 #include "util/exitcode.h"
 #include "util/xalloc.h"
@@ -167,4 +168,91 @@ int rehearse_tool_since(const struct config *cfg, struct db *live, struct migrat
 	check_tool_release(&c.ct);
 	migration_set_release(&c.set);
 	return rc;
+}
+
+/* ---- lint --migrator X [--since REV] ---- */
+
+int rehearse_lint_wanted(const struct config *cfg)
+{
+	return cfg->migrator && strcmp(cfg->migrator, "auto") && strcmp(cfg->migrator, "sql");
+}
+
+/* Append src's findings to dst (src is left empty). */
+static void take(struct lint_report *dst, struct lint_report *src)
+{
+	if (!src->n)
+		return;
+	dst->v = xrealloc(dst->v, sizeof(*dst->v) * (size_t)(dst->n + src->n + 1));
+	memcpy(dst->v + dst->n, src->v, sizeof(*src->v) * (size_t)src->n);
+	dst->n += src->n;
+	dst->alloc = dst->n + 1;
+	free(src->v);
+	src->v = NULL;
+	src->n = src->alloc = 0;
+}
+
+int rehearse_lint(const struct config *cfg, const char *since, struct lint_report *out, int *count, struct err *e)
+{
+	struct migrator m = MIGRATOR_INIT;
+	struct tool_state st = TOOL_STATE_INIT;
+	struct rehearse_result rr = REHEARSE_RESULT_INIT;
+	struct db live = DB_INIT;
+	struct err ce = ERR_INIT;
+	int have_live = 0, ret = -1;
+
+	if (migrator_open(&m, cfg, e) < 0)
+		goto out;
+	if (config_database_configured(cfg)) {
+		have_live = db_connect(cfg, &live, &ce) == 0;
+		if (!have_live && !cfg->shadow_database_url) {
+			*e = ce;
+			goto out;
+		}
+		if (!have_live)
+			log_warn("no catalog numbers: %s", ce.msg);
+	}
+	if (since || !have_live) {
+		/* CI: a scratch database from nothing (up to --since without capture) */
+		if (rehearse_tool_since(cfg, have_live ? &live : NULL, &m, since, &rr, count, e) < 0)
+			goto out;
+	} else {
+		/* the revisions pending on the configured database, as up would */
+		if (m.ops->read_state(&m, &live, &st, e) < 0)
+			goto out;
+		*count = st.npending;
+		if (!st.npending && !st.pending_unknown) {
+			log_info("no %s revision is pending", m.ops->name);
+			ret = 0;
+			goto out;
+		}
+		if (rehearse_tool(cfg, &live, &m, &st, &rr, NULL, e) < 0)
+			goto out;
+		if (!rr.ran && m.ops->offline_sql) {
+			log_info("rehearsal fell back to %s's offline SQL (%s)", m.ops->name, rr.why);
+			rehearse_result_release(&rr);
+			if (rehearse_tool_offline(cfg, &live, &m, &st, &rr, e) < 0)
+				goto out;
+			take(out, &rr.lint);
+			ret = 0;
+			goto out;
+		}
+	}
+	if (!rr.ran) {
+		err_set(e, EXIT_CONFIG, "the %s revisions could not be rehearsed: %s", m.ops->name, rr.why);
+		goto out;
+	}
+	log_info("rehearsal: %d statement%s captured on %d connection%s in %.1fs", rr.nstmts,
+		 rr.nstmts == 1 ? "" : "s", rr.connections, rr.connections == 1 ? "" : "s",
+		 (double)rr.duration_ms / 1000.0);
+	take(out, &rr.lint);
+	take(out, &rr.diff);
+	ret = 0;
+out:
+	if (ret < 0 && e->code == EXIT_MIGRATION)
+		err_prefix(e, "the %s migrations failed in the rehearsal", m.ops ? m.ops->name : "");
+	rehearse_result_release(&rr);
+	tool_state_release(&st);
+	db_close(&live);
+	migrator_close(&m);
+	return ret;
 }
