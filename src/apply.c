@@ -219,9 +219,9 @@ static void invalid_index_hint(struct db *db, const struct section *sec, struct 
 static int record_no_tx(struct db *db, struct ledger *l, const struct migration *m, enum direction dir,
 			const struct apply_opts *o, int64_t *ms, struct err *e)
 {
-	struct ledger_record r = record_of(db, m, dir, o);
+	struct ledger_record r = record_of(db, m, dir, o, LEDGER_SINCE_T0);
 	const char *p[LEDGER_RECORD_NPARAMS];
-	char who[512], *sql = ledger_record_sql(l, r.up);
+	char who[512], *sql = ledger_record_sql(l, r.up, r.since);
 	PGresult *res;
 
 	context_who(db->user, who, sizeof(who));
@@ -280,6 +280,10 @@ fail:
 	return -1;
 }
 
+/* Names of the batches' prepared record statements: unique in the session,
+ * so one left behind by a failed batch never clashes with the next. */
+static unsigned record_seq;
+
 static void add_timeouts(struct batch *b, const struct apply_opts *o, int mig)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -299,13 +303,23 @@ static void add_timeouts(struct batch *b, const struct apply_opts *o, int mig)
 }
 
 /* The batch for list[from..to): one transaction per migration, or one for
- * all of them. */
+ * all of them.  A migration in its own transaction is timed from its BEGIN
+ * (LEDGER_SINCE_XACT); in one transaction for all, the first from a
+ * set_config after BEGIN and each next one from its predecessor's record
+ * statement (LEDGER_SINCE_T0_NEXT), so neither costs a statement per
+ * migration. */
 static int build_batch(struct batch *b, const struct migration *const *list, int from, int to,
 		       enum direction dir, const struct apply_opts *o, int single, struct err *e)
 {
 	int i, j;
 
 	batch_clear(b);
+	/* one record statement planned for all: a lone migration sends its own */
+	b->record_name[0] = '\0';
+	if (to - from > 1) {
+		snprintf(b->record_name, sizeof(b->record_name), "predeploy_record_%u", ++record_seq);
+		batch_add(b, IT_PREPARE, NULL, 0, NULL, 0, 0);
+	}
 	for (i = from; i < to; i++) {
 		const struct section *sec = sec_of(list[i], dir);
 		struct sql_stmt *st = NULL;
@@ -315,7 +329,8 @@ static int build_batch(struct batch *b, const struct migration *const *list, int
 			batch_add(b, IT_CONTROL, xstrdup("BEGIN"), i - from, NULL, 0, 0);
 			add_timeouts(b, o, i - from);
 		}
-		batch_add(b, IT_CONTROL, xstrdup(T0_SQL("true")), i - from, NULL, 0, 0);
+		if (single && i == from)
+			batch_add(b, IT_CONTROL, xstrdup(T0_SQL("true")), i - from, NULL, 0, 0);
 		if (sql_split(sec->sql, sec->len, &st, &n, e) < 0) {
 			err_where(e, sec->path, sec->line + e->line - 1);
 			return -1;
@@ -328,7 +343,18 @@ static int build_batch(struct batch *b, const struct migration *const *list, int
 		if (!single || i == to - 1)
 			batch_add(b, IT_COMMIT, xstrdup("COMMIT"), i - from, NULL, 0, 0);
 	}
+	if (b->record_name[0])
+		batch_add(b, IT_DEALLOCATE, xasprintf("DEALLOCATE %s", b->record_name), to - 1 - from, NULL, 0, 0);
 	return 0;
+}
+
+/* The record statement of a batch. */
+static void batch_record(struct batch *b, struct ledger *l, enum direction dir, int single)
+{
+	b->dir = dir;
+	b->since = single ? LEDGER_SINCE_T0_NEXT : LEDGER_SINCE_XACT;
+	free(b->record_sql);
+	b->record_sql = ledger_record_sql(l, dir == DIR_UP, b->since);
 }
 
 struct tx_done {
@@ -373,8 +399,7 @@ static int run_tx(struct db *db, struct ledger *l, const struct migration *const
 	char dur[32];
 
 	memset(&b, 0, sizeof(b));
-	b.record_sql = ledger_record_sql(l, dir == DIR_UP);
-	b.dir = dir;
+	batch_record(&b, l, dir, single);
 	context_who(db->user, b.who, sizeof(b.who));
 	d.list = list;
 	d.dir = dir;
@@ -453,7 +478,7 @@ static void print_plan(struct db *db, struct ledger *l, const struct migration *
 	struct batch b;
 	struct err e = ERR_INIT;
 	struct ledger_record r;
-	int i, j, k;
+	int i, j, k, shown;
 
 	memset(&b, 0, sizeof(b));
 	for (i = 0; i < n; i = j) {
@@ -466,7 +491,7 @@ static void print_plan(struct db *db, struct ledger *l, const struct migration *
 			timeouts_sql(o, "", out);
 			sb_adds(out, T0_SQL("false") ";\n");
 			print_section(sec, out, &e);
-			r = record_of(db, list[i], dir, o);
+			r = record_of(db, list[i], dir, o, LEDGER_SINCE_T0);
 			ledger_record_print(l, db, &r, out);
 			sb_addc(out, '\n');
 			j = i + 1;
@@ -474,20 +499,25 @@ static void print_plan(struct db *db, struct ledger *l, const struct migration *
 		}
 		for (j = i; j < n && (o->single_transaction || !sec_of(list[j], dir)->no_transaction); j++)
 			;
-		/* run_tx: the batch itself */
+		/* run_tx: the batch itself, the record statement with its
+		 * parameters in place of the prepared statement */
+		batch_record(&b, l, dir, o->single_transaction);
 		if (build_batch(&b, list, i, j, dir, o, o->single_transaction, &e) < 0) {
 			sb_addf(out, "-- could not split %s: %s\n", e.file, e.msg);
 			break;
 		}
-		for (k = 0; k < b.n; k++) {
+		for (k = 0, shown = -1; k < b.n; k++) {
 			const struct item *it = &b.v[k];
 			const struct migration *m = list[i + it->mig];
 
-			if (!k || it->mig != b.v[k - 1].mig)
-				sb_addf(out, "%s-- %s %s (%s, line %d)\n", k ? "\n" : "", dir == DIR_UP ? "up" : "down",
+			if (it->kind == IT_PREPARE || it->kind == IT_DEALLOCATE)
+				continue;
+			if (it->mig != shown)
+				sb_addf(out, "%s-- %s %s (%s, line %d)\n", shown >= 0 ? "\n" : "", dir == DIR_UP ? "up" : "down",
 					m->version, sec_of(m, dir)->path, sec_of(m, dir)->line);
+			shown = it->mig;
 			if (it->kind == IT_RECORD) {
-				r = record_of(db, m, dir, o);
+				r = record_of(db, m, dir, o, b.since);
 				ledger_record_print(l, db, &r, out);
 			} else if (it->kind == IT_STMT) {
 				sb_add(out, it->sql, it->len);

@@ -18,7 +18,11 @@
 
 enum direction { DIR_UP, DIR_DOWN };
 
-enum item_kind { IT_CONTROL, IT_STMT, IT_RECORD, IT_COMMIT };
+/* IT_PREPARE names the batch's record statement on the server (once per
+ * batch, so each IT_RECORD sends only its parameters); IT_DEALLOCATE drops
+ * it again at the end (skipped with the rest after an error: the name is
+ * unique per batch, so a leftover never collides). */
+enum item_kind { IT_CONTROL, IT_STMT, IT_RECORD, IT_COMMIT, IT_PREPARE, IT_DEALLOCATE };
 
 struct item {
 	enum item_kind kind;
@@ -35,6 +39,8 @@ struct batch {
 	struct item *v;
 	int n, cap;
 	char *record_sql;
+	char record_name[48];         /* its prepared statement ("": none, sent as is) */
+	enum ledger_since since;      /* how record_sql times a migration */
 	enum direction dir;
 	char who[512];
 };
@@ -63,10 +69,10 @@ int apply_line_of_position(const char *s, size_t len, long pos);
 
 /* What the tracking and history rows say about m (ledger.h). */
 static inline struct ledger_record record_of(const struct db *db, const struct migration *m, enum direction dir,
-				      const struct apply_opts *o)
+				      const struct apply_opts *o, enum ledger_since since)
 {
 	struct ledger_record r = { dir == DIR_UP, m->version, m->name, m->checksum, db->user,
-				   o->backup_file, o->backup_sha256, o->forced };
+				   o->backup_file, o->backup_sha256, o->forced, since };
 	return r;
 }
 

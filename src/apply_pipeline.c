@@ -6,10 +6,14 @@
  * statements, its tracking/history row, COMMIT), or all in one with
  * --single-transaction.  Statements go out without waiting for results, so
  * the server never idles for a round trip, but through a window: the
- * statements of migration k+1 are sent only once the server has started on
- * migration k (its first result is in), and never more than PIPE_CHUNK
- * statements ahead of the results, so neither side's socket buffer fills
- * up, and a stop signal leaves at most the next migration queued.
+ * statements of migration k+1 are sent once the server has started on
+ * migration k, that is once the last result of migration k-1 is in (the
+ * server runs them in order), and never more than PIPE_CHUNK statements
+ * ahead of the results, so neither side's socket buffer fills up, and a
+ * stop signal leaves at most the next migration queued.  The server sends
+ * a migration's results together (at the flush request after it), so
+ * waiting for migration k's results before sending k+1 would leave the
+ * server idle for a round trip per migration.
  *
  * After the first error the server skips everything up to the Sync, so the
  * migrations after a failed one never run, while those before it are
@@ -72,11 +76,15 @@ static int send_item(struct db *db, const struct batch *b, const struct item *it
 	const char *p[LEDGER_RECORD_NPARAMS];
 	struct ledger_record r;
 
+	if (it->kind == IT_PREPARE)
+		return PQsendPrepare(db->conn, b->record_name, b->record_sql, LEDGER_RECORD_NPARAMS, types);
 	if (it->kind != IT_RECORD)
 		return PQsendQueryParams(db->conn, it->sql, 0, NULL, NULL, NULL, NULL, 0);
-	r = record_of(db, m, b->dir, o);
+	r = record_of(db, m, b->dir, o, b->since);
 	ledger_record_params(&r, b->who, p);
-	return PQsendQueryParams(db->conn, b->record_sql, LEDGER_RECORD_NPARAMS, types, p, NULL, NULL, 0);
+	if (!b->record_name[0])
+		return PQsendQueryParams(db->conn, b->record_sql, LEDGER_RECORD_NPARAMS, types, p, NULL, NULL, 0);
+	return PQsendQueryPrepared(db->conn, b->record_name, LEDGER_RECORD_NPARAMS, p, NULL, NULL, 0);
 }
 
 /* Send and read the whole batch; ms[mig] gets each migration's duration
@@ -87,7 +95,7 @@ int apply_run_pipeline(struct db *db, struct batch *b, const struct migration *c
 			const struct apply_opts *o, const struct pipe_done *done, int64_t *ms,
 			int *failed_mig, struct err *e)
 {
-	int sent = 0, got = 0, failed = 0, synced = 0, started = -1;
+	int sent = 0, got = 0, failed = 0, synced = 0, finished = -1;
 
 	if (!PQenterPipelineMode(db->conn))
 		return err_set(e, EXIT_INTERNAL, "could not enter pipeline mode: %s", PQerrorMessage(db->conn));
@@ -96,9 +104,9 @@ int apply_run_pipeline(struct db *db, struct batch *b, const struct migration *c
 		PGresult *r;
 		int before = sent;
 
-		/* the window: up to one migration ahead of the one the server is
-		 * on, at most PIPE_CHUNK statements ahead of the results */
-		while (sent < b->n && sent - got < PIPE_CHUNK && b->v[sent].mig <= started + 1 &&
+		/* the window: the migration the server is on (finished + 1) and
+		 * the next one, at most PIPE_CHUNK statements ahead of the results */
+		while (sent < b->n && sent - got < PIPE_CHUNK && b->v[sent].mig <= finished + 2 &&
 		       !proc_stop_signal()) {
 			if (!send_item(db, b, &b->v[sent], list[b->v[sent].mig], o)) {
 				err_set(e, EXIT_MIGRATION, "could not send a statement: %s", PQerrorMessage(db->conn));
@@ -127,7 +135,6 @@ int apply_run_pipeline(struct db *db, struct batch *b, const struct migration *c
 
 		/* the results of one statement */
 		it = &b->v[got];
-		started = it->mig;
 		while ((r = PQgetResult(db->conn))) {
 			ExecStatusType st = PQresultStatus(r);
 			if (st == PGRES_FATAL_ERROR && !failed) {
@@ -155,6 +162,8 @@ int apply_run_pipeline(struct db *db, struct batch *b, const struct migration *c
 			failed = 1;
 		}
 		got++;
+		if (got == b->n || b->v[got].mig != it->mig)
+			finished = it->mig;
 		if (!failed && proc_stop_signal())
 			proc_cancel();
 	}

@@ -557,7 +557,7 @@ void ledger_record_params(const struct ledger_record *r, const char *who,
 
 void ledger_record_print(struct ledger *l, struct db *db, const struct ledger_record *r, struct strbuf *out)
 {
-	char who[512], *sql = ledger_record_sql(l, r->up);
+	char who[512], *sql = ledger_record_sql(l, r->up, r->since);
 	const char *params[LEDGER_RECORD_NPARAMS], *p;
 
 	context_who(r->db_user, who, sizeof(who));
@@ -581,26 +581,35 @@ void ledger_record_print(struct ledger *l, struct db *db, const struct ledger_re
 	free(sql);
 }
 
-char *ledger_record_sql(struct ledger *l, int up)
+char *ledger_record_sql(struct ledger *l, int up, enum ledger_since since)
 {
-	static const char ms[] =
+	static const char t0[] =
 		"WITH d AS (SELECT (extract(epoch FROM clock_timestamp() - "
 		"current_setting('predeploy.t0')::timestamptz) * 1000)::int AS ms)";
+	static const char xact[] =
+		"WITH d AS (SELECT (extract(epoch FROM clock_timestamp() - now()) * 1000)::int AS ms)";
 	static const char hist_cols[] =
 		"(action, version, name, checksum, outcome, duration_ms, applied_by, host, "
 		"predeploy_version, backup_file, backup_sha256, forced)";
+	/* T0_NEXT: the history insert becomes a CTE whose row the outer SELECT
+	 * reads before it restarts the clock, so d is computed first */
+	const char *ms = since == LEDGER_SINCE_XACT ? xact : t0;
+	const char *pre = since == LEDGER_SINCE_T0_NEXT ? ", h AS (" : " ";
+	const char *post = since == LEDGER_SINCE_T0_NEXT ?
+		") SELECT duration_ms, pg_catalog.set_config('predeploy.t0', pg_catalog.clock_timestamp()::text, "
+		"true) FROM h" : "";
 
 	if (up)
 		return xasprintf("%s, a AS (INSERT INTO %s (version, name, checksum, applied_at, duration_ms, "
 				 "applied_by) SELECT $1, $2, $3, now(), ms, $4 FROM d ON CONFLICT (version) DO UPDATE "
 				 "SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, applied_at = "
 				 "EXCLUDED.applied_at, duration_ms = EXCLUDED.duration_ms, applied_by = "
-				 "EXCLUDED.applied_by RETURNING duration_ms) INSERT INTO %s %s SELECT 'up', $1, $2, $3, "
-				 "'success', duration_ms, $5, $6, $7, $8, $9, $10::boolean FROM a RETURNING duration_ms",
-				 ms, l->qtable, l->qhistory, hist_cols);
+				 "EXCLUDED.applied_by RETURNING duration_ms)%sINSERT INTO %s %s SELECT 'up', $1, $2, $3, "
+				 "'success', duration_ms, $5, $6, $7, $8, $9, $10::boolean FROM a RETURNING duration_ms%s",
+				 ms, l->qtable, pre, l->qhistory, hist_cols, post);
 	/* $4 (applied_by) only types the parameter: the tracking row is deleted */
-	return xasprintf("%s, w AS (SELECT $4::text AS applied_by), a AS (DELETE FROM %s WHERE version = $1) "
+	return xasprintf("%s, w AS (SELECT $4::text AS applied_by), a AS (DELETE FROM %s WHERE version = $1)%s"
 			 "INSERT INTO %s %s SELECT 'down', $1, $2, "
-			 "$3, 'success', ms, $5, $6, $7, $8, $9, $10::boolean FROM d RETURNING duration_ms",
-			 ms, l->qtable, l->qhistory, hist_cols);
+			 "$3, 'success', ms, $5, $6, $7, $8, $9, $10::boolean FROM d RETURNING duration_ms%s",
+			 ms, l->qtable, pre, l->qhistory, hist_cols, post);
 }

@@ -84,14 +84,19 @@ int ledger_mark_applied(struct ledger *l, struct db *db, const char *version, co
 /*
  * Recording a migration that ran: one statement records an up (insert or
  * update of the tracking row) or a down (delete) together with its history
- * row, timing the migration on the server from the custom setting
- * predeploy.t0 (set_config when the migration started) and returning that
- * duration_ms.  The engine sends it with ledger_record_params; `up --sql`
- * prints it with ledger_record_print, so what is printed is what runs.
+ * row, timing the migration on the server and returning that duration_ms.
+ * Where the clock starts is r.since: LEDGER_SINCE_T0 the custom setting
+ * predeploy.t0 (set_config when the migration started); LEDGER_SINCE_XACT
+ * the start of the transaction (a migration in its own transaction, where
+ * BEGIN was the start); LEDGER_SINCE_T0_NEXT like T0, and the statement
+ * then sets predeploy.t0 (transaction-local) for the migration after it
+ * (all in one transaction).  The engine sends it with ledger_record_params;
+ * `up --sql` prints it with ledger_record_print, so what is printed is what
+ * runs.
  *
  *   struct ledger_record r = { 1, m->version, m->name, m->checksum, db->user,
- *                              backup_file, backup_sha256, forced };
- *   char *sql = ledger_record_sql(l, r.up);
+ *                              backup_file, backup_sha256, forced, LEDGER_SINCE_XACT };
+ *   char *sql = ledger_record_sql(l, r.up, r.since);
  *   const char *p[LEDGER_RECORD_NPARAMS];
  *   ledger_record_params(&r, who, p);       // who: "user@host", caller's buffer
  *   PQsendQueryParams(conn, sql, LEDGER_RECORD_NPARAMS, NULL, p, ...);
@@ -105,11 +110,12 @@ struct ledger_record {
 	const char *backup_file;    /* NULL: none */
 	const char *backup_sha256;
 	int forced;
+	enum ledger_since { LEDGER_SINCE_T0, LEDGER_SINCE_XACT, LEDGER_SINCE_T0_NEXT } since;
 };
 
 #define LEDGER_RECORD_NPARAMS 10
 /* The statement; caller frees. */
-char *ledger_record_sql(struct ledger *l, int up);
+char *ledger_record_sql(struct ledger *l, int up, enum ledger_since since);
 /* Its parameters (pointers into r, who and context.h's facts). */
 void ledger_record_params(const struct ledger_record *r, const char *who,
 			  const char *params[LEDGER_RECORD_NPARAMS]);
