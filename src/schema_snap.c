@@ -12,8 +12,10 @@
 #include "util/banned.h"
 
 /* Long definitions (functions, views) are compared by hash so that a diff
- * line stays readable. */
-#define SHORT(x) "(CASE WHEN length(" x ") > 160 THEN 'md5 ' || md5(" x ") ELSE " x " END)"
+ * line stays readable.  The definition is made once (OFFSET 0 keeps the
+ * planner from copying the call into each use). */
+#define SHORT(x) "(SELECT CASE WHEN length(d) > 160 THEN 'md5 ' || md5(d) ELSE d END FROM (SELECT " x \
+	" AS d OFFSET 0) short)"
 
 /* User schemas, and objects that belong to no extension. */
 #define USER_NSP(n) "(" n ".nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') " \
@@ -23,7 +25,10 @@
 
 /* User namespaces and relations first (small), everything else joined to
  * them through the catalogs' indexes (attrelid, indrelid, tgrelid,
- * conrelid) rather than by scanning whole system catalogs. */
+ * conrelid) rather than by scanning whole system catalogs.  Defaults are
+ * joined, not looked up per column: on a scratch database the catalogs
+ * were never analysed, and the lookup became a scan of pg_attrdef per
+ * column with a default. */
 static const char snapshot_sql[] =
 	"WITH nsp AS MATERIALIZED ("
 	"  SELECT n.oid, n.nspname FROM pg_catalog.pg_namespace n WHERE " USER_NSP("n")
@@ -59,13 +64,13 @@ static const char snapshot_sql[] =
 	"   || CASE WHEN a.attidentity <> '' THEN ' identity ' || a.attidentity::text ELSE '' END"
 	"   || CASE WHEN a.attgenerated <> '' THEN ' generated as ' ELSE '' END"
 	"   || CASE WHEN a.atthasdef THEN COALESCE(CASE WHEN a.attgenerated = '' THEN ' default ' ELSE '' END"
-	"        || (SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) FROM pg_catalog.pg_attrdef ad"
-	"            WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum), '') ELSE '' END"
+	"        || pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), '') ELSE '' END"
 	"   || CASE WHEN a.attcollation <> 0 AND a.attcollation <> (SELECT t.typcollation FROM pg_catalog.pg_type t WHERE t.oid = a.atttypid)"
 	"        THEN ' collate ' || (SELECT quote_ident(co.collname) FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation)"
 	"        ELSE '' END"
 	"   || ' position ' || row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum)"
 	"   FROM rel c JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid"
+	"   LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
 	"   WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind <> 'S'"
 	/* table constraints */
 	" UNION ALL SELECT 'constraint ' || c.qname || '.' || quote_ident(co.conname),"

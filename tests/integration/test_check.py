@@ -157,6 +157,27 @@ def default_change_and_wrong_name(t: Env):
 
 
 @case
+def renamed_column_shows_in_the_view_that_reads_it(t: Env):
+    # snapshots after the first reuse the descriptions of unchanged objects;
+    # a view's stored definition points at its table's column by number, so
+    # it is unchanged when the column is renamed, yet its description (which
+    # names the column) is not: a rename must describe everything again
+    t.write("migrations/0001_t.sql",
+            "-- migrate:up\ncreate table t(id int, x int);\ncreate view v as select x from t;\n"
+            "-- migrate:down\ndrop view v;\ndrop table t;\n")
+    t.write("migrations/0002_rename.sql",
+            "-- migrate:up\nalter table t rename column x to y;\n"
+            "-- migrate:down\nselect 1;\n")
+    doc = check_json(t, code=16)
+    p = problems(doc, "0002")
+    assert p[0]["kind"] == "schema_differs", p
+    assert "missing: column public.t.x (integer position 2)" in p[0]["diff"], p
+    assert "left behind: column public.t.y (integer position 2)" in p[0]["diff"], p
+    assert any(d.startswith("changed: relation public.v: view as  SELECT t.x") and "t.y AS x" in d
+               for d in p[0]["diff"]), p
+
+
+@case
 def since_skips_released_history(t: Env):
     t.write("migrations/0001_a.sql", "-- migrate:up\ncreate table a(id int);\n")   # no down: released
     t.write("migrations/0002_b.sql", "-- migrate:up\ncreate table b(id int);\n-- migrate:down\nselect 1;\n")
