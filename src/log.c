@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/time.h>
 
+#include "util/json.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -305,6 +306,17 @@ void log_add_conninfo_secrets(const char *conninfo)
 		keyword_secrets(conninfo);
 }
 
+/* Member `key` with the redacted text of val; omitted when val is empty
+ * (except the message, always present). */
+static void json_redacted(struct json_w *j, const char *key, const char *val, struct strbuf *tmp)
+{
+	if (!val[0] && strcmp(key, "msg"))
+		return;
+	sb_reset(tmp);
+	log_redact(val, tmp);
+	jw_str(j, key, tmp->buf ? tmp->buf : "");
+}
+
 static void emit(enum log_level level, const char *msg, const struct err *e)
 {
 	struct strbuf line = STRBUF_INIT, red = STRBUF_INIT;
@@ -317,24 +329,27 @@ static void emit(enum log_level level, const char *msg, const struct err *e)
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 
 	if (fmt == LOG_JSON) {
-		sb_addf(&line, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":", ts,
-			(long)(tv.tv_usec / 1000), level_name[level]);
-		log_redact(msg, &red);
-		sb_add_json_str(&line, red.buf);
+		struct json_w j;
+		char stamp[72];
+
+		snprintf(stamp, sizeof(stamp), "%s.%03dZ", ts, (int)(tv.tv_usec / 1000) % 1000);
+		jw_init(&j, &line, 0);
+		jw_obj(&j, NULL);
+		jw_str(&j, "ts", stamp);
+		jw_str(&j, "level", level_name[level]);
+		json_redacted(&j, "msg", msg, &red);
 		if (e) {
-#define FIELD(name, val) do { if ((val)[0]) { sb_reset(&red); log_redact(val, &red); \
-	sb_adds(&line, ",\"" name "\":"); sb_add_json_str(&line, red.buf); } } while (0)
-			FIELD("detail", e->detail);
-			FIELD("hint", e->hint);
-			FIELD("sqlstate", e->sqlstate);
-			FIELD("file", e->file);
-#undef FIELD
+			json_redacted(&j, "detail", e->detail, &red);
+			json_redacted(&j, "hint", e->hint, &red);
+			json_redacted(&j, "sqlstate", e->sqlstate, &red);
+			json_redacted(&j, "file", e->file, &red);
 			if (e->line)
-				sb_addf(&line, ",\"line\":%d", e->line);
+				jw_int(&j, "line", e->line);
 			if (e->code)
-				sb_addf(&line, ",\"exit_code\":%d", e->code);
+				jw_int(&j, "exit_code", e->code);
 		}
-		sb_adds(&line, "}\n");
+		jw_end(&j);
+		sb_addc(&line, '\n');
 	} else {
 		sb_addf(&line, "%s%s %-5s predeploy: ", color ? level_color[level] : "", ts,
 			level_name[level]);
