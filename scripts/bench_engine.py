@@ -3,7 +3,11 @@
 
 engine: 200 generated migrations of realistic shape applied to a fresh
         database by predeploy, by `psql -1 -f` of the same SQL (the floor) and by
-        dbmate; then a no-op `up` with nothing pending (predeploy vs dbmate).
+        dbmate; then a no-op `up` with nothing pending (predeploy vs dbmate);
+        then 200 small migrations (bench_check's set: one statement each,
+        cycles of ten per table) by `up` against psql with the same
+        transactions, and by `up --single-transaction` against `psql -1`, all
+        four in one hyperfine run, each run on a fresh database.
 run:    `predeploy run -- /bin/true` with nothing pending vs `dbmate up` then
         /bin/true.
 Wall times are medians: the 200-migration runs are timed from Python (each
@@ -212,6 +216,57 @@ def bench_engine(info, work, reps):
     print()
 
 
+def bench_small(info, work, runs):
+    """200 small migrations: up vs psql with one transaction per migration,
+    up --single-transaction vs psql -1; hyperfine (-N) with a --prepare that
+    recreates the database before every run, the four interleaved in one
+    invocation. Client user+sys from hyperfine."""
+    import bench_check  # noqa: E402  (imports this module)
+    d = os.path.join(work, "small")
+    migdir = os.path.join(d, "migrations")
+    bench_check.generate(migdir)
+    ups = []
+    for name in sorted(os.listdir(migdir)):
+        with open(os.path.join(migdir, name)) as m:
+            ups.append(m.read().split("-- migrate:up\n", 1)[1].split("-- migrate:down", 1)[0])
+    with open(os.path.join(d, "all.sql"), "w") as f:
+        f.write("".join(ups))
+    with open(os.path.join(d, "per_tx.sql"), "w") as f:
+        f.write("".join("BEGIN;\n" + u + "COMMIT;\n" for u in ups))
+    psql = os.path.join(info["bindir"], "psql")
+    prep = os.path.join(d, "fresh.sh")
+    with open(prep, "w") as f:
+        f.write("#!/bin/sh\nexec %s -X -q -h %s -p %d -U postgres -d postgres -c 'DROP DATABASE IF EXISTS "
+                "bench_small WITH (FORCE)' -c 'CREATE DATABASE bench_small' >/dev/null 2>&1\n"
+                % (psql, info["sockdir"], info["port"]))
+    os.chmod(prep, 0o755)
+    url = pgserver.url(info, "bench_small")
+    label, binary = binaries()[0]
+    cmds = [("psql -f, one transaction per migration (floor of up)",
+             [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", os.path.join(d, "per_tx.sql"), url]),
+            ("%s up" % label, [binary, "up", "--database-url", url, "--dir", migdir, "--quiet", "--backup", "never"]),
+            ("psql -1 -f (floor of --single-transaction)",
+             [psql, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f", os.path.join(d, "all.sql"), url]),
+            ("%s up --single-transaction" % label, [binary, "up", "--database-url", url, "--dir", migdir, "--quiet",
+                                                    "--backup", "never", "--single-transaction"])]
+    out = os.path.join(work, "hyperfine-small.json")
+    argv = ["hyperfine", "--style", "none", "-N", "-w", "3", "-r", str(runs), "--prepare", prep,
+            "--export-json", out] + [" ".join(c) for _, c in cmds]
+    r = subprocess.run(argv, env=clean_env(), cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        raise SystemExit("hyperfine failed: %s" % r.stderr[-2000:])
+    with open(out) as f:
+        res = json.load(f)["results"]
+    print("### Engine: 200 small migrations on a fresh database (hyperfine, median of %d)\n" % runs)
+    print("| tool | wall | vs its floor | client user+sys |")
+    print("|---|---|---|---|")
+    for i, (name, _) in enumerate(cmds):
+        floor = res[i - i % 2]["median"]
+        print("| %s | %.0f ms | %.2f× | %.0f ms |" % (name, res[i]["median"] * 1000, res[i]["median"] / floor,
+                                                    (res[i]["user"] + res[i]["system"]) * 1000))
+    print()
+
+
 def bench_run(info, work):
     migdir = os.path.join(work, "db", "migrations")
     if not os.path.isdir(migdir):
@@ -252,6 +307,7 @@ def main():
         print("PostgreSQL %s, %s, %d cores\n" % (info["version"], os.uname().machine, os.cpu_count()))
         if what == "engine":
             bench_engine(info, work, reps)
+            bench_small(info, work, int(os.environ.get("BENCH_SMALL_RUNS", "20")))
         else:
             bench_run(info, work)
     finally:
