@@ -1,6 +1,7 @@
 /* cmd_backups: `predeploy backups`: the backups in --backup-dir, newest
  * first, numbered from 0 (the numbers `restore --backup N` takes): time,
- * size, schema version, verified, encrypted (with which key id), path.  A backup with a sidecar is read
+ * size, schema version, verified, encrypted (with which key id), scope (full
+ * or at-risk, with its tables on a second line), path.  A backup with a sidecar is read
  * and hashed: one whose SHA-256 no longer matches is shown as MODIFIED
  * (verified false).  No database connection needed. */
 #include <stdio.h>
@@ -14,6 +15,20 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
+
+/* "scope": "full" | "at-risk" (null when unverified), "tables": [...] */
+static void scope_json(struct json_w *j, const struct backup_entry *b)
+{
+	struct strlist t = { 0 };
+	int i, at_risk = backup_sidecar_scope(b->sidecar, &t);
+
+	jw_str(j, "scope", !b->verified ? NULL : at_risk ? "at-risk" : "full");
+	jw_arr(j, "tables");
+	for (i = 0; i < t.n; i++)
+		jw_str(j, NULL, t.v[i]);
+	jw_end(j);
+	strlist_clear(&t);
+}
 
 static void print_json(const struct backup_list *l, const int *modified)
 {
@@ -41,6 +56,7 @@ static void print_json(const struct backup_list *l, const int *modified)
 			jw_null(&j, "key_id");
 		jw_str(&j, "sha256", b->sha256);
 		jw_str(&j, "path", b->path);
+		scope_json(&j, b);
 		jw_end(&j);
 	}
 	jw_end(&j);
@@ -77,19 +93,29 @@ CMD(backups)
 	} else if (!l.n) {
 		log_info("no backups in \"%s\"", storage_where(st));
 	} else {
-		printf("%-5s %-20s %10s %-16s %-8s %-16s %s\n", "INDEX", "TIME", "SIZE", "VERSION", "VERIFIED",
-		       "ENCRYPTED", "PATH");
+		printf("%-5s %-20s %10s %-16s %-8s %-16s %-7s %s\n", "INDEX", "TIME", "SIZE", "VERSION", "VERIFIED",
+		       "ENCRYPTED", "SCOPE", "PATH");
 		for (i = 0; i < l.n; i++) {
 			const struct backup_entry *b = &l.v[i];
+			struct strlist t = { 0 };
 			char size[32];
+			int k;
 
 			if (b->size >= 10 * 1000 * 1000)
 				snprintf(size, sizeof(size), "%.0f MB", (double)b->size / 1e6);
 			else
 				snprintf(size, sizeof(size), "%.1f kB", (double)b->size / 1e3);
-			printf("%-5d %-20s %10s %-16s %-8s %-16s %s\n", i, b->when, size, b->version,
+			printf("%-5d %-20s %10s %-16s %-8s %-16s %-7s %s\n", i, b->when, size, b->version,
 			       modified[i] ? "MODIFIED" : b->verified ? "yes" : "no",
-			       !b->encrypted ? "no" : b->key_id[0] ? b->key_id : "yes", b->path);
+			       !b->encrypted ? "no" : b->key_id[0] ? b->key_id : "yes",
+			       !b->verified ? "-" : backup_sidecar_scope(b->sidecar, NULL) ? "at-risk" : "full", b->path);
+			if (backup_sidecar_scope(b->sidecar, &t) && t.n) {
+				printf("      at-risk tables:");
+				for (k = 0; k < t.n; k++)
+					printf(" %s", t.v[k]);
+				printf("\n");
+			}
+			strlist_clear(&t);
 		}
 	}
 	free(modified);

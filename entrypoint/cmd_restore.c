@@ -1,10 +1,10 @@
-/* cmd_restore: `predeploy restore [--backup N | --file PATH]
- * [--from-database NAME] [--force] [--reset-to V] [--into DB]`: check the
- * options (restore_reset_check: --reset-to for the migrator in use), pick the backup (restore_pick: default
- * the newest backup of the target database), check the whole file
- * (restore_check: nothing touched yet), confirm on a terminal (else --force
- * is required), restore_prepare() (create --into, lock, safety backup),
- * then restore_run(). */
+/* cmd_restore: `predeploy restore [--backup N | --file PATH] [--from-database NAME]
+ * [--force] [--reset-to V] [--into DB] [--replace]`: check the options
+ * (restore_reset_check: --reset-to for the migrator in use), pick the backup
+ * (restore_pick: default the target database's newest; an at-risk one goes
+ * through restore_scope.h), check the whole file (restore_check: nothing
+ * touched yet), confirm on a terminal (else --force is required),
+ * restore_prepare() (create --into, lock, safety backup), restore_run(). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +20,7 @@
 #include "restore.h"
 #include "restore_prepare.h"
 #include "restore_reset.h"
+#include "restore_scope.h"
 #include "webhook.h"
 #include "util/exitcode.h"
 #include "util/timeutil.h"
@@ -48,6 +49,7 @@ CMD(restore)
 	char *end = NULL;
 	long n = nstr ? strtol(nstr, &end, 10) : -1;
 	struct restore_object ob = RESTORE_OBJECT_INIT;
+	struct restore_scope rs = RESTORE_SCOPE_INIT;
 	int fd = -1, rc = 0, keep = cfg->keep, interactive = isatty(0) && isatty(2);
 
 	if (args->pos.n)
@@ -79,7 +81,8 @@ CMD(restore)
 		shown = into;
 	else
 		shown = db.dbname;
-	if (restore_pick(cfg, restore_into_is_url(into) ? db.dbname : shown, file, n, from, &src, &e) < 0)
+	if (restore_pick(cfg, restore_into_is_url(into) ? db.dbname : shown, file, n, from, &src, &e) < 0 ||
+	    restore_scope_setup(cfg, &src, args_has(args, "replace"), reset_to, &rs, &o, &e) < 0)
 		goto err;
 	if (src.listed) {
 		/* The safety backup's retention must not remove this one (an
@@ -119,10 +122,8 @@ CMD(restore)
 		restore_say_unchanged(&res, t.db->dbname);
 		goto out;
 	}
-	log_info("restored \"%s\" into database \"%s\": %lld statements, %.1f MB of COPY data in %.1fs; "
-		 "schema version now %s", src.path, t.db->dbname, (long long)res.statements,
-		 (double)res.copy_bytes / 1e6, (double)res.duration_ms / 1000.0,
-		 !migrator_is_sql(&mig) ? "kept in the tool's table" : res.version[0] ? res.version : "(none)");
+	restore_say_done(&rs, src.path, t.db->dbname, &res, !migrator_is_sql(&mig) ? "kept in the tool's table" :
+			 res.version[0] ? res.version : "(none)");
 	goto out;
 err:
 	rc = report_err(&e);
@@ -135,6 +136,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	cfg->keep = keep;
+	restore_scope_release(cfg, &rs);
 	restore_object_close(&ob);
 	proc_watch_conn(NULL);
 	restore_target_release(&t);

@@ -413,8 +413,8 @@ static int dump_tick(void *arg, struct err *e)
 }
 
 static int take(struct storage *st, const struct config *cfg, struct db *db, const char *schema_version,
-		const struct strlist *pending, const struct progress *progress, struct backup_info *out,
-		struct err *e)
+		const struct strlist *pending, const struct backup_scope *scope, const struct progress *progress,
+		struct backup_info *out, struct err *e)
 {
 	const char *pg_dump = cfg->pg_dump && *cfg->pg_dump ? cfg->pg_dump : "pg_dump";
 	const char *version = schema_version && *schema_version ? schema_version : "0";
@@ -427,6 +427,7 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 	struct gzw *w = NULL;
 	char *file = NULL, *path = NULL;
 	char *conninfo = NULL, *dbarg = NULL, *pw = NULL, *pwenv = NULL, *svcfile = NULL, *svcenv = NULL;
+	const char **argv = NULL;
 	int committed = 0, readback, ret = -1;
 	int64_t dbsize = 0, t0 = now_ms();
 	time_t started;
@@ -493,9 +494,10 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 	pw = db_password(db);
 	pwenv = pw ? xasprintf("PGPASSWORD=%s", pw) : xstrdup("PGPASSWORD");
 	{
-		const char *argv[] = { pg_dump, "--format=plain", "--clean", "--if-exists",
-				       "--no-password", dbarg, NULL };
+		const char *base[] = { pg_dump, "--format=plain", "--clean", "--if-exists", "--no-password", dbarg };
 		const char *env[] = { pwenv, svcenv, NULL };
+
+		argv = backup_scope_argv(scope, base, 6);  /* at-risk: --exclude-table-data=... */
 
 		memset(&dp, 0, sizeof(dp));
 		dp.w = w;
@@ -508,9 +510,10 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 		po.on_stdout = dump_out;
 		po.on_tick = dump_tick;
 		po.arg = &dp;
-		log_info("backing up database \"%s\" with pg_dump %s to \"%s\"%s%s", db->dbname, pv.text, path,
+		log_info("backing up database \"%s\" with pg_dump %s to \"%s\"%s%s%s", db->dbname, pv.text, path,
 			 cfg->backup_keys ? ", encrypted with key " : "",
-			 cfg->backup_keys ? cfg->backup_keys->v[0].idhex : "");
+			 cfg->backup_keys ? cfg->backup_keys->v[0].idhex : "",
+			 scope && scope->at_risk ? (scope->tables.n ? " (at-risk scope)" : " (at-risk scope: schema only)") : "");
 		if (proc_spawn(&po, &pr, e) < 0) {
 			pgdump_start_hint(&pr, e);
 			if (e->code > 128)
@@ -567,6 +570,7 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 	meta.pg_dump_version = pv.text;
 	meta.schema_version = version;
 	meta.pending = pending;
+	meta.scope = scope;
 	meta.started = started;
 	if (backup_write_sidecar(st, out, &meta, e) < 0)
 		goto out;
@@ -597,6 +601,7 @@ out:
 		unlink(svcfile);
 	free(svcfile);
 	free(svcenv);
+	free(argv);
 	free(conninfo);
 	free(dbarg);
 	free(file);
@@ -606,9 +611,10 @@ out:
 
 static int take_and_retain(struct storage *st, const struct config *cfg, struct db *db,
 			   const char *schema_version, const struct strlist *pending_versions,
-			   const struct progress *progress, struct backup_info *out, struct err *e)
+			   const struct backup_scope *scope, const struct progress *progress,
+			   struct backup_info *out, struct err *e)
 {
-	if (take(st, cfg, db, schema_version, pending_versions, progress, out, e) < 0)
+	if (take(st, cfg, db, schema_version, pending_versions, scope, progress, out, e) < 0)
 		return -1;
 	log_info("backup \"%s\" verified: %.1f MB (%.1f MB uncompressed) in %.1fs, sha256 %.12s",
 		 out->path, (double)out->size / 1e6, (double)out->raw_size / 1e6,
@@ -632,14 +638,14 @@ int backup_take(const struct config *cfg, struct db *db, const char *schema_vers
 		memset(out, 0, sizeof(*out));
 		return -1;
 	}
-	ret = take_and_retain(st, cfg, db, schema_version, pending_versions, progress, out, e);
+	ret = take_and_retain(st, cfg, db, schema_version, pending_versions, NULL, progress, out, e);
 	storage_free(st);
 	return ret;
 }
 
 int backup_for_deploy(const struct config *cfg, struct db *db, const char *schema_version,
-		      const struct strlist *pending_versions, const struct progress *progress,
-		      struct backup_info *out, struct err *e)
+		      const struct strlist *pending_versions, struct backup_scope *scope,
+		      const struct progress *progress, struct backup_info *out, struct err *e)
 {
 	const char *version = schema_version && *schema_version ? schema_version : "0";
 	struct storage *st = backup_store_open(cfg, e);
@@ -648,9 +654,9 @@ int backup_for_deploy(const struct config *cfg, struct db *db, const char *schem
 	memset(out, 0, sizeof(*out));
 	if (!st)
 		return -1;
-	ret = backup_find_reusable(st, db->dbname, version, cfg->backup_reuse_ms, cfg->backup_keys, out, e);
+	ret = backup_find_reusable(st, db->dbname, version, cfg->backup_reuse_ms, cfg->backup_keys, scope, out, e);
 	if (ret == 0)
-		ret = take_and_retain(st, cfg, db, schema_version, pending_versions, progress, out, e);
+		ret = take_and_retain(st, cfg, db, schema_version, pending_versions, scope, progress, out, e);
 	else if (ret > 0)
 		ret = 0;
 	storage_free(st);

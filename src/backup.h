@@ -33,6 +33,7 @@
 
 #include <stdint.h>
 
+#include "backup_scope.h"
 #include "backup_store.h"
 #include "config.h"
 #include "db.h"
@@ -52,10 +53,13 @@ int backup_wanted(const struct config *cfg, int npending);
  * be NULL.  The reused file is hashed again and must match its sidecar.
  * Returns 0, or -1 with e->code = EXIT_BACKUP (or 128+N when stopped by a
  * signal) and nothing left behind, or EXIT_DATAERR when the backup it
- * would reuse no longer matches its sidecar's SHA-256. */
+ * would reuse no longer matches its sidecar's SHA-256.  `scope` (from
+ * backup_scope_decide; NULL: full) says what the dump holds; a backup is
+ * reused only when it holds as much (backup_scope_covers), and then scope
+ * is set to what the reused backup holds. */
 int backup_for_deploy(const struct config *cfg, struct db *db, const char *schema_version,
-		      const struct strlist *pending_versions, const struct progress *progress,
-		      struct backup_info *out, struct err *e);
+		      const struct strlist *pending_versions, struct backup_scope *scope,
+		      const struct progress *progress, struct backup_info *out, struct err *e);
 
 /* Take a new backup now (no reuse), then retention. */
 int backup_take(const struct config *cfg, struct db *db, const char *schema_version,

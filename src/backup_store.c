@@ -251,6 +251,11 @@ int backup_write_sidecar(struct storage *st, const struct backup_info *bi, const
 	for (i = 0; m->pending && i < m->pending->n; i++)
 		jw_str(&j, NULL, m->pending->v[i]);
 	jw_end(&j);
+	jw_str(&j, "scope", m->scope && m->scope->at_risk ? "at-risk" : "full");
+	jw_arr(&j, "scope_tables");
+	for (i = 0; m->scope && m->scope->at_risk && i < m->scope->tables.n; i++)
+		jw_str(&j, NULL, m->scope->tables.v[i]);
+	jw_end(&j);
 	jw_str(&j, "compression", "gzip");
 	if (bi->key_id[0]) {
 		/* never the key: its id (crypt_keys.h) */
@@ -322,7 +327,8 @@ static int same_encryption(const struct backup_entry *b, const struct crypt_keys
 }
 
 int backup_find_reusable(struct storage *st, const char *database, const char *version, int64_t reuse_ms,
-			 const struct crypt_keys *keys, struct backup_info *out, struct err *e)
+			 const struct crypt_keys *keys, struct backup_scope *scope, struct backup_info *out,
+			 struct err *e)
 {
 	struct backup_list l = BACKUP_LIST_INIT;
 	struct err ignore = ERR_INIT;
@@ -339,6 +345,11 @@ int backup_find_reusable(struct storage *st, const char *database, const char *v
 		if (!b->verified || strcmp(b->version, version) || age_ms < -60000 || age_ms >= reuse_ms ||
 		    !same_encryption(b, keys))
 			continue;
+		if (!backup_scope_covers(b->sidecar, scope)) {
+			log_info("not reusing backup \"%s\": its at-risk scope does not hold the data of every table "
+				 "the pending migrations put at risk", b->file);
+			continue;
+		}
 		/* "verified" is checked again: the bytes must still be the ones hashed */
 		int match = backup_check_hash(st, b, e);
 
@@ -359,6 +370,12 @@ int backup_find_reusable(struct storage *st, const char *database, const char *v
 		if (json_get(b->sidecar, "raw_size", raw, sizeof(raw), NULL) == 0)
 			out->raw_size = strtoll(raw, NULL, 10);
 		out->reused = 1;
+		if (scope) {
+			/* say what the reused backup holds */
+			strlist_clear(&scope->tables);
+			strlist_clear(&scope->exclude);
+			scope->at_risk = backup_sidecar_scope(b->sidecar, &scope->tables);
+		}
 		log_info("reusing backup \"%s\" (verified, SHA-256 checked, schema version %s, %llds old, "
 			 "--backup-reuse)", b->file, version, (long long)(age_ms / 1000));
 		found = 1;

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "backup_scope.h"
 #include "config.h"
 #include "crypt_keys.h"
 #include "storage.h"
@@ -86,6 +87,7 @@ struct backup_meta {
 	const char *database, *server_host, *server_version, *pg_dump_version, *schema_version;
 	const struct strlist *pending;   /* may be NULL */
 	time_t started;
+	const struct backup_scope *scope; /* NULL: full */
 };
 
 /* Write "<bi->file>.json" (last: its presence means verified). */
@@ -95,11 +97,13 @@ int backup_write_sidecar(struct storage *st, const struct backup_info *bi, const
 /* A verified backup of `database` at `version` younger than reuse_ms and
  * encrypted as a new one would be (keys NULL: not encrypted; else with one
  * of the keys): 1 and *out filled, 0 when there is none (listing errors
- * count as none),
- * -1 with EXIT_DATAERR when the file's SHA-256 no longer matches its
- * sidecar (the file is read completely to hash it). */
+ * count as none), -1 with EXIT_DATAERR when the file's SHA-256 no longer matches its
+ * sidecar (the file is read completely to hash it).  With `scope` (may
+ * be NULL: full wanted) a backup that does not hold as much is passed
+ * over (backup_scope_covers); on reuse scope becomes what it holds. */
 int backup_find_reusable(struct storage *st, const char *database, const char *version, int64_t reuse_ms,
-			 const struct crypt_keys *keys, struct backup_info *out, struct err *e);
+			 const struct crypt_keys *keys, struct backup_scope *scope, struct backup_info *out,
+			 struct err *e);
 
 /* SHA-256 (hex) of object `name`, read completely. */
 int backup_hash(struct storage *st, const char *name, char out[SHA256_HEX_LEN], struct err *e);

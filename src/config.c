@@ -47,6 +47,8 @@ static int set_dir(struct config *, const struct config_option *, const char *, 
 static int set_migrate_env(struct config *, const struct config_option *, const char *,
 			   enum config_source, struct err *);
 static void free_secret(char **p);
+static int set_size(struct config *, const struct config_option *, const char *, enum config_source,
+		    struct err *);
 
 /*
  * The options.  Columns: name, type, field, default, variable, commands,
@@ -126,6 +128,11 @@ static const struct config_option options[] = {
 	  "verified backups to keep"), .min = 1 },
 	{ OPT("backup-reuse", CT_DURATION, F(backup_reuse_ms), "15m", "PREDEPLOY_BACKUP_REUSE", CC_RUN | CC_UP,
 	  "reuse a verified backup at the same version younger than this") },
+	{ OPT("backup-scope", CT_ENUM, F(backup_scope), "auto", "PREDEPLOY_BACKUP_SCOPE", CC_RUN | CC_UP,
+	  "what a deploy's backup holds: full, at-risk (schema + data of the tables findings put at risk), "
+	  "auto (full up to --backup-full-max)"), .choices = "auto|full|at-risk" },
+	{ OPT("backup-full-max", CT_STR, F(backup_full_max_text), "1GB", "PREDEPLOY_BACKUP_FULL_MAX", CC_RUN | CC_UP,
+	  "largest database (pg_database_size) that --backup-scope auto backs up in full"), .set = set_size },
 	{ OPT("pg-dump", CT_STR, F(pg_dump), NULL, "PREDEPLOY_PG_DUMP", C_DUMP,
 	  "pg_dump program (default: pg_dump on PATH)") },
 	{ OPT("no-backup", CT_BOOL, F(no_backup), NULL, "PREDEPLOY_NO_BACKUP", CC_RUN | CC_UP | CC_RESTORE | CC_COPY,
@@ -226,6 +233,8 @@ static const struct config_option options[] = {
 	  "restore the newest backup of database NAME (another database's backups need it)"), .flags = OPT_ARG },
 	{ OPT("reset-to", CT_STR, 0, NULL, NULL, CC_RESTORE,
 	  "afterwards set the tracking table to version V"), .flags = OPT_ARG },
+	{ OPT("replace", CT_BOOL, 0, NULL, NULL, CC_RESTORE,
+	  "at-risk backup: put its tables' rows back in place (default: into a side schema)"), .flags = OPT_ARG },
 	{ OPT("since", CT_STR, 0, NULL, NULL, CC_CHECK | CC_LINT,
 	  "apply migrations up to V unchecked (released); check (or rehearse and lint) the rest"),
 	  .flags = OPT_ARG },
@@ -502,6 +511,33 @@ static int set_dir(struct config *cfg, const struct config_option *o, const char
 	set_str(seeds ? &cfg->seeds_dir : &cfg->dir, value);
 	if (src != CONFIG_SRC_DEFAULT)
 		*(seeds ? &cfg->seeds_dir_set : &cfg->dir_set) = 1;
+	return 0;
+}
+
+/* A size: bytes, or a number with kB, MB, GB or TB (1024-based, as
+ * PostgreSQL's own settings; any case, a space allowed).  The text stays in
+ * the option's field, the bytes go to backup_full_max. */
+static int set_size(struct config *cfg, const struct config_option *o, const char *value,
+		    enum config_source src, struct err *e)
+{
+	static const char *const units[] = { "b", "kb", "mb", "gb", "tb" };
+	char *end = NULL, where[160];
+	unsigned long long n;
+	int i;
+
+	errno = 0;
+	n = strtoull(value, &end, 10);
+	while (end && *end == ' ')
+		end++;
+	for (i = 0; end && end != value && i < 5; i++)
+		if (!strcasecmp(end, units[i]) || (i == 0 && !*end))
+			break;
+	if (!end || end == value || *value == '-' || errno || i == 5 || n > (1ULL << 62) >> (10 * i)) {
+		return err_set(e, EXIT_CONFIG, "invalid value \"%s\" for %s: expected a size like 500MB, 1GB, 1kB "
+			       "or a number of bytes", value, src_name(src, o, where, sizeof(where)));
+	}
+	set_str(&cfg->backup_full_max_text, value);
+	cfg->backup_full_max = (int64_t)(n << (10 * i));
 	return 0;
 }
 

@@ -29,6 +29,7 @@
 #include "util/strlist.h"
 
 enum backup_policy { BACKUP_AUTO, BACKUP_ALWAYS, BACKUP_NEVER };
+enum backup_scope_opt { SCOPE_AUTO, SCOPE_FULL, SCOPE_AT_RISK };
 enum output_format { OUT_TEXT, OUT_JSON, OUT_GITHUB };
 enum webhook_format { WEBHOOK_JSON, WEBHOOK_SLACK, WEBHOOK_DISCORD };
 enum config_source { CONFIG_SRC_DEFAULT, CONFIG_SRC_ENV, CONFIG_SRC_FLAG };
@@ -69,6 +70,9 @@ struct config {
 	struct crypt_keys *backup_keys; /* both parsed (config_load_keys); NULL: not encrypted */
 	int keep;
 	int64_t backup_reuse_ms;
+	enum backup_scope_opt backup_scope; /* src/backup_scope.h */
+	int64_t backup_full_max;    /* bytes of pg_database_size: auto is full up to this */
+	char *backup_full_max_text; /* as given ("1GB") */
 	char *pg_dump;
 	int no_backup;
 

@@ -33,6 +33,8 @@ void deploy_result_release(struct deploy_result *r)
 	free(r->backup_file);
 	free(r->backup_sha256);
 	strlist_clear(&r->acknowledged);
+	backup_risk_release(&r->risk);
+	backup_scope_release(&r->scope);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -59,9 +61,11 @@ static int judge(const struct config *cfg, const struct lint_report *rep, const 
 		}
 		sb_release(&js);
 	}
-	for (i = 0; i < rep->n; i++)
+	for (i = 0; i < rep->n; i++) {
 		if (rep->v[i].acknowledged && !strlist_has(&r->acknowledged, rep->v[i].rule))
 			strlist_add(&r->acknowledged, rep->v[i].rule);
+		backup_risk_add(&r->risk, rep->v[i].rule, rep->v[i].table);   /* --backup-scope */
+	}
 	lint_report_text_view(rep, lint_text_view(rep, cfg->verbose, cfg->quiet), &text);
 	if (text.len) {
 		log_msg(blocked ? LOG_ERROR : LOG_WARN, "lint findings in %s:\n%s", what, text.buf);
@@ -149,7 +153,10 @@ static int take_backup(struct session *s, const struct deploy_opts *o, const cha
 {
 	struct backup_info bi;
 
-	if (backup_for_deploy(s->cfg, &s->db, version, pending, o->progress, &bi, e) < 0)
+	if (backup_scope_decide(s->cfg, &s->db, &r->risk, &r->scope, e) < 0)
+		return -1;
+	log_info("backup scope: %s", r->scope.why);
+	if (backup_for_deploy(s->cfg, &s->db, version, pending, &r->scope, o->progress, &bi, e) < 0)
 		return -1;
 	r->backup_file = xstrdup(bi.path);
 	r->backup_sha256 = xstrdup(bi.sha256);
@@ -209,6 +216,7 @@ static int tool_rehearsal(struct session *s, const struct tool_state *st, struct
 
 		if (rehearse_tool_offline(s->cfg, &s->db, m, st, &off, &oe) == 0) {
 			log_info("rehearsal fell back to %s's offline SQL (%s)", m->ops->name, rr.why);
+			r->risk.known = 1;
 			ret = judge(s->cfg, &off.lint, "the SQL of the offline mode", r, e);
 		} else {
 			log_warn("rehearsal skipped: %s; the offline mode failed too: %s", rr.why, oe.msg);
@@ -224,6 +232,7 @@ static int tool_rehearsal(struct session *s, const struct tool_state *st, struct
 		goto out;
 	}
 	r->rehearsed = 1;
+	r->risk.known = 1;
 	log_info("rehearsal: %s ran in %.1fs on the shadow, %d statement%s captured on %d connection%s, %.1fs in all",
 		 m->ops->name, (double)tool_ms / 1000.0, rr.nstmts, rr.nstmts == 1 ? "" : "s", rr.connections,
 		 rr.connections == 1 ? "" : "s", (double)rr.duration_ms / 1000.0);
@@ -268,8 +277,10 @@ static int deploy_tool(struct session *s, const struct deploy_opts *o, const str
 		const struct migration **list = xcalloc((size_t)before.npending + 1, sizeof(*list));
 		int rc = 0;
 
-		if (pending && m->ops->sql_sources && before.npending)
+		if (pending && m->ops->sql_sources && before.npending) {
 			rc = m->ops->sql_sources(m, before.pending, before.npending, &set, e);
+			r->risk.known = !before.pending_unknown;
+		}
 		for (i = 0; rc == 0 && i < set.n; i++)
 			list[i] = &set.v[i];
 		if (rc == 0)
@@ -383,6 +394,7 @@ static int deploy_sql(struct session *s, const struct deploy_opts *o, const stru
 	if (n < 0)
 		return -1;
 	r->npending = n;
+	r->risk.known = 1;          /* every pending file goes through the lint gate */
 	if (n == 0) {
 		if (ss->ndue && lint_gate(s, NULL, 0, ss, r, e) < 0)
 			goto out;

@@ -23,6 +23,7 @@
 #define PREDEPLOY_DEPLOY_H
 
 #include "apply.h"
+#include "backup_scope.h"
 #include "progress.h"
 #include "session.h"
 #include "util/strbuf.h"
@@ -47,6 +48,8 @@ struct deploy_result {
 	char *backup_file;           /* NULL when none was taken or reused */
 	char *backup_sha256;
 	int backup_reused;
+	struct backup_risk risk;     /* from every judged report: what the backup must hold */
+	struct backup_scope scope;   /* what the backup holds (scope.at_risk, scope.tables) */
 	int forced;
 	int64_t tool_ms;             /* the migrate command's run time (tool migrators) */
 	int rehearsed;               /* the pending migrations ran on a shadow copy first */

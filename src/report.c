@@ -57,6 +57,11 @@ void report_data_json(const struct report *r, struct strbuf *o)
 			jw_str(&j, "file", d->backup_file);
 			jw_str(&j, "sha256", d->backup_sha256);
 			jw_bool(&j, "reused", d->backup_reused);
+			jw_str(&j, "scope", d->scope.at_risk ? "at-risk" : "full");
+			jw_arr(&j, "tables");
+			for (i = 0; d->scope.at_risk && i < d->scope.tables.n; i++)
+				jw_str(&j, NULL, d->scope.tables.v[i]);
+			jw_end(&j);
 			jw_end(&j);
 		} else {
 			jw_null(&j, "backup");
@@ -111,7 +116,8 @@ void report_summary(const struct report *r, struct strbuf *o)
 			sb_addf(o, ": %d pending, still at %s", d->npending,
 				d->from_version[0] ? d->from_version : "no version");
 		if (d->backup_file)
-			sb_addf(o, "; backup %s%s", d->backup_file, d->backup_reused ? " (reused)" : "");
+			sb_addf(o, "; backup %s%s%s", d->backup_file, d->scope.at_risk ? " (at-risk scope)" : "",
+				d->backup_reused ? " (reused)" : "");
 	} else if (r->file) {
 		sb_addf(o, ": %s", r->file);
 	}

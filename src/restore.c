@@ -14,6 +14,7 @@
 #include "log.h"
 #include "proc.h"
 #include "restore_scan.h"
+#include "restore_scope.h"
 #include "util/exitcode.h"
 #include "util/fsutil.h"
 #include "util/timeutil.h"
@@ -270,6 +271,7 @@ struct run {
 	int in_tx;              /* BEGIN sent and not ended by us */
 	int intact;             /* every check so far saw our transaction open */
 	int in_copy;
+	int skip_copy;          /* an at-risk restore skips this COPY's data */
 	char xid[32];           /* txid_current() right after BEGIN */
 };
 
@@ -373,7 +375,11 @@ static int run_statement(struct run *rn, const struct rscan_item *it, struct err
 	PGresult *r;
 	ExecStatusType st;
 
-	if ((rn->o->no_owner || rn->o->role_map) && owner_filter(rn->o, it->text, it->len, &mapped))
+	if (rn->o->scope && restore_scope_statement(rn->o->scope, it->text, it->len, &mapped)) {
+		rn->skip_copy = it->copy;
+		return 0;
+	}
+	if (!rn->o->scope && (rn->o->no_owner || rn->o->role_map) && owner_filter(rn->o, it->text, it->len, &mapped))
 		return 0;
 	r = PQexecParams(rn->conn, mapped ? mapped : it->text, 0, NULL, NULL, NULL, NULL, 0);
 	free(mapped);
@@ -457,7 +463,16 @@ static int exec_pass(struct db *db, struct run *rn, const char *sha256, struct r
 	rn->intact = 1;
 	if (query_ok(rn, "select pg_catalog.txid_current()::text", rn->xid, sizeof(rn->xid), e) < 0)
 		goto out;
-	if (query_ok(rn, PRECLEAN_SQL, NULL, 0, e) < 0) {
+	if (o->scope) {
+		char *sql = restore_scope_begin_sql(o->scope);
+		int rc = query_ok(rn, sql, NULL, 0, e);
+
+		free(sql);
+		if (rc < 0) {
+			restore_scope_begin_failed(o->scope, e);
+			goto out;
+		}
+	} else if (query_ok(rn, PRECLEAN_SQL, NULL, 0, e) < 0) {
 		err_prefix(e, "could not empty the target database before restoring");
 		goto out;
 	}
@@ -473,6 +488,8 @@ static int exec_pass(struct db *db, struct run *rn, const char *sha256, struct r
 				goto out;
 			break;
 		case RSCAN_COPY_DATA:
+			if (rn->skip_copy)
+				break;
 			if (PQputCopyData(rn->conn, it.text, (int)it.len) != 1) {
 				err_set(e, EXIT_INTERNAL, "could not send COPY data (line %ld): %s", it.line,
 					PQerrorMessage(rn->conn));
@@ -481,6 +498,10 @@ static int exec_pass(struct db *db, struct run *rn, const char *sha256, struct r
 			res->copy_bytes += (int64_t)it.len;
 			break;
 		case RSCAN_COPY_END:
+			if (rn->skip_copy) {
+				rn->skip_copy = 0;
+				break;
+			}
 			if (copy_end(rn, &it, e) < 0)
 				goto out;
 			break;
@@ -488,7 +509,7 @@ static int exec_pass(struct db *db, struct run *rn, const char *sha256, struct r
 			break;
 		}
 	}
-	if (check_end(scan, &k, o, e) < 0)
+	if (check_end(scan, &k, o, e) < 0 || (o->scope && restore_scope_end(o->scope, o->path, e) < 0))
 		goto out;
 	res->raw_bytes = (int64_t)gzr_counts(s.gz)->raw;
 	crd_sha256(s.cr, res->sha256);

@@ -53,6 +53,8 @@
 #include "util/sha256.h"
 #include "util/strlist.h"
 
+struct restore_scope;
+
 #define RESTORE_STATEMENT_CAP ((size_t)64 << 20)
 
 struct restore_opts {
@@ -88,6 +90,10 @@ struct restore_opts {
 	void *after_load_arg;
 	int no_owner;                    /* skip "ALTER ... OWNER TO role" statements */
 	const struct strlist *role_map;  /* "OLD=NEW": OWNER TO / GRANT ... TO OLD become NEW */
+	/* an at-risk backup (restore_scope.h): instead of emptying the
+	 * database, only its listed tables' rows, into a side schema or in
+	 * place; NULL: the whole database */
+	struct restore_scope *scope;
 };
 
 struct restore_result {

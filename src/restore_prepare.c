@@ -22,10 +22,15 @@ static int file_source(const char *file, struct restore_source *src, struct err 
 	struct strbuf side = STRBUF_INIT;
 	struct err none = ERR_INIT;
 	char *name = xasprintf("%s.json", file);
-	int ret = 0;
+	int ret = 0, have;
 
 	xstrlcpy(src->path, file, sizeof(src->path));
-	if (fs_read_file(name, BACKUP_SIDECAR_CAP, &side, EXIT_DATAERR, &none) == 0 &&
+	have = fs_read_file(name, BACKUP_SIDECAR_CAP, &side, EXIT_DATAERR, &none) == 0;
+	if (have) {
+		xstrlcpy(src->sidecar, side.buf, sizeof(src->sidecar));
+		src->at_risk = backup_sidecar_scope(side.buf, NULL);
+	}
+	if (have &&
 	    (json_get(side.buf, "sha256", src->sha256, sizeof(src->sha256), NULL) < 0 ||
 	     strlen(src->sha256) != 64)) {
 		err_set(e, EXIT_DATAERR, "the sidecar \"%s\" has no valid sha256", name);
@@ -111,6 +116,8 @@ int restore_pick(const struct config *cfg, const char *target_db, const char *fi
 	xstrlcpy(src->database, b->database, sizeof(src->database));
 	xstrlcpy(src->version, b->version, sizeof(src->version));
 	src->size = b->size;
+	xstrlcpy(src->sidecar, b->sidecar, sizeof(src->sidecar));
+	src->at_risk = backup_sidecar_scope(b->sidecar, NULL);
 	ret = 0;
 out:
 	backup_list_release(&all);

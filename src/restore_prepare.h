@@ -41,6 +41,8 @@ struct restore_source {
 	int position;                   /* its place in the list, newest first (retention) */
 	char when[32], database[256], version[128];
 	int64_t size;
+	int at_risk;                    /* its sidecar says scope at-risk (restore_scope.h) */
+	char sidecar[BACKUP_SIDECAR_CAP]; /* the sidecar's text; "" when none */
 };
 
 int restore_pick(const struct config *cfg, const char *target_db, const char *file, long index,

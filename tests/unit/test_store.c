@@ -229,7 +229,7 @@ static void store_list_verified(void)
 	char *dir = tmpdir();
 	struct storage *st = storage_posix_open(dir, 0, NULL);
 	struct backup_list l = BACKUP_LIST_INIT;
-	struct backup_meta m = { "app", "h", "16", "16", "3", NULL, 1700000000 };
+	struct backup_meta m = { "app", "h", "16", "16", "3", NULL, 1700000000, NULL };
 	struct backup_info bi;
 	struct err e = ERR_INIT;
 	int removed;
