@@ -207,7 +207,7 @@ static int check_pass(const struct restore_opts *o, char sha256[SHA256_HEX_LEN],
 	struct rscan *scan = NULL;
 	struct rscan_item it;
 	struct keys k;
-	int ret = -1;
+	int ret = -1, tables = 0, copies = 0;
 
 	memset(&k, 0, sizeof(k));
 	s.gz = open_gz(o, &s, e);
@@ -217,8 +217,11 @@ static int check_pass(const struct restore_opts *o, char sha256[SHA256_HEX_LEN],
 	do {
 		if (next_item(scan, &it, &k, o, e) < 0)
 			goto out;
+		if (it.kind == RSCAN_STATEMENT)
+			restore_scope_tally(it.text, it.len, &tables, &copies);
 	} while (it.kind != RSCAN_EOF);
-	if (check_end(scan, &k, o, e) < 0)
+	if (check_end(scan, &k, o, e) < 0 ||
+	    (!o->scope && restore_scope_check_whole(tables, copies, o->path, e) < 0))
 		goto out;
 	crd_sha256(s.cr, sha256);
 	ret = 0;

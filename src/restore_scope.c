@@ -238,6 +238,25 @@ int restore_scope_end(const struct restore_scope *rs, const char *path, struct e
 		       "was restored", path, rs->copied, rs->tables.n);
 }
 
+void restore_scope_tally(const char *text, size_t len, int *tables, int *copies)
+{
+	if (len > 13 && !strncmp(text, "CREATE TABLE ", 13) && !strstr(text, "\nPARTITION BY "))
+		(*tables)++;
+	else if (len > 5 && !strncmp(text, "COPY ", 5))
+		(*copies)++;
+}
+
+int restore_scope_check_whole(int tables, int copies, const char *path, struct err *e)
+{
+	if (copies >= tables)
+		return 0;
+	err_set(e, EXIT_DATAERR, "\"%s\" creates %d tables but holds the rows of only %d: restoring it over the "
+		"whole database would leave the others empty; nothing was executed", path, tables, copies);
+	err_hint(e, "an at-risk backup (docs/backups.md \"Scope\") is restored by its scope, which its sidecar "
+		 "records: put the .json it came with beside the file");
+	return -1;
+}
+
 void restore_say_done(const struct restore_scope *rs, const char *path, const char *dbname,
 		      const struct restore_result *res, const char *version)
 {

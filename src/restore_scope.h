@@ -67,6 +67,16 @@ int restore_scope_statement(struct restore_scope *rs, const char *text, size_t l
 /* After the dump: every listed table's COPY was found, else EXIT_DATAERR. */
 int restore_scope_end(const struct restore_scope *rs, const char *path, struct err *e);
 
+/* The checking pass of a whole-database restore (no scope): count the
+ * dump's ordinary tables (CREATE TABLE, not partitioned parents) and its
+ * COPY statements (text NUL-terminated, as rscan gives it);
+ * restore_scope_check_whole refuses (EXIT_DATAERR) a dump
+ * with fewer COPY than tables: rows are missing, as in an at-risk backup
+ * whose sidecar was left behind, and restoring it over the database would
+ * leave tables empty. */
+void restore_scope_tally(const char *text, size_t len, int *tables, int *copies);
+int restore_scope_check_whole(int tables, int copies, const char *path, struct err *e);
+
 /* The closing log line of `restore`: rs NULL or off: the whole database. */
 void restore_say_done(const struct restore_scope *rs, const char *path, const char *dbname,
 		      const struct restore_result *res, const char *version);

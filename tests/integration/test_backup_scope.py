@@ -129,6 +129,15 @@ def at_risk_round_trip(t, bucket):
     assert t.sql("select count(*) from big") == "3001" and t.sql("select count(*) from small") == "41"
     assert t.sql('select count(*) from "App"."Log Entries"') == "0"
     assert len(d.list()) == 1                       # no safety backup was taken
+    if not bucket:
+        # the file without its sidecar: its missing rows are noticed before anything runs
+        loose = t.path("loose.sql.gz")
+        with open(loose, "wb") as f:
+            f.write(open(b["path"], "rb").read())
+        r = t.run("restore", "--file", loose, "--force", "--no-backup")
+        t.expect(r, 65)
+        assert "holds the rows of only 2" in r.err and "nothing was executed" in r.err, r
+        assert t.sql("select count(*) from big") == "3001"
     # --replace before the migration is reverted: refused by the server, nothing changed
     r = d.run("restore", "--backup", "0", "--force", "--replace", "--no-backup")
     t.expect(r, 65)
