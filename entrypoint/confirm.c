@@ -15,7 +15,10 @@ int confirm_restore(const char *target, const struct db *db, const struct restor
 	if (s->listed)
 		fprintf(stderr, "  taken  %s from database \"%s\", schema version %s, %.1f MB\n", s->when, s->database,
 			s->version, (double)s->size / 1e6);
-	fprintf(stderr, "Everything in \"%s\" is replaced by the backup's state. Continue? [y/N] ", target);
+	if (s->at_risk)
+		fprintf(stderr, "An at-risk backup: only the tables named above are restored, as said there. Continue? [y/N] ");
+	else
+		fprintf(stderr, "Everything in \"%s\" is replaced by the backup's state. Continue? [y/N] ", target);
 	fflush(stderr);
 	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
 }

@@ -44,7 +44,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import pgserver  # noqa: E402
 import s3env  # noqa: E402
 
-BIN = os.path.join(ROOT, "build", "predeploy")
+BIN = os.environ.get("BENCH_BIN") or os.path.join(ROOT, "build", "predeploy")
 bb = importlib.machinery.SourceFileLoader("bench_backup", os.path.join(ROOT, "scripts", "bench-backup")).load_module()
 
 MIGRATION = ("-- migrate:up\n-- predeploy:allow drop_column benchmark\n"

@@ -221,7 +221,7 @@ static int check_pass(const struct restore_opts *o, char sha256[SHA256_HEX_LEN],
 			restore_scope_tally(it.text, it.len, &tables, &copies);
 	} while (it.kind != RSCAN_EOF);
 	if (check_end(scan, &k, o, e) < 0 ||
-	    (!o->scope && restore_scope_check_whole(tables, copies, o->path, e) < 0))
+	    (o->whole_rows && !o->scope && restore_scope_check_whole(tables, copies, o->path, e) < 0))
 		goto out;
 	crd_sha256(s.cr, sha256);
 	ret = 0;

@@ -94,6 +94,11 @@ struct restore_opts {
 	 * database, only its listed tables' rows, into a side schema or in
 	 * place; NULL: the whole database */
 	struct restore_scope *scope;
+	/* a backup restored over the whole database: refuse it in the checking
+	 * pass when it has fewer COPY blocks than tables (restore_scope_tally);
+	 * `restore` sets it, a schema-only copy such as the rehearsal's shadow
+	 * does not */
+	int whole_rows;
 };
 
 struct restore_result {

@@ -71,6 +71,7 @@ int restore_scope_setup(struct config *cfg, const struct restore_source *src, in
 	struct tm tm;
 	int i;
 
+	o->whole_rows = !src->at_risk;
 	if (!src->at_risk) {
 		if (replace)
 			return err_set(e, EXIT_USAGE, "--replace is for at-risk backups; \"%s\" is a full backup, which "

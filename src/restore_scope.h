@@ -48,7 +48,8 @@ struct restore_scope {
 
 #define RESTORE_SCOPE_INIT { 0, 0, "", { 0 }, { 0 }, 0, 0 }
 
-/* After restore_pick: when src is an at-risk backup, say what will happen
+/* After restore_pick: a full backup gets o->whole_rows (see restore.h).
+ * When src is an at-risk backup, say what will happen
  * (a log line before any question), set o->scope and, in the default mode,
  * cfg->no_backup (restore_scope_release puts it back).  Refused with
  * EXIT_USAGE: --replace of a full backup, --reset-to of an at-risk one, an
