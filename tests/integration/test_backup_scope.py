@@ -224,6 +224,23 @@ def full_scope_auto_under_the_limit_and_the_variable(t: Env):
 
 
 @case
+def encrypted_at_risk_backup_restores_into_the_side_schema(t: Env):
+    d = Dest(t, False)
+    setup(t)
+    key = t.write("k", os.urandom(32).hex() + "\n")
+    os.chmod(key, 0o600)
+    t.write("migrations/2_drop.sql", DROP)
+    t.expect(d.run("up", *TINY, "--backup-key-file", key), 0)
+    [b] = d.list()
+    assert b["scope"] == "at-risk" and b["encrypted"] and b["tables"] == ['"App"."Log Entries"', "public.small"], b
+    assert b["path"].endswith(".sql.gz.enc") and b"COPY public.small" not in open(b["path"], "rb").read()
+    r = d.run("restore", "--backup", "0", "--force", "--backup-key-file", key)
+    t.expect(r, 0)
+    assert t.sql("select count(*) from %s.small where note like 'note-%%'" % side_schema(t)) == "40"
+    assert t.sql("select count(*) from big") == "3000"
+
+
+@case
 def reuse_needs_the_tables_at_risk(t: Env):
     d = Dest(t, False)
     setup(t)
