@@ -20,7 +20,6 @@
 #include "log.h"
 #include "proc.h"
 #include "relay.h"
-#include "restore.h"
 #include "schema_snap.h"
 #include "shadow.h"
 #include "util/exitcode.h"
@@ -54,48 +53,22 @@ static int large_tables(struct db *live, int64_t max_rows, struct strlist *out, 
 	return 0;
 }
 
-static int to_fd(void *arg, const void *buf, size_t n, struct err *e)
-{
-	int fd = *(int *)arg;
-	const char *p = buf;
-
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return err_sys(e, EXIT_INTERNAL, errno, "could not write the shadow's schema");
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* pg_dump of the live database (gzip, plain) into a private temporary file,
- * then the native restore into the shadow. */
+/* pg_dump of the live database (plain) streamed straight into the shadow
+ * (shadow_load: many statements per round trip, one transaction). */
 static int copy_schema(const struct config *cfg, struct db *live, struct db *shadow, struct err *e)
 {
 	const char *pg_dump = cfg->pg_dump && *cfg->pg_dump ? cfg->pg_dump : "pg_dump";
 	struct strlist large = { 0 }, argv = { 0 };
-	char path[] = "/tmp/predeploy-shadow-XXXXXX";
 	char *ci = NULL, *pw = NULL, *pwenv = NULL, *svcfile = NULL, *svcenv = NULL;
 	const char *env[3] = { NULL, NULL, NULL };
 	struct proc_spawn_opts po = PROC_SPAWN_OPTS_INIT;
 	struct proc_result pr = PROC_RESULT_INIT;
-	struct restore_opts ro;
-	struct restore_result rr;
-	struct restore_checked rc;
-	int fd = -1, i, ret = -1;
-	int64_t t0 = now_ms(), t1 = 0;
+	struct shadow_load *load = NULL;
+	int64_t t0 = now_ms(), statements = 0, copy_bytes = 0;
+	int i, ret = -1;
 
 	if (large_tables(live, cfg->shadow_data_max_rows, &large, e) < 0)
 		goto out;
-	fd = mkstemp(path);
-	if (fd < 0) {
-		err_sys(e, EXIT_INTERNAL, errno, "could not create a temporary file for the shadow's schema");
-		goto out;
-	}
 	/* sslpassword through a private service file, as for backups */
 	svcfile = db_child_service_file(live, e);
 	if (!svcfile && e->code)
@@ -118,7 +91,6 @@ static int copy_schema(const struct config *cfg, struct db *live, struct db *sha
 	}
 	strlist_add(&argv, pg_dump);
 	strlist_add(&argv, "--format=plain");
-	strlist_add(&argv, "--compress=1");
 	strlist_add(&argv, "--no-owner");
 	strlist_add(&argv, "--no-privileges");
 	strlist_add(&argv, "--no-comments");
@@ -130,14 +102,16 @@ static int copy_schema(const struct config *cfg, struct db *live, struct db *sha
 	}
 	strlist_add(&argv, "--dbname");
 	strlist_add(&argv, ci);
+	if (shadow_load_begin(&load, shadow, e) < 0)
+		goto failed;
 	po.argv = (const char *const *)argv.v;
 	po.env = env;
-	po.on_stdout = to_fd;
-	po.arg = &fd;
+	po.on_stdout = shadow_load_feed;
+	po.arg = load;
 	po.fail_code = EXIT_INTERNAL;
 	if (proc_spawn(&po, &pr, e) < 0) {
 		proc_result_release(&pr);
-		goto out;
+		goto failed;
 	}
 	if (!pr.exited || pr.exit_status != 0) {
 		err_set(e, EXIT_INTERNAL, "pg_dump of the schema for the shadow database failed (%s %d): %s",
@@ -147,32 +121,23 @@ static int copy_schema(const struct config *cfg, struct db *live, struct db *sha
 		goto out;
 	}
 	proc_result_release(&pr);
-	t1 = now_ms();
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		err_sys(e, EXIT_INTERNAL, errno, "could not read back \"%s\"", path);
-		goto out;
-	}
-	memset(&ro, 0, sizeof(ro));
-	ro.fd = fd;
-	ro.path = path;
-	ro.table = cfg->table;
-	if (restore_check(&ro, &rc, e) < 0 || restore_run(shadow, &ro, &rc, &rr, e) < 0) {
+	if (shadow_load_finish(load, &statements, &copy_bytes, e) < 0)
+		goto failed;
+	log_info("shadow database has the live schema (%lld statements, %.1f MB of small tables' data; "
+		 "%d large table%s without data)", (long long)statements, (double)copy_bytes / 1e6,
+		 large.n, large.n == 1 ? "" : "s");
+	log_debug("shadow schema copy: pg_dump and load %lld ms", (long long)(now_ms() - t0));
+	ret = 0;
+	goto out;
+failed:
+	if (e->code < 128) {
 		char msg[sizeof(e->msg)];
 
 		xstrlcpy(msg, e->msg, sizeof(msg));
 		err_set(e, EXIT_INTERNAL, "could not copy the schema into the shadow database: %s", msg);
-		goto out;
 	}
-	log_info("shadow database has the live schema (%lld statements, %.1f MB of small tables' data; "
-		 "%d large table%s without data)", (long long)rr.statements, (double)rr.copy_bytes / 1e6,
-		 large.n, large.n == 1 ? "" : "s");
-	log_debug("shadow schema copy (ms): pg_dump %lld, restore %lld", (long long)(t1 - t0), (long long)(now_ms() - t1));
-	ret = 0;
 out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(path);
-	}
+	shadow_load_free(load);
 	if (pwenv) {
 		memset(pwenv, 0, strlen(pwenv));
 		free(pwenv);

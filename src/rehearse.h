@@ -12,8 +12,8 @@
  *
  * Steps: a shadow database (shadow.h) gets the live database's schema and
  * the data of its small tables (pg_dump --no-owner --no-privileges, tables
- * with more than cfg->shadow_data_max_rows rows dumped without data) by the
- * native restore; the catalog is snapshotted; a capture relay (relay.h) is
+ * with more than cfg->shadow_data_max_rows rows dumped without data)
+ * streamed into it (shadow.h, shadow_load); the catalog is snapshotted; a capture relay (relay.h) is
  * started towards the shadow's server; `apply` runs the migrator against a
  * connection made through the relay (apply may hand that connection's
  * parameters to a child); the relay is stopped and the captured statements

@@ -39,4 +39,23 @@ int shadow_open(struct shadow *sh, const struct config *cfg, struct db *live, co
  * which must still be connected). Errors while dropping are logged. */
 void shadow_close(struct shadow *sh, struct db *live);
 
+/*
+ * Loading pg_dump's plain output into the shadow (shadow_load.c): the
+ * statements between COPYs in batches of many per round trip, COPY data
+ * streamed, all in one transaction.  For pg_dump's own pipe only (backup
+ * files go through the native restore and its guard).
+ *
+ *   struct shadow_load *l;
+ *   if (shadow_load_begin(&l, &sh.db, &err) == 0) {
+ *       po.on_stdout = shadow_load_feed; po.arg = l;   // proc_spawn(pg_dump)
+ *       ... shadow_load_finish(l, &nstatements, &copy_bytes, &err) ...
+ *   }
+ *   shadow_load_free(l);
+ */
+struct shadow_load;
+int shadow_load_begin(struct shadow_load **out, struct db *db, struct err *e);
+int shadow_load_feed(void *arg, const void *buf, size_t n, struct err *e);
+int shadow_load_finish(struct shadow_load *l, int64_t *statements, int64_t *copy_bytes, struct err *e);
+void shadow_load_free(struct shadow_load *l);
+
 #endif

@@ -119,6 +119,27 @@ def sigterm_mid_rehearsal_drops_the_shadow(t: Env):
 
 
 @case
+def shadow_loader_refuses_what_pg_dump_never_writes(t: Env):
+    """pg_dump's output is loaded many statements per round trip without the
+    backup guard; it still refuses psql commands and COPY forms pg_dump does
+    not write (a --pg-dump that prints them stands in for a hostile one)."""
+    base(t)
+    t.write("migrations/0002_add.sql", "-- migrate:up\nalter table users add column note text;\n")
+    marker = t.path("ran")
+    for body, says in (("\\! touch %s\n" % marker, "unexpected psql command"),
+                       ("COPY users TO PROGRAM 'touch %s';\n" % marker, "COPY that is not FROM stdin")):
+        t.write("fake_pg_dump", "#!/bin/sh\ncat <<'EOF'\nSET client_encoding = 'UTF8';\n"
+                "CREATE TABLE users (id int);\n%sEOF\n" % body)
+        os.chmod(t.path("fake_pg_dump"), 0o755)
+        r = t.run("up", "--rehearse", "always", "--pg-dump", t.path("fake_pg_dump"))
+        t.expect(r, 70)
+        assert says in r.err and "could not copy the schema into the shadow database" in r.err, r
+        assert not os.path.exists(marker)
+        assert t.sql("select count(*) from information_schema.columns where column_name = 'note'") == "0"
+        shadows_gone(t, r.err)
+
+
+@case
 def auto_does_not_rehearse_sql_files(t: Env):
     base(t)
     t.write("migrations/0002_add.sql", "-- migrate:up\nalter table users add column note text;\n")
