@@ -27,6 +27,10 @@ void sha256_init(struct sha256 *h);
 void sha256_update(struct sha256 *h, const void *data, size_t len);
 void sha256_final(struct sha256 *h, unsigned char out[SHA256_LEN]);
 void sha256_hex(const unsigned char digest[SHA256_LEN], char out[SHA256_HEX_LEN]);
+/* The CPU's SHA instructions (x86 SHA-NI) are used when present.  For
+ * tests: 0 forces the portable code, 1 goes back to what the CPU has;
+ * returns whether the instructions are in use. */
+int sha256_use_cpu(int on);
 /* One-shot: hex digest of a buffer. */
 void sha256_hex_of(const void *data, size_t len, char out[SHA256_HEX_LEN]);
 void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,

@@ -1,5 +1,5 @@
 /* Unit tests of src/util: durations, sha256/hmac, base64, strbuf, fs. */
-// cases: duration_forms duration_rejects sha256_vectors hmac_vector base64_roundtrip strbuf_json fs_read_cap
+// cases: duration_forms duration_rejects sha256_vectors sha256_cpu_matches_portable hmac_vector base64_roundtrip strbuf_json fs_read_cap
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -59,6 +59,48 @@ static void sha256_vectors(void)
 	sha256_final(&h, d);
 	sha256_hex(d, hex);
 	CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+/* The SHA-NI path and the portable one agree on every length around the
+ * block size and on unaligned multi-block updates (on a CPU without the
+ * instructions both runs take the portable path). */
+static void sha256_cpu_matches_portable(void)
+{
+	static unsigned char buf[70000];
+	char a[SHA256_HEX_LEN], b[SHA256_HEX_LEN];
+	unsigned x = 7;
+	size_t i, lens[] = { 0, 1, 55, 56, 63, 64, 65, 127, 128, 129, 1000, 4096, 65537, 69999 };
+	int cpu;
+
+	for (i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (unsigned char)(x >> 16);
+	}
+	cpu = sha256_use_cpu(1);
+	fprintf(stderr, "SHA instructions in use: %d\n", cpu);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		struct sha256 h;
+		unsigned char d[SHA256_LEN];
+		size_t off;
+
+		sha256_use_cpu(1);
+		sha256_hex_of(buf + 3, lens[i], a);
+		sha256_use_cpu(0);
+		sha256_hex_of(buf + 3, lens[i], b);
+		CHECK_STR(a, b);
+		/* in uneven pieces, with the instructions again */
+		sha256_use_cpu(1);
+		sha256_init(&h);
+		for (off = 0; off < lens[i]; off += 1 + off % 97 * 13)
+			sha256_update(&h, buf + 3 + off, (lens[i] - off < 1 + off % 97 * 13) ? lens[i] - off
+							   : 1 + off % 97 * 13);
+		sha256_final(&h, d);
+		sha256_hex(d, a);
+		CHECK_STR(a, b);
+	}
+	sha256_use_cpu(1);
+	sha256_hex_of("abc", 3, a);
+	CHECK_STR(a, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 static void hmac_vector(void)
@@ -121,5 +163,6 @@ static void fs_read_cap(void)
 	sb_release(&sb);
 }
 
-UNIT_CASES(UNIT(duration_forms), UNIT(duration_rejects), UNIT(sha256_vectors), UNIT(hmac_vector),
+UNIT_CASES(UNIT(duration_forms), UNIT(duration_rejects), UNIT(sha256_vectors), UNIT(sha256_cpu_matches_portable),
+	   UNIT(hmac_vector),
 	   UNIT(base64_roundtrip), UNIT(strbuf_json), UNIT(fs_read_cap))
