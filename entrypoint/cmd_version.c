@@ -5,6 +5,7 @@
 
 #include <libpq-fe.h>
 #include <zlib.h>
+#include <libdeflate.h>
 #include <curl/curl.h>
 #include <pg_query.h>
 
@@ -28,5 +29,6 @@ CMD(version)
 	printf("libcurl %s\n", cv->version);
 	printf("tls %s\n", cv->ssl_version ? cv->ssl_version : "none");
 	printf("zlib %s\n", zlibVersion());
+	printf("libdeflate %s\n", LIBDEFLATE_VERSION_STRING);
 	return 0;
 }

@@ -274,21 +274,24 @@ static int db_size(struct db *db, int64_t *size, struct err *e)
 	return 0;
 }
 
-/* Compressed bytes go to the storage and, when verifying in-stream, through
- * a gzcheck whose inflated output feeds the tail.  With a key they are
- * encrypted first (enc), and the in-stream check decrypts what is stored
- * (dec: every tag, the SHA-256 of the stored bytes) before inflating. */
+/* Compressed bytes go to the storage; the tail of pg_dump's output is
+ * kept for the completion line.  With a key they are encrypted first
+ * (enc), and what is stored is decrypted again as it passes (dec: every
+ * tag checked, the SHA-256 of the stored bytes) and must give back the
+ * compressed bytes (their SHA-256, plain). */
 struct sink {
 	struct storage_w *sw;
-	struct gzcheck *chk;
 	struct tail tail;
 	struct cenc *enc;
 	struct cdec *dec;
+	struct sha256 plain;
 };
 
-static int check_feed(void *ctx, const void *p, size_t n, struct err *e)
+static int plain_feed(void *ctx, const void *p, size_t n, struct err *e)
 {
-	return gzcheck_feed(ctx, p, n, e);
+	(void)e;
+	sha256_update(&((struct sink *)ctx)->plain, p, n);
+	return 0;
 }
 
 static int stored_write(void *ctx, const void *p, size_t n, struct err *e)
@@ -301,9 +304,7 @@ static int stored_write(void *ctx, const void *p, size_t n, struct err *e)
 		e->code = EXIT_BACKUP;      /* what we just wrote does not decrypt */
 		return -1;
 	}
-	if (k->dec)
-		return 0;
-	return k->chk ? gzcheck_feed(k->chk, p, n, e) : 0;
+	return 0;
 }
 
 static int sink_write(void *ctx, const void *p, size_t n, struct err *e)
@@ -331,28 +332,30 @@ static int sink_seal(struct sink *k, const struct config *cfg, const char *path,
 	return 0;
 }
 
-static int sink_raw(void *ctx, const void *p, size_t n, struct err *e)
+/* Verification as the stream passes (before the commit): every gzip
+ * member was inflated again and compared with pg_dump's bytes by the
+ * writer (gzpar.h), so the file holds exactly what pg_dump wrote; that
+ * must end with the completion line.  The SHA-256 is of the bytes stored
+ * (encrypted: they decrypted back to the compressed bytes). */
+static int verify_stream(struct sink *k, const struct gzw *w, const char *path, struct backup_info *out,
+			 struct err *e)
 {
-	(void)e;
-	tail_add(&((struct sink *)ctx)->tail, p, n);
-	return 0;
-}
-
-/* In-stream verification (before the commit): what was written inflates
- * completely, CRC and length match, the dump ends with the completion line. */
-static int verify_stream(struct sink *k, const char *path, struct backup_info *out, struct err *e)
-{
-	char why[1024];
-
-	if (gzcheck_finish(k->chk, &out->raw_size, out->sha256, e) < 0) {
-		xstrlcpy(why, e->msg, sizeof(why));
-		return err_set(e, EXIT_BACKUP, "backup \"%s\" failed verification: %s", path, why);
-	}
-	if (k->dec)
-		cdec_sha256(k->dec, out->sha256);   /* of the stored bytes */
 	if (!backup_tail_complete(k->tail.buf, k->tail.len))
 		return err_set(e, EXIT_BACKUP, "backup \"%s\" failed verification: the dump does not end with "
 			       "pg_dump's completion line", path);
+	out->raw_size = (int64_t)gzw_counts(w)->raw;
+	gzw_sha256(w, out->sha256);
+	if (k->dec) {
+		char plain[SHA256_HEX_LEN];
+		unsigned char d[SHA256_LEN];
+
+		sha256_final(&k->plain, d);
+		sha256_hex(d, plain);
+		if (strcmp(plain, out->sha256))
+			return err_set(e, EXIT_BACKUP, "backup \"%s\" failed verification: the stored bytes do not "
+				       "decrypt to the compressed ones", path);
+		cdec_sha256(k->dec, out->sha256);   /* of the stored bytes */
+	}
 	return 0;
 }
 
@@ -384,6 +387,7 @@ static int stopped(struct err *e)
 /* pg_dump's stdout goes into the compressor; the tick draws progress. */
 struct dump_pump {
 	struct gzw *w;
+	struct tail *tail;
 	const struct progress *progress;
 	int64_t estimate, t0, last;
 	int failed;                 /* the first error stands: later output is dropped */
@@ -395,6 +399,7 @@ static int dump_out(void *arg, const void *buf, size_t n, struct err *e)
 
 	if (d->failed)
 		return -1;
+	tail_add(d->tail, buf, n);
 	if (gzw_write(d->w, buf, n, e) < 0)
 		d->failed = 1;
 	return d->failed ? -1 : 0;
@@ -428,7 +433,7 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 	char *file = NULL, *path = NULL;
 	char *conninfo = NULL, *dbarg = NULL, *pw = NULL, *pwenv = NULL, *svcfile = NULL, *svcenv = NULL;
 	const char **argv = NULL;
-	int committed = 0, readback, ret = -1;
+	int committed = 0, ret = -1;
 	int64_t dbsize = 0, t0 = now_ms();
 	time_t started;
 
@@ -439,7 +444,6 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 	if (db_size(db, &dbsize, e) < 0 || storage_prepare(st, dbsize, e) < 0 ||
 	    storage_cleanup(st, same_db, db->dbname, e) < 0)
 		goto out;
-	readback = !strcmp(st->ops->kind, "posix") || cfg->verify_readback;
 
 	/* One backup per second and database: wait out a name collision. */
 	for (;;) {
@@ -466,13 +470,11 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 		err_set(e, EXIT_BACKUP, "backup path \"%s\" is too long", path);
 		goto out;
 	}
-	if (!readback && !(sink.chk = gzcheck_new(sink_raw, &sink, e)))
-		goto out;
 	if (cfg->backup_keys) {
 		if (!(sink.enc = cenc_new(&cfg->backup_keys->v[0], stored_write, &sink, e)))
 			goto out;
-		if (sink.chk)
-			sink.dec = cdec_new(cfg->backup_keys, path, check_feed, sink.chk);
+		sha256_init(&sink.plain);
+		sink.dec = cdec_new(cfg->backup_keys, path, plain_feed, &sink);
 	}
 	sink.sw = storage_open_write(st, file, e);
 	if (!sink.sw)
@@ -501,6 +503,7 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 
 		memset(&dp, 0, sizeof(dp));
 		dp.w = w;
+		dp.tail = &sink.tail;
 		dp.progress = progress;
 		dp.estimate = dbsize;
 		dp.t0 = t0;
@@ -540,7 +543,7 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 		goto out;
 	if (progress)
 		report(progress, w, now_ms() - t0, 0, 1);
-	if (!readback && verify_stream(&sink, path, out, e) < 0)
+	if (verify_stream(&sink, w, path, out, e) < 0)
 		goto out;
 	{
 		struct storage_w *tmp = sink.sw;
@@ -551,9 +554,19 @@ static int take(struct storage *st, const struct config *cfg, struct db *db, con
 	}
 	committed = 1;
 
-	if (readback && backup_verify(st, cfg->backup_keys, file, &out->raw_size, out->sha256, e) < 0) {
-		e->code = EXIT_BACKUP;
-		goto out;
+	if (cfg->verify_readback) {
+		int64_t raw = 0;
+		char sha[SHA256_HEX_LEN];
+
+		if (backup_verify(st, cfg->backup_keys, file, &raw, sha, e) < 0) {
+			e->code = EXIT_BACKUP;
+			goto out;
+		}
+		if (raw != out->raw_size || strcmp(sha, out->sha256)) {
+			err_set(e, EXIT_BACKUP, "backup \"%s\" failed verification: read back it is not what was "
+				"written (SHA-256 %.12s..., written %.12s...)", path, sha, out->sha256);
+			goto out;
+		}
 	}
 	if (out->raw_size != (int64_t)gzw_counts(w)->raw) {
 		err_set(e, EXIT_BACKUP, "backup \"%s\" failed verification: %lld bytes inflated, %llu written",
@@ -580,7 +593,6 @@ out:
 	storage_abort(sink.sw);
 	cenc_free(sink.enc);
 	cdec_free(sink.dec);
-	gzcheck_free(sink.chk);
 	if (ret < 0 && committed) {
 		struct err ignore = ERR_INIT;
 

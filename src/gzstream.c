@@ -6,12 +6,19 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <libdeflate.h>
 
+#include "gzmember.h"
+#include "gzpar.h"
 #include "util/exitcode.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-#define GZ_BUF (256 * 1024)
+/* The reader's input buffer holds a whole member of ours (gzmember.h);
+ * a member that does not fit goes through zlib. */
+#define IN_CAP (GZM_BLOCK + GZM_BLOCK / 8)
+
+static int gz_threads;              /* gz_set_threads; 0: one per CPU */
 
 struct gzw {
 	struct gz_counts c;
@@ -19,11 +26,12 @@ struct gzw {
 	int fd;
 	gz_sink_fn sink;            /* writes go here when set, else to fd */
 	void *ctx;
-	int zinit;
 	int finished;
-	z_stream zs;
-	unsigned char buf[GZ_BUF];
+	struct gzpar *par;
+	struct sha256 sha;          /* of every byte written */
 };
+
+enum rstate { R_MEMBER, R_ZLIB, R_DONE };
 
 struct gzr {
 	struct gz_counts c;
@@ -31,16 +39,31 @@ struct gzr {
 	int fd;
 	gz_source_fn source;        /* reads come from here when set, else from fd */
 	void *ctx;
+	enum rstate state;          /* at a member's start, inside one zlib reads, at the end */
+	int members;                /* members begun */
 	int zinit;
-	int done;                   /* stream end seen and checked */
 	int in_eof;
 	z_stream zs;
+	struct libdeflate_decompressor *d;
 	struct sha256 sha;
-	unsigned char buf[GZ_BUF];
+	unsigned char *in;          /* IN_CAP: compressed bytes, in[in_pos..in_len) unread */
+	size_t in_pos, in_len;
+	unsigned char *out;         /* GZM_BLOCK: a member inflated at once */
+	size_t out_pos, out_len;
 };
 
-static int write_all(struct gzw *gw, const unsigned char *p, size_t n, struct err *e)
+void gz_set_threads(int n)
 {
+	gz_threads = n;
+}
+
+static int write_all(void *ctx, const void *data, size_t n, struct err *e)
+{
+	struct gzw *gw = ctx;
+	const unsigned char *p = data;
+
+	sha256_update(&gw->sha, p, n);
+	gw->c.packed += n;
 	if (gw->sink)
 		return n ? gw->sink(gw->ctx, p, n, e) : 0;
 	while (n) {
@@ -60,91 +83,95 @@ static int write_all(struct gzw *gw, const unsigned char *p, size_t n, struct er
 
 static ssize_t src_read(struct gzr *r, void *buf, size_t cap, struct err *e)
 {
-	ssize_t n;
-
-	if (r->source)
-		return r->source(r->ctx, buf, cap, e);
-	n = read(r->fd, buf, cap);
-	if (n < 0 && errno != EINTR)
-		err_sys(e, EXIT_INTERNAL, errno, "could not read the backup file");
-	return n;
-}
-
-/* Fill the input buffer; 0 at end of file. */
-static ssize_t fill(struct gzr *r, struct err *e)
-{
 	for (;;) {
-		ssize_t n = src_read(r, r->buf, sizeof(r->buf), e);
+		ssize_t n;
 
-		if (n < 0 && !r->source && errno == EINTR)
+		if (r->source)
+			return r->source(r->ctx, buf, cap, e);
+		n = read(r->fd, buf, cap);
+		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return -1;
-		if (n == 0)
-			r->in_eof = 1;
-		sha256_update(&r->sha, r->buf, (size_t)n);
-		r->c.packed += (uint64_t)n;
+			err_sys(e, EXIT_INTERNAL, errno, "could not read the backup file");
 		return n;
 	}
 }
 
-/* ---- gzip (zlib) ---- */
+/* Read more input after in[in_len] (moving the unread bytes to the start
+ * when the room after them is short of `want`); 0 at end of file. */
+static ssize_t fill(struct gzr *r, size_t want, struct err *e)
+{
+	ssize_t n;
+
+	if (r->in_eof)
+		return 0;
+	if (IN_CAP - r->in_pos < want || r->in_len == IN_CAP) {
+		memmove(r->in, r->in + r->in_pos, r->in_len - r->in_pos);
+		r->in_len -= r->in_pos;
+		r->in_pos = 0;
+	}
+	n = src_read(r, r->in + r->in_len, IN_CAP - r->in_len, e);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		r->in_eof = 1;
+	sha256_update(&r->sha, r->in + r->in_len, (size_t)n);
+	r->c.packed += (uint64_t)n;
+	r->in_len += (size_t)n;
+	return n;
+}
+
+/* At least `want` (<= IN_CAP) unread bytes, or all there are left:
+ * returns how many are unread, -1 on a read error. */
+static ssize_t ensure(struct gzr *r, size_t want, struct err *e)
+{
+	while (r->in_len - r->in_pos < want) {
+		ssize_t n = fill(r, want, e);
+
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+	}
+	return (ssize_t)(r->in_len - r->in_pos);
+}
+
+static ssize_t truncated(struct err *e)
+{
+	return err_set(e, EXIT_DATAERR, "the backup file is truncated (the gzip stream ends early)");
+}
+
+static ssize_t corrupt(struct err *e, const char *why)
+{
+	return err_set(e, EXIT_DATAERR, "the backup file is not a valid gzip stream: %s", why);
+}
+
+/* ---- gzip: members of ours (libdeflate, in one call), others (zlib) ---- */
 
 static struct gzw *gzip_wopen(int fd, int level, struct err *e)
 {
 	struct gzw *w = xcalloc(1, sizeof(*w));
 
 	w->fd = fd;
-	/* 15 + 16: a gzip header and trailer (CRC-32, ISIZE), not a zlib one. */
-	if (deflateInit2(&w->zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-		err_set(e, EXIT_INTERNAL, "could not initialize zlib (level %d)", level);
+	w->par = gzpar_new(level, gz_threads, write_all, w, e);
+	if (!w->par) {
 		free(w);
 		return NULL;
 	}
-	w->zinit = 1;
 	return w;
-}
-
-static int gzip_pump(struct gzw *w, int flush, struct err *e)
-{
-	int rc;
-
-	do {
-		w->zs.next_out = w->buf;
-		w->zs.avail_out = sizeof(w->buf);
-		rc = deflate(&w->zs, flush);
-		if (rc == Z_STREAM_ERROR)
-			return err_set(e, EXIT_INTERNAL, "could not compress: zlib stream error");
-		if (write_all(w, w->buf, sizeof(w->buf) - w->zs.avail_out, e) < 0)
-			return -1;
-		w->c.packed += sizeof(w->buf) - w->zs.avail_out;
-	} while (w->zs.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
-	return 0;
 }
 
 static int gzip_write(struct gzw *w, const void *data, size_t len, struct err *e)
 {
-	const unsigned char *p = data;
-
-	while (len) {
-		uInt chunk = len > (1u << 30) ? (1u << 30) : (uInt)len;
-
-		w->zs.next_in = (unsigned char *)p;
-		w->zs.avail_in = chunk;
-		if (gzip_pump(w, Z_NO_FLUSH, e) < 0)
-			return -1;
-		p += chunk;
-		len -= chunk;
-		w->c.raw += chunk;
-	}
+	if (gzpar_write(w->par, data, len, e) < 0)
+		return -1;
+	w->c.raw += len;
 	return 0;
 }
 
 static int gzip_finish(struct gzw *w, struct err *e)
 {
-	w->zs.next_in = NULL;
-	w->zs.avail_in = 0;
-	return gzip_pump(w, Z_FINISH, e);
+	return gzpar_finish(w->par, e);
 }
 
 static struct gzr *gzip_ropen(int fd, struct err *e)
@@ -153,58 +180,139 @@ static struct gzr *gzip_ropen(int fd, struct err *e)
 
 	r->fd = fd;
 	sha256_init(&r->sha);
-	if (inflateInit2(&r->zs, 15 + 16) != Z_OK) {
-		err_set(e, EXIT_INTERNAL, "could not initialize zlib");
+	r->d = libdeflate_alloc_decompressor();
+	if (!r->d) {
+		err_set(e, EXIT_INTERNAL, "could not initialize libdeflate");
 		free(r);
 		return NULL;
 	}
-	r->zinit = 1;
+	r->in = xmalloc(IN_CAP);
+	r->out = xmalloc(GZM_BLOCK);
 	return r;
+}
+
+/* One of our members, whole in the buffer: inflate it into r->out. */
+static int member_at_once(struct gzr *r, uint32_t clen, uint32_t rlen, struct err *e)
+{
+	size_t total = GZM_HEADER + clen + GZM_TRAILER, ain = 0, aout = 0;
+	const unsigned char *m;
+	ssize_t have = ensure(r, total, e);
+
+	if (have < 0)
+		return -1;
+	if ((size_t)have < total)
+		return (int)truncated(e);
+	m = r->in + r->in_pos;
+	if (libdeflate_deflate_decompress_ex(r->d, m + GZM_HEADER, clen, r->out, rlen, &ain, &aout) !=
+	    LIBDEFLATE_SUCCESS || ain != clen || aout != rlen)
+		return (int)corrupt(e, "invalid compressed data");
+	if ((uint32_t)libdeflate_crc32(0, r->out, rlen) != gzm_get32(m + GZM_HEADER + clen))
+		return (int)corrupt(e, "incorrect data check");
+	if (gzm_get32(m + GZM_HEADER + clen + 4) != rlen)
+		return (int)corrupt(e, "incorrect length check");
+	r->in_pos += total;
+	r->out_pos = 0;
+	r->out_len = rlen;
+	return 0;
+}
+
+/* At a member boundary: the next member begins (1), the input ended
+ * after a member (0), or -1. */
+static int next_member(struct gzr *r, struct err *e)
+{
+	ssize_t have = ensure(r, GZM_HEADER, e);
+	const unsigned char *h = r->in + r->in_pos;
+	uint32_t clen, rlen;
+
+	if (have < 0)
+		return -1;
+	if (have == 0) {
+		if (r->members == 0)
+			return (int)truncated(e);
+		r->state = R_DONE;
+		return 0;
+	}
+	/* after a member only another member may follow */
+	if (r->members > 0 && (h[0] != 0x1f || (have > 1 && h[1] != 0x8b) || have < 2))
+		return err_set(e, EXIT_DATAERR, "the backup file has data after the end of its gzip stream");
+	r->members++;
+	if ((size_t)have >= GZM_HEADER && gzm_parse(h, IN_CAP - GZM_HEADER - GZM_TRAILER, &clen, &rlen))
+		return member_at_once(r, clen, rlen, e) < 0 ? -1 : 1;
+	if (!r->zinit) {
+		if (inflateInit2(&r->zs, 15 + 16) != Z_OK)
+			return err_set(e, EXIT_INTERNAL, "could not initialize zlib");
+		r->zinit = 1;
+	} else if (inflateReset(&r->zs) != Z_OK) {
+		return err_set(e, EXIT_INTERNAL, "could not reset zlib");
+	}
+	r->state = R_ZLIB;
+	return 1;
+}
+
+/* Inflate the current member with zlib into buf; 0 when it ended
+ * without more output (the state is then R_MEMBER). */
+static ssize_t zlib_read(struct gzr *r, void *buf, size_t cap, struct err *e)
+{
+	r->zs.next_out = buf;
+	r->zs.avail_out = (uInt)cap;
+	while (r->zs.avail_out == cap) {
+		int rc;
+
+		if (r->in_pos == r->in_len) {
+			ssize_t n = fill(r, 1, e);
+
+			if (n < 0)
+				return -1;
+			if (n == 0)
+				return truncated(e);
+		}
+		r->zs.next_in = r->in + r->in_pos;
+		r->zs.avail_in = (uInt)(r->in_len - r->in_pos);
+		rc = inflate(&r->zs, Z_NO_FLUSH);
+		r->in_pos = r->in_len - r->zs.avail_in;
+		if (rc == Z_STREAM_END) {
+			r->state = R_MEMBER;
+			break;
+		}
+		if (rc == Z_BUF_ERROR && r->zs.avail_in == 0)
+			continue;
+		if (rc != Z_OK) {
+			if (rc == Z_MEM_ERROR)
+				return err_set(e, EXIT_INTERNAL, "could not inflate the backup file: out of memory");
+			return corrupt(e, r->zs.msg ? r->zs.msg : "corrupt data");
+		}
+	}
+	return (ssize_t)(cap - r->zs.avail_out);
 }
 
 static ssize_t gzip_read(struct gzr *r, void *buf, size_t cap, struct err *e)
 {
 	if (cap > (1u << 30))
 		cap = 1u << 30;
-	r->zs.next_out = buf;
-	r->zs.avail_out = (uInt)cap;
-	while (!r->done && r->zs.avail_out == cap) {
-		int rc;
+	for (;;) {
+		ssize_t n;
 
-		if (r->zs.avail_in == 0) {
-			ssize_t n = fill(r, e);
-
-			if (n < 0)
-				return -1;
-			if (n == 0) {
-				err_set(e, EXIT_DATAERR, "the backup file is truncated (the gzip stream ends early)");
-				return -1;
-			}
-			r->zs.next_in = r->buf;
-			r->zs.avail_in = (uInt)n;
+		if (r->out_pos < r->out_len) {
+			n = (ssize_t)(r->out_len - r->out_pos < cap ? r->out_len - r->out_pos : cap);
+			memcpy(buf, r->out + r->out_pos, (size_t)n);
+			r->out_pos += (size_t)n;
+			r->c.raw += (uint64_t)n;
+			return n;
 		}
-		rc = inflate(&r->zs, Z_NO_FLUSH);
-		if (rc == Z_STREAM_END) {
-			/* One member only, and nothing after it. */
-			if (r->zs.avail_in > 0 || fill(r, e) != 0) {
-				if (e->code == EXIT_INTERNAL)
-					return -1;
-				err_set(e, EXIT_DATAERR, "the backup file has data after the end of its gzip stream");
-				return -1;
+		if (r->state == R_DONE)
+			return 0;
+		if (r->state == R_ZLIB) {
+			n = zlib_read(r, buf, cap, e);
+			if (n != 0) {
+				if (n > 0)
+					r->c.raw += (uint64_t)n;
+				return n;
 			}
-			r->done = 1;
-		} else if (rc == Z_BUF_ERROR && r->zs.avail_in == 0) {
 			continue;
-		} else if (rc != Z_OK) {
-			err_set(e, EXIT_DATAERR, "the backup file is not a valid gzip stream: %s",
-				r->zs.msg ? r->zs.msg : rc == Z_MEM_ERROR ? "out of memory" : "corrupt data");
-			if (rc == Z_MEM_ERROR)
-				e->code = EXIT_INTERNAL;
-			return -1;
 		}
+		if (next_member(r, e) < 0)
+			return -1;
 	}
-	r->c.raw += cap - r->zs.avail_out;
-	return (ssize_t)(cap - r->zs.avail_out);
 }
 
 /* ---- none (identity; tests and benchmarks) ---- */
@@ -224,7 +332,6 @@ static int none_write(struct gzw *w, const void *data, size_t len, struct err *e
 	if (write_all(w, data, len, e) < 0)
 		return -1;
 	w->c.raw += len;
-	w->c.packed += len;
 	return 0;
 }
 
@@ -247,18 +354,14 @@ static struct gzr *none_ropen(int fd, struct err *e)
 
 static ssize_t none_read(struct gzr *r, void *buf, size_t cap, struct err *e)
 {
-	for (;;) {
-		ssize_t n = src_read(r, buf, cap, e);
+	ssize_t n = src_read(r, buf, cap, e);
 
-		if (n < 0 && !r->source && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		sha256_update(&r->sha, buf, (size_t)n);
-		r->c.raw += (uint64_t)n;
-		r->c.packed += (uint64_t)n;
-		return n;
-	}
+	if (n < 0)
+		return -1;
+	sha256_update(&r->sha, buf, (size_t)n);
+	r->c.raw += (uint64_t)n;
+	r->c.packed += (uint64_t)n;
+	return n;
 }
 
 static const struct gz_method methods[] = {
@@ -280,8 +383,10 @@ struct gzw *gzw_open(const struct gz_method *m, int fd, int level, struct err *e
 {
 	struct gzw *w = m->wopen(fd, level, e);
 
-	if (w)
+	if (w) {
 		w->m = m;
+		sha256_init(&w->sha);
+	}
 	return w;
 }
 
@@ -316,12 +421,20 @@ const struct gz_counts *gzw_counts(const struct gzw *w)
 	return &w->c;
 }
 
+void gzw_sha256(const struct gzw *w, char out[SHA256_HEX_LEN])
+{
+	struct sha256 copy = w->sha;
+	unsigned char d[SHA256_LEN];
+
+	sha256_final(&copy, d);
+	sha256_hex(d, out);
+}
+
 void gzw_free(struct gzw *w)
 {
 	if (!w)
 		return;
-	if (w->zinit)
-		deflateEnd(&w->zs);
+	gzpar_free(w->par);
 	free(w);
 }
 
@@ -355,7 +468,7 @@ const struct gz_counts *gzr_counts(const struct gzr *r)
 	return &r->c;
 }
 
-void gzr_sha256(struct gzr *r, char out[SHA256_HEX_LEN])
+void gzr_sha256(const struct gzr *r, char out[SHA256_HEX_LEN])
 {
 	struct sha256 copy = r->sha;
 	unsigned char d[SHA256_LEN];
@@ -370,95 +483,9 @@ void gzr_free(struct gzr *r)
 		return;
 	if (r->zinit)
 		inflateEnd(&r->zs);
+	if (r->d)
+		libdeflate_free_decompressor(r->d);
+	free(r->in);
+	free(r->out);
 	free(r);
-}
-
-/* ---- gzcheck: verify a gzip stream pushed through it ---- */
-
-struct gzcheck {
-	z_stream zs;
-	struct sha256 sha;
-	struct gz_counts c;
-	gz_sink_fn on_raw;
-	void *ctx;
-	int done;
-	int trailing;               /* bytes after the end of the stream */
-	unsigned char out[GZ_BUF];
-};
-
-struct gzcheck *gzcheck_new(gz_sink_fn on_raw, void *ctx, struct err *e)
-{
-	struct gzcheck *g = xcalloc(1, sizeof(*g));
-
-	if (inflateInit2(&g->zs, 15 + 16) != Z_OK) {
-		err_set(e, EXIT_INTERNAL, "could not initialize zlib");
-		free(g);
-		return NULL;
-	}
-	sha256_init(&g->sha);
-	g->on_raw = on_raw;
-	g->ctx = ctx;
-	return g;
-}
-
-int gzcheck_feed(struct gzcheck *g, const void *data, size_t len, struct err *e)
-{
-	sha256_update(&g->sha, data, len);
-	g->c.packed += len;
-	if (g->done) {
-		g->trailing += len > 0;
-		return 0;
-	}
-	g->zs.next_in = (unsigned char *)data;
-	g->zs.avail_in = (uInt)len;
-	while (g->zs.avail_in > 0 && !g->done) {
-		int rc;
-		size_t n;
-
-		g->zs.next_out = g->out;
-		g->zs.avail_out = sizeof(g->out);
-		rc = inflate(&g->zs, Z_NO_FLUSH);
-		n = sizeof(g->out) - g->zs.avail_out;
-		g->c.raw += n;
-		if (n && g->on_raw && g->on_raw(g->ctx, g->out, n, e) < 0)
-			return -1;
-		if (rc == Z_STREAM_END) {
-			g->done = 1;
-			if (g->zs.avail_in > 0)
-				g->trailing = 1;
-		} else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-			return err_set(e, EXIT_DATAERR, "the backup is not a valid gzip stream: %s",
-				       g->zs.msg ? g->zs.msg : "corrupt data");
-		} else if (rc == Z_BUF_ERROR && g->zs.avail_out != 0) {
-			break;
-		}
-	}
-	return 0;
-}
-
-int gzcheck_finish(struct gzcheck *g, int64_t *raw, char sha256[SHA256_HEX_LEN], struct err *e)
-{
-	unsigned char d[SHA256_LEN];
-
-	if (!g->done)
-		return err_set(e, EXIT_DATAERR, "the backup is truncated (the gzip stream ends early)");
-	if (g->trailing)
-		return err_set(e, EXIT_DATAERR, "the backup has data after the end of its gzip stream");
-	if (raw)
-		*raw = (int64_t)g->c.raw;
-	if (sha256) {
-		struct sha256 copy = g->sha;
-
-		sha256_final(&copy, d);
-		sha256_hex(d, sha256);
-	}
-	return 0;
-}
-
-void gzcheck_free(struct gzcheck *g)
-{
-	if (!g)
-		return;
-	inflateEnd(&g->zs);
-	free(g);
 }

@@ -1,26 +1,36 @@
 /*
  * gzstream: streaming compression of backup files, one method table per
- * compression method (after pg_dump's compress_io.h).  Only gzip (zlib,
- * RFC 1952) is built in; "none" exists for tests and benchmarks.
+ * compression method (after pg_dump's compress_io.h).  Only gzip (RFC
+ * 1952) is built in; "none" exists for tests and benchmarks.
  *
  *   struct gzw *w = gzw_open(gz_method_find("gzip"), fd, 1, &err);
  *   gzw_write(w, buf, n, &err); ...
- *   gzw_finish(w, &err);           // trailer (CRC-32, length); does not close fd
+ *   gzw_finish(w, &err);           // the last members; does not close fd
  *   gzw_free(w);                   // accepts NULL
  *
  *   struct gzr *r = gzr_open(gz_method_find("gzip"), fd, &err);
  *   while ((n = gzr_read(r, buf, sizeof(buf), &err)) > 0) ...
- *   // 0 = end of a complete stream (CRC and length checked, nothing after
- *   // it); -1 = corrupt, truncated or trailing garbage (EXIT_DATAERR) or an
- *   // I/O error (EXIT_INTERNAL)
+ *   // 0 = end of the input after a complete member (CRC and length
+ *   // checked, nothing but members before it); -1 = corrupt, truncated
+ *   // or trailing garbage (EXIT_DATAERR) or an I/O error (EXIT_INTERNAL)
  *   gzr_free(r);
  *
  * gzw_open_sink() / gzr_open_source() take a callback instead of a file
  * descriptor (backups written to or read from a storage object).
  *
- * Memory is fixed: zlib's state plus one 256 KiB buffer per stream.  The
- * reader hashes the compressed bytes it reads (SHA-256) and counts both
- * sides, so a verify pass needs one read of the file.
+ * The writer cuts the input into blocks of 1 MiB, each its own gzip
+ * member, compressed by libdeflate on worker threads and checked by
+ * inflating it again (gzpar.h, gzmember.h); the output is one valid .gz
+ * for gunzip.  The reader takes any sequence of gzip members: one of
+ * ours is inflated in one libdeflate call, any other (gzip, pigz, an
+ * older predeploy's single member) by zlib, streaming.  A file cut at a
+ * member boundary reads as a shorter valid stream, as with gunzip: the
+ * dump's completion line is what tells (backup.c, restore.c).
+ *
+ * Memory is fixed: the writer's blocks (about 11 MiB with 2 threads); the
+ * reader's 2.1 MiB of buffers and zlib's state.  Both hash the compressed
+ * bytes (SHA-256) and count both sides, so a verify pass needs one read
+ * of the file.
  */
 #ifndef PREDEPLOY_GZSTREAM_H
 #define PREDEPLOY_GZSTREAM_H
@@ -63,25 +73,20 @@ struct gzw *gzw_open_sink(const struct gz_method *m, gz_sink_fn sink, void *ctx,
 int gzw_write(struct gzw *w, const void *data, size_t len, struct err *e);
 int gzw_finish(struct gzw *w, struct err *e);
 const struct gz_counts *gzw_counts(const struct gzw *w);
+/* SHA-256 (hex) of every compressed byte written so far. */
+void gzw_sha256(const struct gzw *w, char out[SHA256_HEX_LEN]);
 void gzw_free(struct gzw *w);
+/* Compression threads of the gzip writers opened after it (0, the
+ * default: one per online CPU, at most 4); the bytes written are the same
+ * for any number.  For tests and benchmarks. */
+void gz_set_threads(int n);
 
 struct gzr *gzr_open(const struct gz_method *m, int fd, struct err *e);
 struct gzr *gzr_open_source(const struct gz_method *m, gz_source_fn source, void *ctx, struct err *e);
 ssize_t gzr_read(struct gzr *r, void *buf, size_t cap, struct err *e);
 const struct gz_counts *gzr_counts(const struct gzr *r);
 /* SHA-256 (hex) of every compressed byte read so far; call after EOF. */
-void gzr_sha256(struct gzr *r, char out[SHA256_HEX_LEN]);
+void gzr_sha256(const struct gzr *r, char out[SHA256_HEX_LEN]);
 void gzr_free(struct gzr *r);
-
-/* Verify a gzip stream as it is written elsewhere (a backup uploaded with
- * no local copy): feed it every compressed byte; it inflates them (CRC and
- * length checked by zlib at the end), passes the inflated bytes to on_raw
- * (may be NULL) and hashes the compressed ones.  finish fails with
- * EXIT_DATAERR when the stream did not end or has bytes after its end. */
-struct gzcheck;
-struct gzcheck *gzcheck_new(gz_sink_fn on_raw, void *ctx, struct err *e);
-int gzcheck_feed(struct gzcheck *g, const void *data, size_t len, struct err *e);
-int gzcheck_finish(struct gzcheck *g, int64_t *raw, char sha256[SHA256_HEX_LEN], struct err *e);
-void gzcheck_free(struct gzcheck *g);
 
 #endif

@@ -5,6 +5,7 @@ and presence checks, free space, retention, signals, and the password never
 reaching a child's argv, a log or the metadata."""
 import fcntl
 import glob
+import hashlib
 import json
 import os
 import signal
@@ -127,6 +128,48 @@ def password_in_no_child_argv(t: Env):
     assert "--dbname" in argv or t.db in argv, argv     # the dumping run was seen
     assert pgserver.PASSWORD not in argv and "Zq8" not in argv, argv
     assert pgserver.PASSWORD not in r.out + r.err
+
+
+@case
+def truncated_dump_fails_verification(t: Env):
+    """pg_dump exits 0 but its output lost its end (the completion line):
+    the backup fails and leaves nothing behind."""
+    t.sql(RICH)
+    real = os.path.join(t.pg["bindir"], "pg_dump")
+    wrapper = t.write("bin/pg_dump", '#!/bin/sh\nif [ "$1" = --version ]; then exec "%s" --version; fi\n'
+                      '"%s" "$@" | head -c -300\n' % (real, real))
+    os.chmod(wrapper, 0o755)
+    r = t.run("backup", "--pg-dump", wrapper)
+    t.expect(r, 14)
+    assert "failed verification" in r.err and "completion line" in r.err, r
+    assert os.listdir(t.path("backups")) == [], os.listdir(t.path("backups"))
+    assert verified(t) == []
+
+
+@case
+def members_gunzip_and_readback(t: Env):
+    """A backup is several gzip members (one per MiB of dump) that gzip
+    itself accepts; --verify-readback reads a directory's file back and
+    finds the SHA-256 the stream had."""
+    t.sql(RICH)
+    fill_random(t, 3)
+    r = t.run("backup", "--verify-readback")
+    t.expect(r, 0)
+    path = r.out.strip()
+    full = t.path(path) if not os.path.isabs(path) else path
+    raw = open(full, "rb").read()
+    members, off = 0, 0
+    while off < len(raw):
+        assert raw[off:off + 2] == b"\x1f\x8b" and raw[off + 12:off + 14] == b"PD", off
+        off += 24 + int.from_bytes(raw[off + 16:off + 20], "little") + 8
+        members += 1
+    assert off == len(raw) and members >= 4, (members, off, len(raw))
+    g = subprocess.run(["gzip", "-t", full], capture_output=True, text=True)
+    assert g.returncode == 0, g.stderr
+    assert b"-- PostgreSQL database dump complete" in read_dump(full)[-300:]
+    side = json.load(open(full + ".json"))
+    assert side["sha256"] == hashlib.sha256(raw).hexdigest() and side["size"] == len(raw), side
+    assert side["raw_size"] == len(read_dump(full)), side
 
 
 @case

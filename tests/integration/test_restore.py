@@ -90,6 +90,29 @@ def corrupt_files_leave_database_unchanged(t: Env):
 
 
 @case
+def cut_at_a_member_boundary(t: Env):
+    """A backup cut exactly after one of its gzip members is a valid,
+    shorter gzip file (gunzip reads it too): the missing completion line
+    refuses it before anything runs."""
+    t.sql(RICH)
+    path = t.path(take(t))
+    t.sql(MUTATE)
+    mutated = state(t)
+    raw = open(path, "rb").read()
+    ends, off = [], 0
+    while off < len(raw):
+        off += 24 + int.from_bytes(raw[off + 16:off + 20], "little") + 8
+        ends.append(off)
+    assert len(ends) >= 3 and ends[-1] == len(raw), ends
+    for cut in (ends[0], ends[-2]):
+        open(t.path("cut.sql.gz"), "wb").write(raw[:cut])
+        r = t.run("restore", "--force", "--no-backup", "--file", t.path("cut.sql.gz"))
+        t.expect(r, 65)
+        assert "cut.sql.gz" in r.err and "nothing" not in r.out, r
+        assert state(t) == mutated
+
+
+@case
 def confirmation_and_usage(t: Env):
     t.sql("create table a(x int)")
     take(t)

@@ -43,7 +43,7 @@ key=$(basename "${builds[0]}")
 [ -f "${builds[0]}/VERSIONS" ] || fail "$key has no VERSIONS"
 # the key names what VERSIONS says was built (the cache key's own spelling:
 # characters other than A-Za-z0-9._- become _)
-for src in openssl curl zlib postgresql; do
+for src in openssl curl zlib libdeflate postgresql; do
   v=$(awk -v s="$src" 'index($1, s) == 1 { print $2 }' "${builds[0]}/VERSIONS" | tr -c 'A-Za-z0-9._\n-' '_')
   [ -n "$v" ] || fail "no $src in VERSIONS"
   case "$key" in *"$v"*) ;; *) fail "cache key $key does not name $src $v" ;; esac

@@ -53,7 +53,7 @@ def version_in_scratch(t: Env):
     r = s.run("--version")
     t.expect(r, 0)
     lines = r.out.splitlines()
-    for want in ("predeploy ", "libpq ", "libpg_query ", "libcurl ", "tls OpenSSL/", "zlib "):
+    for want in ("predeploy ", "libpq ", "libpg_query ", "libcurl ", "tls OpenSSL/", "zlib ", "libdeflate "):
         assert any(line.startswith(want) for line in lines), (want, r)
     r = s.run("help", "exit-codes")
     t.expect(r, 0)
