@@ -66,7 +66,7 @@ static void sha256_vectors(void)
  * instructions both runs take the portable path). */
 static void sha256_cpu_matches_portable(void)
 {
-	static unsigned char buf[70000];
+	static unsigned char buf[70016];
 	char a[SHA256_HEX_LEN], b[SHA256_HEX_LEN];
 	unsigned x = 7;
 	size_t i, lens[] = { 0, 1, 55, 56, 63, 64, 65, 127, 128, 129, 1000, 4096, 65537, 69999 };
