@@ -208,12 +208,20 @@ static int acquire(struct gzpar *p, struct err *e)
 {
 	struct slot *s = &p->slots[p->next_fill];
 
-	while (s->state != S_FREE)     /* only this thread makes a slot FREE */
+	for (;;) {
+		enum slot_state st;
+
+		pthread_mutex_lock(&p->mu);
+		st = s->state;
+		if (st == S_FREE)
+			s->state = S_FILLING;
+		pthread_mutex_unlock(&p->mu);
+		if (st == S_FREE)
+			break;
+		/* the ring is full: this slot is the oldest unwritten one */
 		if (flush_one(p, 1, e) < 0)
 			return -1;
-	pthread_mutex_lock(&p->mu);
-	s->state = S_FILLING;
-	pthread_mutex_unlock(&p->mu);
+	}
 	s->in_len = 0;
 	p->fill = p->next_fill;
 	p->next_fill = (p->next_fill + 1) % p->nslots;

@@ -110,6 +110,8 @@ static ssize_t fill(struct gzr *r, size_t want, struct err *e)
 		r->in_len -= r->in_pos;
 		r->in_pos = 0;
 	}
+	if (r->in_len == IN_CAP)        /* callers only fill with room to fill */
+		return err_set(e, EXIT_INTERNAL, "the backup reader's buffer is full");
 	n = src_read(r, r->in + r->in_len, IN_CAP - r->in_len, e);
 	if (n < 0)
 		return -1;
