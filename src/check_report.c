@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "util/json.h"
 #include "util/banned.h"
 
 static const char *problem_file(const struct check_item *it, const struct check_problem *p)
@@ -51,55 +52,63 @@ void check_report_text(const struct check_result *r, struct strbuf *out)
 	sb_addf(out, " (%.1fs)\n", (double)r->duration_ms / 1000.0);
 }
 
-static void json_err(struct strbuf *out, const char *key, const char *v)
+static void json_err(struct json_w *j, const char *key, const char *v)
 {
-	sb_addf(out, ",\"%s\":", key);
-	sb_add_json_str(out, v[0] ? v : NULL);
+	jw_str(j, key, v[0] ? v : NULL);
 }
 
 void check_report_json(const struct check_result *r, struct strbuf *out)
 {
-	int i, j, k;
+	struct json_w j;
+	struct strbuf lint = STRBUF_INIT;
+	int i, n, k;
 
-	sb_addf(out, "{\"ok\":%s,\"checked\":%d,\"failed\":%d,\"applied_without_checking\":%d,"
-		     "\"duration_ms\":%lld,\"migrations\":[", r->nfailed ? "false" : "true", r->n, r->nfailed,
-		r->nbase, (long long)r->duration_ms);
+	jw_init(&j, out, 0);
+	jw_obj(&j, NULL);
+	jw_bool(&j, "ok", !r->nfailed);
+	jw_int(&j, "checked", r->n);
+	jw_int(&j, "failed", r->nfailed);
+	jw_int(&j, "applied_without_checking", r->nbase);
+	jw_int(&j, "duration_ms", (long long)r->duration_ms);
+	jw_arr(&j, "migrations");
 	for (i = 0; i < r->n; i++) {
 		const struct check_item *it = &r->items[i];
 
-		sb_adds(out, i ? ",{\"version\":" : "{\"version\":");
-		sb_add_json_str(out, it->m->version);
-		sb_adds(out, ",\"name\":");
-		sb_add_json_str(out, it->m->name);
-		sb_adds(out, ",\"file\":");
-		sb_add_json_str(out, it->m->up.path);
-		sb_addf(out, ",\"status\":\"%s\",\"duration_ms\":%lld,\"problems\":[",
-			it->status == CHECK_FAILED ? "failed" : it->status == CHECK_SKIPPED ? "not_checked" : "ok",
-			(long long)it->duration_ms);
-		for (j = 0; j < it->np; j++) {
-			const struct check_problem *p = &it->p[j];
+		jw_obj(&j, NULL);
+		jw_str(&j, "version", it->m->version);
+		jw_str(&j, "name", it->m->name);
+		jw_str(&j, "file", it->m->up.path);
+		jw_str(&j, "status", it->status == CHECK_FAILED ? "failed" :
+				     it->status == CHECK_SKIPPED ? "not_checked" : "ok");
+		jw_int(&j, "duration_ms", (long long)it->duration_ms);
+		jw_arr(&j, "problems");
+		for (n = 0; n < it->np; n++) {
+			const struct check_problem *p = &it->p[n];
 
-			sb_addf(out, "%s{\"kind\":\"%s\",\"fatal\":%s", j ? "," : "", check_kind_name(p->kind),
-				p->fatal ? "true" : "false");
-			json_err(out, "message", p->err.msg);
-			json_err(out, "file", problem_file(it, p));
-			sb_addf(out, ",\"line\":%d", p->err.line);
-			json_err(out, "sqlstate", p->err.sqlstate);
-			json_err(out, "detail", p->err.detail);
-			json_err(out, "hint", p->err.hint);
-			sb_adds(out, ",\"diff\":[");
-			for (k = 0; k < p->diff.n; k++) {
-				if (k)
-					sb_addc(out, ',');
-				sb_add_json_str(out, p->diff.v[k]);
-			}
-			sb_adds(out, "]}");
+			jw_obj(&j, NULL);
+			jw_str(&j, "kind", check_kind_name(p->kind));
+			jw_bool(&j, "fatal", p->fatal);
+			json_err(&j, "message", p->err.msg);
+			json_err(&j, "file", problem_file(it, p));
+			jw_int(&j, "line", p->err.line);
+			json_err(&j, "sqlstate", p->err.sqlstate);
+			json_err(&j, "detail", p->err.detail);
+			json_err(&j, "hint", p->err.hint);
+			jw_arr(&j, "diff");
+			for (k = 0; k < p->diff.n; k++)
+				jw_str(&j, NULL, p->diff.v[k]);
+			jw_end(&j);
+			jw_end(&j);
 		}
-		sb_adds(out, "]}");
+		jw_end(&j);
+		jw_end(&j);
 	}
-	sb_adds(out, "],\"lint\":");
-	lint_report_json(&r->lint, out);
-	sb_adds(out, "}\n");
+	jw_end(&j);
+	lint_report_json(&r->lint, &lint);
+	jw_raw(&j, "lint", lint.buf ? lint.buf : "[]");
+	jw_end(&j);
+	sb_addc(out, '\n');
+	sb_release(&lint);
 }
 
 void check_report_github(const struct check_result *r, struct strbuf *out)
