@@ -296,8 +296,10 @@ int backup_hash(struct storage *st, const char *name, char out[SHA256_HEX_LEN], 
 		sha256_update(&h, buf, (size_t)n);
 	storage_close_read(r);
 	free(buf);
-	if (n < 0)
+	if (n < 0) {
+		sha256_release(&h);
 		return -1;
+	}
 	sha256_final(&h, digest);
 	sha256_hex(digest, out);
 	return 0;

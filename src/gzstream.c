@@ -185,6 +185,7 @@ static struct gzr *gzip_ropen(int fd, struct err *e)
 	r->d = libdeflate_alloc_decompressor();
 	if (!r->d) {
 		err_set(e, EXIT_INTERNAL, "could not initialize libdeflate");
+		sha256_release(&r->sha);
 		free(r);
 		return NULL;
 	}
@@ -425,10 +426,9 @@ const struct gz_counts *gzw_counts(const struct gzw *w)
 
 void gzw_sha256(const struct gzw *w, char out[SHA256_HEX_LEN])
 {
-	struct sha256 copy = w->sha;
 	unsigned char d[SHA256_LEN];
 
-	sha256_final(&copy, d);
+	sha256_peek(&w->sha, d);
 	sha256_hex(d, out);
 }
 
@@ -437,6 +437,7 @@ void gzw_free(struct gzw *w)
 	if (!w)
 		return;
 	gzpar_free(w->par);
+	sha256_release(&w->sha);
 	free(w);
 }
 
@@ -472,10 +473,9 @@ const struct gz_counts *gzr_counts(const struct gzr *r)
 
 void gzr_sha256(const struct gzr *r, char out[SHA256_HEX_LEN])
 {
-	struct sha256 copy = r->sha;
 	unsigned char d[SHA256_LEN];
 
-	sha256_final(&copy, d);
+	sha256_peek(&r->sha, d);
 	sha256_hex(d, out);
 }
 
@@ -487,6 +487,7 @@ void gzr_free(struct gzr *r)
 		inflateEnd(&r->zs);
 	if (r->d)
 		libdeflate_free_decompressor(r->d);
+	sha256_release(&r->sha);
 	free(r->in);
 	free(r->out);
 	free(r);

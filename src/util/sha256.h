@@ -1,10 +1,14 @@
 /*
- * sha256: SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), streaming.
+ * sha256: SHA-256 and HMAC-SHA256, streaming, and base64: OpenSSL's
+ * libcrypto behind the small interface the rest of predeploy uses.
  *
  *   struct sha256 h; sha256_init(&h); sha256_update(&h, p, n); ...
- *   sha256_final(&h, digest);         // 32 bytes
+ *   sha256_peek(&h, digest);          // the digest so far; h goes on
+ *   sha256_final(&h, digest);         // 32 bytes; releases h
  *   sha256_hex(digest, hex);          // 65 bytes incl. NUL
  *
+ * A context is released by sha256_final or sha256_release (safe on a
+ * released or zeroed one); it cannot be copied by assignment.
  * Migration checksums, backup checksums and webhook signatures use it.
  */
 #ifndef PREDEPLOY_SHA256_H
@@ -17,20 +21,15 @@
 #define SHA256_HEX_LEN 65
 
 struct sha256 {
-	uint32_t state[8];
-	uint64_t bits;
-	unsigned char block[64];
-	size_t fill;
+	struct evp_md_ctx_st *ctx;      /* EVP_MD_CTX */
 };
 
 void sha256_init(struct sha256 *h);
 void sha256_update(struct sha256 *h, const void *data, size_t len);
+void sha256_peek(const struct sha256 *h, unsigned char out[SHA256_LEN]);
 void sha256_final(struct sha256 *h, unsigned char out[SHA256_LEN]);
+void sha256_release(struct sha256 *h);
 void sha256_hex(const unsigned char digest[SHA256_LEN], char out[SHA256_HEX_LEN]);
-/* The CPU's SHA instructions (x86 SHA-NI) are used when present.  For
- * tests: 0 forces the portable code, 1 goes back to what the CPU has;
- * returns whether the instructions are in use. */
-int sha256_use_cpu(int on);
 /* One-shot: hex digest of a buffer. */
 void sha256_hex_of(const void *data, size_t len, char out[SHA256_HEX_LEN]);
 void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,

@@ -1,5 +1,5 @@
 /* Unit tests of src/util: durations, sha256/hmac, base64, strbuf, fs. */
-// cases: duration_forms duration_rejects sha256_vectors sha256_cpu_matches_portable hmac_vector base64_roundtrip strbuf_json fs_read_cap
+// cases: duration_forms duration_rejects sha256_vectors sha256_pieces_match_one_shot hmac_vector base64_roundtrip strbuf_json fs_read_cap
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -59,48 +59,49 @@ static void sha256_vectors(void)
 	sha256_final(&h, d);
 	sha256_hex(d, hex);
 	CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	/* peek: the digest so far, and the context goes on */
+	sha256_init(&h);
+	sha256_update(&h, "ab", 2);
+	sha256_peek(&h, d);
+	sha256_hex(d, hex);
+	CHECK_STR(hex, "fb8e20fc2e4c3f248c60c39bd652f3c1347298bb977b8b4d5903b85055620603");
+	sha256_update(&h, "c", 1);
+	sha256_final(&h, d);
+	sha256_hex(d, hex);
+	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	sha256_release(&h);                                   /* safe after final */
 }
 
-/* The SHA-NI path and the portable one agree on every length around the
- * block size and on unaligned multi-block updates (on a CPU without the
- * instructions both runs take the portable path). */
-static void sha256_cpu_matches_portable(void)
+/* Streaming in uneven pieces gives the one-shot digest at every length
+ * around the block size and on unaligned multi-block updates. */
+static void sha256_pieces_match_one_shot(void)
 {
 	static unsigned char buf[70016];
 	char a[SHA256_HEX_LEN], b[SHA256_HEX_LEN];
 	unsigned x = 7;
 	size_t i, lens[] = { 0, 1, 55, 56, 63, 64, 65, 127, 128, 129, 1000, 4096, 65537, 69999 };
-	int cpu;
 
 	for (i = 0; i < sizeof(buf); i++) {
 		x = x * 1103515245u + 12345u;
 		buf[i] = (unsigned char)(x >> 16);
 	}
-	cpu = sha256_use_cpu(1);
-	fprintf(stderr, "SHA instructions in use: %d\n", cpu);
 	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		struct sha256 h;
 		unsigned char d[SHA256_LEN];
-		size_t off;
+		size_t off, step;
 
-		sha256_use_cpu(1);
-		sha256_hex_of(buf + 3, lens[i], a);
-		sha256_use_cpu(0);
 		sha256_hex_of(buf + 3, lens[i], b);
-		CHECK_STR(a, b);
-		/* in uneven pieces, with the instructions again */
-		sha256_use_cpu(1);
 		sha256_init(&h);
-		for (off = 0; off < lens[i]; off += 1 + off % 97 * 13)
-			sha256_update(&h, buf + 3 + off, (lens[i] - off < 1 + off % 97 * 13) ? lens[i] - off
-							   : 1 + off % 97 * 13);
+		for (off = 0; off < lens[i]; off += step) {
+			step = 1 + off % 97 * 13;
+			if (step > lens[i] - off)
+				step = lens[i] - off;
+			sha256_update(&h, buf + 3 + off, step);
+		}
 		sha256_final(&h, d);
 		sha256_hex(d, a);
 		CHECK_STR(a, b);
 	}
-	sha256_use_cpu(1);
-	sha256_hex_of("abc", 3, a);
-	CHECK_STR(a, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 static void hmac_vector(void)
@@ -128,6 +129,15 @@ static void base64_roundtrip(void)
 	CHECK_INT(base64_decode("Zm9vYmE=", back), 5);
 	CHECK(!memcmp(back, "fooba", 5));
 	CHECK(base64_decode("Zm9v!mE=", back) < 0);
+	CHECK_INT(base64_decode("Zm9vYmE", back), 5);       /* padding left out */
+	CHECK(!memcmp(back, "fooba", 5));
+	CHECK_INT(base64_decode("Zg", back), 1);
+	CHECK_INT(back[0], 'f');
+	CHECK_INT(base64_decode("", back), 0);
+	CHECK(base64_decode("Zm9vY", back) < 0);              /* a lone sixth of a byte */
+	CHECK(base64_decode("Zg==x", back) < 0);              /* after the padding */
+	CHECK(base64_decode("Zg===", back) < 0);
+	CHECK(base64_decode("Zm9v YmE=", back) < 0);          /* no blanks inside */
 }
 
 static void strbuf_json(void)
@@ -163,6 +173,6 @@ static void fs_read_cap(void)
 	sb_release(&sb);
 }
 
-UNIT_CASES(UNIT(duration_forms), UNIT(duration_rejects), UNIT(sha256_vectors), UNIT(sha256_cpu_matches_portable),
+UNIT_CASES(UNIT(duration_forms), UNIT(duration_rejects), UNIT(sha256_vectors), UNIT(sha256_pieces_match_one_shot),
 	   UNIT(hmac_vector),
 	   UNIT(base64_roundtrip), UNIT(strbuf_json), UNIT(fs_read_cap))
