@@ -59,37 +59,17 @@ static int header_check(const unsigned char *h, unsigned char out[CHECK_LEN], st
 	return 0;
 }
 
-/* A running SHA-256 (OpenSSL's: SHA-NI where the CPU has it). */
-struct digest {
-	EVP_MD_CTX *md;
-};
-
-static void digest_init(struct digest *d)
+/* The hex digest of a running SHA-256 (util/sha256.h), which it releases;
+ * "" when it was never started. */
+static void digest_hex(struct sha256 *h, char hex[SHA256_HEX_LEN])
 {
-	d->md = EVP_MD_CTX_new();
-	if (d->md && EVP_DigestInit_ex(d->md, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(d->md);
-		d->md = NULL;
-	}
-}
-
-static int digest_add(struct digest *d, const void *p, size_t n, struct err *e)
-{
-	if (!d->md || EVP_DigestUpdate(d->md, p, n) != 1)
-		return err_set(e, EXIT_INTERNAL, "SHA-256 failed in OpenSSL");
-	return 0;
-}
-
-static void digest_hex(struct digest *d, char hex[SHA256_HEX_LEN])
-{
-	unsigned char out[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
+	unsigned char d[SHA256_LEN];
 
 	hex[0] = '\0';
-	if (d->md && EVP_DigestFinal_ex(d->md, out, &n) == 1 && n == SHA256_LEN)
-		tohex(out, n, hex);
-	EVP_MD_CTX_free(d->md);
-	d->md = NULL;
+	if (!h->ctx)
+		return;
+	sha256_final(h, d);
+	sha256_hex(d, hex);
 }
 
 /* ---- one chunk, either direction ---- */
@@ -281,7 +261,7 @@ struct cdec {
 	struct seal s;
 	unsigned char *rec, *plain;
 	size_t have, rsize;
-	struct digest sha;
+	struct sha256 sha;
 	char idhex[CRYPT_KEY_ID_HEX];
 };
 
@@ -311,7 +291,7 @@ static struct cdec *cdec_make(const struct crypt_keys *keys, const char *what, c
 	d->ctx = ctx;
 	d->hashing = hashing;
 	if (hashing)
-		digest_init(&d->sha);
+		sha256_init(&d->sha);
 	return d;
 }
 
@@ -397,8 +377,8 @@ int cdec_feed(struct cdec *d, const void *p, size_t n, struct err *e)
 
 	if (d->failed)
 		return err_set(e, EXIT_INTERNAL, "cdec_feed after a failure");
-	if (d->hashing && digest_add(&d->sha, p, n, e) < 0)
-		goto fail;
+	if (d->hashing)
+		sha256_update(&d->sha, p, n);
 	while (n) {
 		size_t k;
 
@@ -451,7 +431,7 @@ void cdec_free(struct cdec *d)
 	if (!d)
 		return;
 	EVP_CIPHER_CTX_free(d->s.ctx);
-	EVP_MD_CTX_free(d->sha.md);
+	sha256_release(&d->sha);
 	free(d->rec);
 	free(d->plain);
 	free(d->what);
@@ -472,7 +452,7 @@ struct crd {
 	struct strbuf out;          /* verified plaintext not handed out yet */
 	size_t opos;
 	unsigned char *in;
-	struct digest sha;
+	struct sha256 sha;
 	int done;
 };
 
@@ -485,7 +465,7 @@ struct crd *crd_open(const struct crypt_keys *keys, const char *what, crypt_sour
 	r->src = src;
 	r->ctx = ctx;
 	sb_init(&r->out, 0);
-	digest_init(&r->sha);
+	sha256_init(&r->sha);
 	return r;
 }
 
@@ -493,8 +473,8 @@ static ssize_t pull(struct crd *r, void *buf, size_t cap, struct err *e)
 {
 	ssize_t n = r->src(r->ctx, buf, cap, e);
 
-	if (n > 0 && digest_add(&r->sha, buf, (size_t)n, e) < 0)
-		return -1;
+	if (n > 0)
+		sha256_update(&r->sha, buf, (size_t)n);
 	return n;
 }
 
@@ -577,7 +557,7 @@ void crd_free(struct crd *r)
 		return;
 	cdec_free(r->dec);
 	sb_release(&r->out);
-	EVP_MD_CTX_free(r->sha.md);
+	sha256_release(&r->sha);
 	free(r->in);
 	free(r->what);
 	free(r);
