@@ -13,6 +13,7 @@
 #include "util/exitcode.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
+#include "util/json.h"
 #include "util/banned.h"
 
 /* Locks the backend holds on user relations (catalogs are left out: DDL
@@ -173,9 +174,8 @@ static void short_sql(const char *s, size_t len, struct strbuf *out)
 
 struct out {
 	enum output_format fmt;
-	struct strbuf *sb;
-	int nmig;       /* migrations written (JSON commas) */
-	int nstmt;
+	struct strbuf *sb;      /* text */
+	struct json_w j;        /* JSON: the array of migrations, into sb */
 };
 
 static void out_stmt_begin(struct out *o, int line, const char *sql, size_t len, int64_t ms)
@@ -184,9 +184,11 @@ static void out_stmt_begin(struct out *o, int line, const char *sql, size_t len,
 
 	short_sql(sql, len, &s);
 	if (o->fmt == OUT_JSON) {
-		sb_addf(o->sb, "%s{\"line\":%d,\"sql\":", o->nstmt++ ? "," : "", line);
-		sb_add_json_str(o->sb, s.buf);
-		sb_addf(o->sb, ",\"ms\":%lld,\"locks\":[", (long long)ms);
+		jw_obj(&o->j, NULL);
+		jw_int(&o->j, "line", line);
+		jw_str(&o->j, "sql", s.buf);
+		jw_int(&o->j, "ms", (long long)ms);
+		jw_arr(&o->j, "locks");
 	} else {
 		sb_addf(o->sb, "  line %d: %s  (%lld ms)\n", line, s.buf, (long long)ms);
 	}
@@ -208,9 +210,11 @@ static int trace_statement(struct db *db, const char *sql, size_t len, int line,
 	if (db_exec(db, text, EXIT_MIGRATION, e) < 0) {
 		if (o->fmt == OUT_JSON) {
 			out_stmt_begin(o, line, sql, len, now_ms() - t0);
-			sb_adds(o->sb, "],\"rewritten\":[],\"error\":");
-			sb_add_json_str(o->sb, e->msg);
-			sb_addc(o->sb, '}');
+			jw_end(&o->j);
+			jw_arr(&o->j, "rewritten");
+			jw_end(&o->j);
+			jw_str(&o->j, "error", e->msg);
+			jw_end(&o->j);
 		} else {
 			out_stmt_begin(o, line, sql, len, now_ms() - t0);
 			sb_addf(o->sb, "    failed: %s\n", e->msg);
@@ -227,18 +231,20 @@ static int trace_statement(struct db *db, const char *sql, size_t len, int line,
 		if (lock_held(held, l))
 			continue;
 		if (o->fmt == OUT_JSON) {
-			sb_addf(o->sb, "%s{\"relation\":", n ? "," : "");
-			sb_add_json_str(o->sb, l->relation);
-			sb_addf(o->sb, ",\"mode\":\"%s\",\"blocks\":", l->mode);
-			sb_add_json_str(o->sb, mode_blocks(l->mode));
-			sb_addc(o->sb, '}');
+			jw_obj(&o->j, NULL);
+			jw_str(&o->j, "relation", l->relation);
+			jw_str(&o->j, "mode", l->mode);
+			jw_str(&o->j, "blocks", mode_blocks(l->mode));
+			jw_end(&o->j);
 		} else {
 			sb_addf(o->sb, "    lock %s on %s: %s\n", l->mode, l->relation, mode_blocks(l->mode));
 		}
 		n++;
 	}
-	if (o->fmt == OUT_JSON)
-		sb_adds(o->sb, "],\"rewritten\":[");
+	if (o->fmt == OUT_JSON) {
+		jw_end(&o->j);
+		jw_arr(&o->j, "rewritten");
+	}
 	/* a relation whose file changed was rewritten; it is locked by us */
 	{
 		struct filemap now = { 0 };
@@ -257,10 +263,12 @@ static int trace_statement(struct db *db, const char *sql, size_t len, int line,
 			if (dup || !a || !b || !strcmp(a, b))
 				continue;
 			if (o->fmt == OUT_JSON) {
-				sb_addf(o->sb, "%s{\"relation\":", k ? "," : "");
-				sb_add_json_str(o->sb, after.v[i].relation);
-				sb_addf(o->sb, ",\"kind\":\"%s\",\"before\":%s,\"after\":%s}",
-					after.v[i].relkind == 'i' ? "index" : "table", b, a);
+				jw_obj(&o->j, NULL);
+				jw_str(&o->j, "relation", after.v[i].relation);
+				jw_str(&o->j, "kind", after.v[i].relkind == 'i' ? "index" : "table");
+				jw_raw(&o->j, "before", b);     /* relfilenodes: numbers from the catalog */
+				jw_raw(&o->j, "after", a);
+				jw_end(&o->j);
 			} else {
 				sb_addf(o->sb, "    rewritten: %s %s (relfilenode %s -> %s)\n",
 					after.v[i].relkind == 'i' ? "index" : "table", after.v[i].relation, b, a);
@@ -269,8 +277,10 @@ static int trace_statement(struct db *db, const char *sql, size_t len, int line,
 		}
 		filemap_release(&now);
 	}
-	if (o->fmt == OUT_JSON)
-		sb_adds(o->sb, "]}");
+	if (o->fmt == OUT_JSON) {
+		jw_end(&o->j);
+		jw_end(&o->j);
+	}
 	lockset_release(held);
 	*held = after;
 	memset(&after, 0, sizeof(after));
@@ -300,15 +310,13 @@ static int trace_migration(struct db *db, struct ledger *l, const struct migrati
 		return -1;
 	}
 	if (o->fmt == OUT_JSON) {
-		sb_addf(o->sb, "%s{\"version\":", o->nmig++ ? "," : "");
-		sb_add_json_str(o->sb, m->version);
-		sb_adds(o->sb, ",\"file\":");
-		sb_add_json_str(o->sb, file);
-		sb_addf(o->sb, ",\"traced\":%s", m->up.no_transaction ? "false" : "true");
+		jw_obj(&o->j, NULL);
+		jw_str(&o->j, "version", m->version);
+		jw_str(&o->j, "file", file);
+		jw_bool(&o->j, "traced", !m->up.no_transaction);
 		if (m->up.no_transaction)
-			sb_adds(o->sb, ",\"reason\":\"runs outside a transaction: run on the shadow, its locks not traced\"");
-		sb_adds(o->sb, ",\"statements\":[");
-		o->nstmt = 0;
+			jw_str(&o->j, "reason", "runs outside a transaction: run on the shadow, its locks not traced");
+		jw_arr(&o->j, "statements");
 	} else if (m->up.no_transaction) {
 		sb_addf(o->sb, "%s (version %s): runs outside a transaction: run on the shadow, its locks not traced\n",
 			file, m->version);
@@ -331,9 +339,10 @@ static int trace_migration(struct db *db, struct ledger *l, const struct migrati
 			free(text);
 			if (rc < 0) {
 				if (o->fmt == OUT_JSON) {
-					sb_addf(o->sb, "%s{\"line\":%d,\"error\":", o->nstmt++ ? "," : "", line);
-					sb_add_json_str(o->sb, e->msg);
-					sb_addc(o->sb, '}');
+					jw_obj(&o->j, NULL);
+					jw_int(&o->j, "line", line);
+					jw_str(&o->j, "error", e->msg);
+					jw_end(&o->j);
 				} else {
 					sb_addf(o->sb, "  line %d failed: %s\n", line, e->msg);
 				}
@@ -360,8 +369,10 @@ static int trace_migration(struct db *db, struct ledger *l, const struct migrati
 out:
 	if (in_tx)
 		db_exec(db, "ROLLBACK", EXIT_INTERNAL, &re);
-	if (o->fmt == OUT_JSON)
-		sb_adds(o->sb, "]}");
+	if (o->fmt == OUT_JSON) {
+		jw_end(&o->j);
+		jw_end(&o->j);
+	}
 	lockset_release(&held);
 	free(v);
 	return ret;
@@ -432,13 +443,22 @@ static void not_rehearsed(const struct config *cfg, const char *why, const char 
 	struct lint_report none = LINT_REPORT_INIT;
 
 	if (cfg->format == OUT_JSON) {
-		sb_adds(out, "{\"rehearsed\":false,\"why\":");
-		sb_add_json_str(out, why);
-		sb_adds(out, ",\"instead\":");
-		sb_add_json_str(out, instead);
-		sb_adds(out, ",\"migrations\":[],\"findings\":");
-		findings_json(found ? found : &none, NULL, out);
-		sb_adds(out, ",\"production_changed\":false}\n");
+		struct strbuf f = STRBUF_INIT;
+		struct json_w j;
+
+		findings_json(found ? found : &none, NULL, &f);
+		jw_init(&j, out, 0);
+		jw_obj(&j, NULL);
+		jw_bool(&j, "rehearsed", 0);
+		jw_str(&j, "why", why);
+		jw_str(&j, "instead", instead);
+		jw_arr(&j, "migrations");
+		jw_end(&j);
+		jw_raw(&j, "findings", f.buf);
+		jw_bool(&j, "production_changed", 0);
+		jw_end(&j);
+		sb_addc(out, '\n');
+		sb_release(&f);
 	} else {
 		sb_addf(out, "dry run: not rehearsed: %s\n%s\n", why, instead);
 		findings_text(found, cfg->verbose, cfg->quiet, out);
@@ -446,32 +466,42 @@ static void not_rehearsed(const struct config *cfg, const char *why, const char 
 	}
 }
 
-static void header(enum output_format fmt, int n, const char *what, struct strbuf *out)
+/* JSON: opens the report object in j with "migrations" (a JSON array, or
+ * NULL: []); text: the heading line. */
+static void header(enum output_format fmt, int n, const char *what, const char *migrations, struct json_w *j,
+		   struct strbuf *out)
 {
-	if (fmt == OUT_JSON)
-		sb_adds(out, "{\"rehearsed\":true,\"migrations\":[");
-	else
+	if (fmt == OUT_JSON) {
+		jw_init(j, out, 0);
+		jw_obj(j, NULL);
+		jw_bool(j, "rehearsed", 1);
+		jw_raw(j, "migrations", migrations && *migrations ? migrations : "[]");
+	} else {
 		sb_addf(out, "dry run on a shadow copy of the database: %d pending %s%s; production is not changed\n"
 			"and the migrations take no lock on its tables\n", n, what, n == 1 ? "" : "s");
+	}
 }
 
 /* The findings (a, then b; b may be NULL), the closing line; `failed`: the
  * rehearsal stopped at a failure (e). */
 static void footer(const struct config *cfg, const struct rehearse_result *rr, const struct lint_report *a,
-		   const struct lint_report *b, int failed, const struct err *e, struct strbuf *out)
+		   const struct lint_report *b, int failed, const struct err *e, struct json_w *j, struct strbuf *out)
 {
 	int blocked = lint_report_blocked(a) + (b ? lint_report_blocked(b) : 0);
 
 	if (cfg->format == OUT_JSON) {
-		sb_adds(out, ",\"findings\":");
-		findings_json(a, b, out);
-		sb_addf(out, ",\"blocked\":%s,\"production_changed\":false,\"duration_ms\":%lld",
-			blocked ? "true" : "false", (long long)rr->duration_ms);
-		if (failed) {
-			sb_adds(out, ",\"error\":");
-			sb_add_json_str(out, e->msg);
-		}
-		sb_adds(out, "}\n");
+		struct strbuf f = STRBUF_INIT;
+
+		findings_json(a, b, &f);
+		jw_raw(j, "findings", f.buf);
+		jw_bool(j, "blocked", blocked);
+		jw_bool(j, "production_changed", 0);
+		jw_int(j, "duration_ms", (long long)rr->duration_ms);
+		if (failed)
+			jw_str(j, "error", e->msg);
+		jw_end(j);
+		sb_addc(out, '\n');
+		sb_release(&f);
 		return;
 	}
 	if (a->n || (b && b->n)) {
@@ -516,6 +546,10 @@ int dryrun_sql(const struct config *cfg, struct db *live, const struct migration
 	c.n = n;
 	c.o.fmt = cfg->format;
 	c.o.sb = &trace;
+	if (cfg->format == OUT_JSON) {
+		jw_init(&c.o.j, &trace, 0);
+		jw_arr(&c.o.j, NULL);
+	}
 	rehearse_ledger_write(cfg, &write);
 	writes[0] = write.buf;
 	writes[1] = NULL;
@@ -529,16 +563,21 @@ int dryrun_sql(const struct config *cfg, struct db *live, const struct migration
 	rc = rehearse_run(cfg, live, &p, &rr, e);
 	if (rc == 0 && !rr.ran) {
 		not_rehearsed(cfg, rr.why, "the files were linted as written (see the log)", NULL, out);
-	} else if (rc == 0 || trace.len) {
-		header(cfg->format, n, "migration", out);
+	} else if (rc == 0 || (cfg->format == OUT_JSON ? c.o.j.count[0] > 0 : trace.len > 0)) {
+		struct json_w j;
+
+		while (cfg->format == OUT_JSON && c.o.j.depth > 0)   /* a failure leaves nothing open, but be sure */
+			jw_end(&c.o.j);
+		header(cfg->format, n, "migration", trace.buf, &j, out);
 		if (cfg->format != OUT_JSON)
 			sb_adds(out, "(per statement: the locks it took on the shadow, the same modes it takes in production;\n"
 				"a relation and mode an earlier statement of the migration holds is not repeated; catalog\n"
 				"and TOAST relations are left out; times are the shadow's, where large tables are empty)\n");
-		sb_add(out, trace.buf, trace.len);
 		if (cfg->format == OUT_JSON)
-			sb_addf(out, "],\"traced\":%d", c.traced);
-		footer(cfg, &rr, &rr.diff, NULL, rc < 0, e, out);
+			jw_int(&j, "traced", c.traced);
+		else
+			sb_add(out, trace.buf, trace.len);
+		footer(cfg, &rr, &rr.diff, NULL, rc < 0, e, &j, out);
 	}
 	rehearse_result_release(&rr);
 	sb_release(&trace);
@@ -547,11 +586,17 @@ int dryrun_sql(const struct config *cfg, struct db *live, const struct migration
 	return rc;
 }
 
-/* A tool's revisions: what the relay captured, per revision. */
+/* A tool's revisions: what the relay captured, per revision (JSON: an
+ * array). */
 static void captured(const struct config *cfg, const struct tool_state *st, const struct rehearse_result *rr,
 		     struct strbuf *out)
 {
-	int m, i, k = 0;
+	struct json_w j;
+	int m, i;
+
+	jw_init(&j, out, 0);
+	if (cfg->format == OUT_JSON)
+		jw_arr(&j, NULL);
 
 	for (m = 0; m <= st->npending; m++) {
 		int idx = m < st->npending ? m : -1, ns = 0;
@@ -562,36 +607,34 @@ static void captured(const struct config *cfg, const struct tool_state *st, cons
 		if (!rev && !ns)
 			continue;
 		if (cfg->format == OUT_JSON) {
-			sb_addf(out, "%s{\"version\":", k++ ? "," : "");
-			if (rev)
-				sb_add_json_str(out, rev->id);
-			else
-				sb_adds(out, "null");
-			sb_adds(out, ",\"file\":");
-			sb_add_json_str(out, rev && rev->path ? rev->path : "");
-			sb_adds(out, ",\"statements\":[");
+			jw_obj(&j, NULL);
+			jw_str(&j, "version", rev ? rev->id : NULL);
+			jw_str(&j, "file", rev && rev->path ? rev->path : "");
+			jw_arr(&j, "statements");
 		} else if (rev) {
 			sb_addf(out, "%s (%s): %d statement%s\n", rev->id, rev->path ? rev->path : "", ns, ns == 1 ? "" : "s");
 		} else {
 			sb_addf(out, "not attributed to a revision: %d statement%s\n", ns, ns == 1 ? "" : "s");
 		}
-		for (i = 0, ns = 0; i < rr->nstmts; i++) {
+		for (i = 0; i < rr->nstmts; i++) {
 			struct strbuf s1 = STRBUF_INIT;
 
 			if (rr->stmts[i].migration != idx)
 				continue;
 			short_sql(rr->stmts[i].sql, strlen(rr->stmts[i].sql), &s1);
-			if (cfg->format == OUT_JSON) {
-				sb_adds(out, ns++ ? "," : "");
-				sb_add_json_str(out, rr->stmts[i].sql);
-			} else {
+			if (cfg->format == OUT_JSON)
+				jw_str(&j, NULL, rr->stmts[i].sql);
+			else
 				sb_addf(out, "  %s\n", s1.buf);
-			}
 			sb_release(&s1);
 		}
-		if (cfg->format == OUT_JSON)
-			sb_adds(out, "]}");
+		if (cfg->format == OUT_JSON) {
+			jw_end(&j);
+			jw_end(&j);
+		}
 	}
+	if (cfg->format == OUT_JSON)
+		jw_end(&j);
 }
 
 int dryrun_tool(const struct config *cfg, struct db *live, struct migrator *m, const struct tool_state *st,
@@ -600,6 +643,7 @@ int dryrun_tool(const struct config *cfg, struct db *live, struct migrator *m, c
 	struct rehearse_result rr = REHEARSE_RESULT_INIT, off = REHEARSE_RESULT_INIT;
 	struct strbuf what = STRBUF_INIT;
 	struct err oe = ERR_INIT;
+	struct json_w j;
 	int64_t tool_ms = 0;
 	int rc = 0;
 
@@ -614,10 +658,8 @@ int dryrun_tool(const struct config *cfg, struct db *live, struct migrator *m, c
 			err_prefix(e, "the %s migrations failed in the rehearsal", m->ops->name);
 		if (e->code >= 128)
 			goto out;
-		header(cfg->format, st->npending, what.buf, out);
-		if (cfg->format == OUT_JSON)
-			sb_adds(out, "]");
-		footer(cfg, &rr, &rr.lint, &rr.diff, 1, e, out);
+		header(cfg->format, st->npending, what.buf, NULL, &j, out);
+		footer(cfg, &rr, &rr.lint, &rr.diff, 1, e, &j, out);
 	} else if (!rr.ran && m->ops->offline_sql && rehearse_tool_offline(cfg, live, m, st, &off, &oe) == 0) {
 		char instead[128];
 
@@ -628,14 +670,18 @@ int dryrun_tool(const struct config *cfg, struct db *live, struct migrator *m, c
 			log_warn("the offline mode failed too: %s", oe.msg);
 		not_rehearsed(cfg, rr.why, "nothing else can show what the tool would send", NULL, out);
 	} else {
-		header(cfg->format, st->npending, what.buf, out);
-		if (cfg->format != OUT_JSON)
+		struct strbuf revs = STRBUF_INIT;
+
+		captured(cfg, st, &rr, &revs);
+		header(cfg->format, st->npending, what.buf, revs.buf, &j, out);
+		if (cfg->format != OUT_JSON) {
 			sb_addf(out, "(%s ran in %.1fs on the shadow; the statements it sent on %d connection%s, per revision)\n",
 				m->ops->name, (double)tool_ms / 1000.0, rr.connections, rr.connections == 1 ? "" : "s");
-		captured(cfg, st, &rr, out);
-		if (cfg->format == OUT_JSON)
-			sb_adds(out, "]");
-		footer(cfg, &rr, &rr.lint, &rr.diff, 0, e, out);
+			if (revs.len)
+				sb_add(out, revs.buf, revs.len);
+		}
+		footer(cfg, &rr, &rr.lint, &rr.diff, 0, e, &j, out);
+		sb_release(&revs);
 	}
 out:
 	rehearse_result_release(&rr);
