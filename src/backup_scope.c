@@ -55,7 +55,9 @@ void backup_scope_release(struct backup_scope *s)
 
 /*
  * The tables at risk ($1: names as lint writes them, folded, so each part
- * is quoted for to_regclass) with their partitions and inheritance
+ * is quoted for to_regclass; "a.b" is looked up both as table b of schema
+ * a and as a table named "a.b", and both are kept when both exist; kind
+ * 'u': a name neither finds) with their partitions and inheritance
  * children; then, kind 't', those that hold rows, as pg_dump names them
  * (quote_ident, like its fmtId) and, kind 'x', the --exclude-table-data
  * patterns for everything else: "schema".* for a schema with no table at
@@ -63,13 +65,15 @@ void backup_scope_release(struct backup_scope *s)
  * literal).
  */
 static const char scope_sql[] =
-	"with recursive named as ("
-	"  select c.oid from pg_catalog.unnest($1::text[]) as n(name)"
-	"  join pg_catalog.pg_class c on c.oid = pg_catalog.to_regclass("
-	"       case when pg_catalog.strpos(n.name, '.') > 0"
-	"            then pg_catalog.quote_ident(pg_catalog.split_part(n.name, '.', 1)) || '.' ||"
-	"                 pg_catalog.quote_ident(pg_catalog.split_part(n.name, '.', 2))"
-	"            else pg_catalog.quote_ident(n.name) end)"
+	"with recursive given as ("
+	"  select n.name, pg_catalog.to_regclass(pg_catalog.quote_ident(n.name)) as whole,"
+	"         case when pg_catalog.strpos(n.name, '.') > 0 then pg_catalog.to_regclass("
+	"              pg_catalog.quote_ident(pg_catalog.split_part(n.name, '.', 1)) || '.' ||"
+	"              pg_catalog.quote_ident(pg_catalog.substr(n.name, pg_catalog.strpos(n.name, '.') + 1)))"
+	"         end as split"
+	"  from pg_catalog.unnest($1::text[]) as n(name)"
+	"), named as ("
+	"  select c.oid from given g join pg_catalog.pg_class c on c.oid in (g.whole, g.split)"
 	"  where c.relkind in ('r', 'p')"
 	"), risk(oid) as ("
 	"  select oid from named"
@@ -90,6 +94,8 @@ static const char scope_sql[] =
 	"        pg_catalog.replace(r.relname, '\"', '\"\"') || '\"'"
 	"   from rels r where not r.at_risk"
 	"    and exists (select 1 from rels q where q.nspname = r.nspname and q.at_risk)"
+	" union all"
+	" select 'u', name from given where whole is null and split is null"
 	" order by 1, 2";
 
 static void array_literal(const struct strlist *names, struct strbuf *sb)
@@ -130,6 +136,9 @@ static int resolve(struct db *db, const struct backup_risk *risk, struct backup_
 
 		if (*PQgetvalue(r, i, 0) == 't') {
 			strlist_add(&out->tables, v);
+		} else if (*PQgetvalue(r, i, 0) == 'u') {
+			if (!out->unresolved[0])
+				snprintf(out->unresolved, sizeof(out->unresolved), "%s", v);
 		} else {
 			char *arg = xasprintf("--exclude-table-data=%s", v);
 
@@ -194,6 +203,15 @@ int backup_scope_decide(const struct config *cfg, struct db *db, const struct ba
 	}
 	if (resolve(db, risk, out, e) < 0)
 		return -1;
+	if (out->unresolved[0]) {
+		/* a name the catalog does not know (not there, or spelt so that it
+		 * cannot be looked up): whose rows it means is unknown, so all */
+		snprintf(why, sizeof(why), "%s", out->unresolved);
+		backup_scope_release(out);
+		snprintf(out->why, sizeof(out->why), "full although at-risk was asked: a finding names table "
+			 "\"%s\", which is not in the catalog, so the rows it puts at risk cannot be told apart", why);
+		return 0;
+	}
 	out->at_risk = 1;
 	if (!out->tables.n) {
 		snprintf(out->why, sizeof(out->why), "at-risk, schema only (%s): no pending finding puts table data "

@@ -60,15 +60,16 @@ struct backup_scope {
 				      * ("public.small", "\"App\".t"); empty: schema only */
 	struct strlist exclude;      /* pg_dump arguments "--exclude-table-data=PATTERN" */
 	char why[512];               /* for the log */
+	char unresolved[128];        /* the first at-risk name the catalog did not know */
 };
 
-#define BACKUP_SCOPE_INIT { 0, { 0 }, { 0 }, "" }
+#define BACKUP_SCOPE_INIT { 0, { 0 }, { 0 }, "", "" }
 
 /* Decide the scope for a deploy's backup: cfg->backup_scope and
  * backup_full_max against pg_database_size, `risk` (NULL: full, as for
  * `predeploy backup` and restore's safety backup), then, for at-risk, the
  * tables resolved in the catalog (with their partitions and inheritance
- * children; tables that do not exist yet are skipped) and the exclusion
+ * children; a name the catalog does not know makes it full) and the exclusion
  * patterns.  EXIT_BACKUP on a query error. */
 int backup_scope_decide(const struct config *cfg, struct db *db, const struct backup_risk *risk,
 			struct backup_scope *out, struct err *e);

@@ -266,6 +266,41 @@ def reuse_needs_the_tables_at_risk(t: Env):
     assert len(d.list()) == 3
 
 
+@case
+def a_dotted_table_name_is_backed_up(t: Env):
+    """A table whose name holds a dot: found as one name, not as schema.table."""
+    d = Dest(t, False)
+    setup(t)
+    t.sql('create table "small.archive" (id int, note text); '
+          "insert into \"small.archive\" select g, 'arch-' || g from generate_series(1, 7) g")
+    t.write("migrations/2_drop.sql", "-- migrate:up\n-- predeploy:allow drop_table reviewed\n"
+                                     'drop table "small.archive";\n')
+    r = d.run("up", *TINY)
+    t.expect(r, 0)
+    [b] = d.list()
+    dump, side = d.read(b)
+    assert side["scope"] == "at-risk", side
+    assert b'public."small.archive"' in copies(dump), copies(dump)
+    assert b"arch-7" in dump
+
+
+@case
+def a_table_the_catalog_does_not_know_makes_it_full(t: Env):
+    """An at-risk finding whose table cannot be found: its rows cannot be
+    told apart, so the backup holds everything."""
+    d = Dest(t, False)
+    setup(t)
+    t.write("migrations/2_bad.sql", "-- migrate:up\n-- predeploy:allow truncate reviewed\n"
+                                    "truncate no_such_table;\n")
+    r = d.run("up", *TINY)
+    assert r.code != 0, r                     # the migration fails: no such table
+    assert "full although at-risk was asked" in r.err and "no_such_table" in r.err, r
+    [b] = d.list()
+    dump, side = d.read(b)
+    assert side.get("scope", "full") == "full", side
+    assert b"public.big" in copies(dump) and b"bbbbbbbb" in dump
+
+
 if __name__ == "__main__":
     if not s3env.available():
         print("FAIL: s3rver or python3-botocore/boto3 missing: run scripts/install-deps")
