@@ -593,6 +593,7 @@ out:
 	storage_abort(sink.sw);
 	cenc_free(sink.enc);
 	cdec_free(sink.dec);
+	sha256_release(&sink.plain);     /* NULL after a final, or never begun */
 	if (ret < 0 && committed) {
 		struct err ignore = ERR_INIT;
 
