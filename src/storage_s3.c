@@ -556,6 +556,18 @@ static const char *env_first(const char *a, const char *b)
 	return v && *v ? v : NULL;
 }
 
+/*
+ * SigV4 sorts the signed headers by name.  libcurl before 8.10.0 sorted the
+ * whole "name:value" lines, so a name that is a prefix of another (only
+ * x-amz-server-side-encryption and its -aws-kms-key-id among ours) came
+ * second, and the server's signature differed (curl's fix: pull request
+ * 14370).  Whether this libcurl has the fix, by its version at run time.
+ */
+static int sigv4_orders_prefixed_headers(void)
+{
+	return curl_version_info(CURLVERSION_NOW)->version_num >= 0x080a00;
+}
+
 struct storage *storage_s3_open(const char *dest, const struct config *cfg, struct err *e)
 {
 	struct s3 *s = xcalloc(1, sizeof(*s));
@@ -618,6 +630,17 @@ struct storage *storage_s3_open(const char *dest, const struct config *cfg, stru
 		else
 			s->base_url = xasprintf("%.*s%s.%s/", (int)(host + 3 - ep), ep, s->bucket, host + 3);
 		free(ep);
+	}
+	if (cfg->s3_sse_kms_key_id && !sigv4_orders_prefixed_headers()) {
+		/* x-amz-server-side-encryption-aws-kms-key-id would be signed
+		 * before x-amz-server-side-encryption: every write refused */
+		err_set(e, EXIT_CONFIG, "--s3-sse-kms-key-id cannot be used with libcurl %s: its SigV4 signing puts "
+			"x-amz-server-side-encryption-aws-kms-key-id before x-amz-server-side-encryption, so S3 "
+			"would refuse every upload with SignatureDoesNotMatch (fixed in libcurl 8.10.0)",
+			curl_version_info(CURLVERSION_NOW)->version);
+		err_hint(e, "set the KMS key as the bucket's default encryption and use --s3-sse aws:kms alone "
+			 "(docs/backups.md \"Object storage\")");
+		goto fail;
 	}
 	s->sse = cfg->s3_sse ? xstrdup(cfg->s3_sse) : NULL;
 	s->kms_key = cfg->s3_sse_kms_key_id ? xstrdup(cfg->s3_sse_kms_key_id) : NULL;

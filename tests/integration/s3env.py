@@ -116,6 +116,15 @@ class S3:
         with open(self.log) as f:
             return f.read().splitlines()
 
+    def storage_headers(self):
+        """Lines of the front's LOG.headers (server-side encryption and
+        storage class headers of each request that had any)."""
+        try:
+            with open(self.log + ".headers") as f:
+                return f.read().splitlines()
+        except FileNotFoundError:
+            return []
+
     def uploads(self):
         """Keys of unfinished multipart uploads, from s3rver's own records."""
         d = os.path.join(self.data, BUCKET, "._S3rver_uploads")

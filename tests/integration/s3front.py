@@ -10,7 +10,10 @@ Faults, read from the JSON control file before each request:
   {"status": 500, "match": "partNumber=2", "times": 1}
                                         the first `times` matching requests get `status`
   {"drop": "partNumber=3", "times": 9}  matching requests: read half the body, close
-Each request is appended to the log file: "METHOD PATH?QUERY -> STATUS".
+Each request is appended to the log file: "METHOD PATH?QUERY -> STATUS";
+a request carrying x-amz-server-side-encryption* or x-amz-storage-class
+headers also to LOG.headers: "METHOD PATH?QUERY NAME=VALUE[ signed] ..."
+(signed: in the signature's SignedHeaders).
 
 s3rver 3.7.1 implements neither ListMultipartUploads nor
 AbortMultipartUpload; the front answers both (after verifying the
@@ -190,6 +193,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             hits["status"] = hits.get("status", 0) + 1
             return self.reply(st, error_xml("InternalError" if st >= 500 else "SlowDown", "injected"))
         bad = verify(self.command, self.path, headers, body)
+        self.log_storage_headers(headers)
         if bad:
             return self.reply(bad[0], error_xml(bad[1], bad[2]))
         extra = multipart_extras(self.command, self.path)
@@ -205,6 +209,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         length = r.getheader("content-length") if self.command == "HEAD" else None
         up.close()
         self.reply(r.status, data, hdrs, length)
+
+    def log_storage_headers(self, headers):
+        m = AUTH_RE.match(headers.get("authorization", ""))
+        signed = m.group(4).split(";") if m else []
+        got = ["%s=%s%s" % (k, v, " signed" if k in signed else "") for k, v in sorted(headers.items())
+               if k.startswith("x-amz-server-side-encryption") or k == "x-amz-storage-class"]
+        if got:
+            with lock, open(LOG + ".headers", "a") as f:
+                f.write("%s %s %s\n" % (self.command, self.path, " ".join(got)))
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
 
