@@ -16,6 +16,7 @@
 #include "log.h"
 #include "util/exitcode.h"
 #include "util/fsutil.h"
+#include "util/sha256.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -50,81 +51,39 @@ int crypt_key_id(const unsigned char key[CRYPT_KEY_LEN], unsigned char id[CRYPT_
 	return crypt_hkdf(key, CRYPT_KEY_LEN, NULL, 0, ID_INFO, id, CRYPT_KEY_ID_LEN, e);
 }
 
-static void hex(const unsigned char *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int b64val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 /* A token of 64 hex digits or base64 of exactly 32 bytes (43 characters,
  * or 44 with one '=').  0 on success. */
 static int decode(const char *t, size_t n, unsigned char out[CRYPT_KEY_LEN])
 {
+	char tok[45], back[49];
+	unsigned char buf[48];
 	size_t i;
-	unsigned acc = 0;
-	int bits = 0, o = 0;
 
 	if (n == 2 * CRYPT_KEY_LEN) {
-		for (i = 0; i < n; i++) {
-			int a = hexval(t[i]);
-
-			if (a < 0)
-				break;
-			if (i & 1)
-				out[i / 2] = (unsigned char)(out[i / 2] | a);
-			else
-				out[i / 2] = (unsigned char)(a << 4);
-		}
-		if (i == n)
+		for (i = 0; i < n && hex_digit(t[i]) >= 0; i++)
+			;
+		if (i == n) {
+			for (i = 0; i < CRYPT_KEY_LEN; i++)
+				out[i] = (unsigned char)(hex_digit(t[2 * i]) << 4 | hex_digit(t[2 * i + 1]));
 			return 0;
+		}
 	}
 	if (n == 44 && t[43] == '=')
 		n = 43;
 	if (n != 43)
 		return -1;
-	for (i = 0; i < n; i++) {
-		int v = b64val(t[i]);
-
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-		}
-		acc &= (1u << bits) - 1;
-	}
-	/* 43 characters carry 258 bits: the last 2 must be zero (canonical) */
-	return o == CRYPT_KEY_LEN && acc == 0 ? 0 : -1;
+	memcpy(tok, t, 43);
+	tok[43] = '=';
+	tok[44] = '\0';
+	/* 43 characters carry 258 bits: the last 2 must be zero, which the
+	 * encoding of what was decoded shows (canonical form only) */
+	if (base64_decode(tok, buf) != CRYPT_KEY_LEN)
+		return -1;
+	base64_encode(buf, CRYPT_KEY_LEN, back);
+	if (memcmp(back, tok, 44))
+		return -1;
+	memcpy(out, buf, CRYPT_KEY_LEN);
+	return 0;
 }
 
 /* The key as written, as hex and as base64: never shown in a log line. */
@@ -139,7 +98,7 @@ static void redact(const char *t, size_t n, const unsigned char key[CRYPT_KEY_LE
 	log_add_secret(tok);
 	OPENSSL_cleanse(tok, n);
 	free(tok);
-	hex(key, CRYPT_KEY_LEN, form);
+	hex_encode(key, CRYPT_KEY_LEN, form);
 	log_add_secret(form);
 	OPENSSL_cleanse(form, sizeof(form));
 	EVP_EncodeBlock(b64, key, CRYPT_KEY_LEN);
@@ -160,7 +119,7 @@ static int add_key(struct crypt_keys *out, const unsigned char key[CRYPT_KEY_LEN
 	memcpy(k->key, key, CRYPT_KEY_LEN);
 	if (crypt_key_id(k->key, k->id, e) < 0)
 		return -1;
-	hex(k->id, CRYPT_KEY_ID_LEN, k->idhex);
+	hex_encode(k->id, CRYPT_KEY_ID_LEN, k->idhex);
 	out->n++;
 	return 0;
 }

@@ -36,18 +36,6 @@ int crypt_is_encrypted(const void *head, size_t n)
 	return n >= CRYPT_MAGIC_LEN && !memcmp(head, CRYPT_MAGIC, CRYPT_MAGIC_LEN);
 }
 
-static void tohex(const unsigned char *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int header_check(const unsigned char *h, unsigned char out[CHECK_LEN], struct err *e)
 {
 	unsigned char d[EVP_MAX_MD_SIZE];
@@ -323,7 +311,7 @@ static int parse_header(struct cdec *d, struct err *e)
 	if (h[H_CIPHER] != CIPHER_AES256GCM || h[H_RESERVED] || h[H_SHIFT] < SHIFT_MIN || h[H_SHIFT] > SHIFT_MAX)
 		return fail(d, e, EXIT_DATAERR, "the encryption header names an unknown cipher (%d) or chunk size "
 			    "(2^%d)", h[H_CIPHER], h[H_SHIFT]);
-	tohex(h + H_KEYID, CRYPT_KEY_ID_LEN, d->idhex);
+	hex_encode(h + H_KEYID, CRYPT_KEY_ID_LEN, d->idhex);
 	if (!d->keys || !d->keys->n) {
 		fail(d, e, EXIT_CONFIG, "the backup is encrypted (key %s) and no backup key is configured", d->idhex);
 		err_hint(e, "give the key it was written with: --backup-key-file FILE, PREDEPLOY_BACKUP_KEY_FILE "

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "util/sha256.h"
 #include "util/banned.h"
 
 /* ---- writer ---- */
@@ -106,17 +107,6 @@ static const char *ws(const char *p)
 	return p;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void put(char *out, size_t cap, size_t *n, char c)
 {
 	if (out && *n + 1 < cap)
@@ -150,7 +140,7 @@ static const char *string(const char *p, char *out, size_t cap)
 		case 'u':
 			cp = 0;
 			for (i = 1; i <= 4; i++) {
-				int h = hexval(p[i]);
+				int h = hex_digit(p[i]);
 
 				if (h < 0)
 					return NULL;

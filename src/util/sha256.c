@@ -49,16 +49,32 @@ void sha256_release(struct sha256 *h)
 	h->ctx = NULL;
 }
 
+void hex_encode(const unsigned char *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 void sha256_hex(const unsigned char d[SHA256_LEN], char out[SHA256_HEX_LEN])
 {
-	static const char hex[] = "0123456789abcdef";
-	int i;
-
-	for (i = 0; i < SHA256_LEN; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[64] = '\0';
+	hex_encode(d, SHA256_LEN, out);
 }
 
 void sha256_hex_of(const void *data, size_t len, char out[SHA256_HEX_LEN])

@@ -30,6 +30,10 @@ void sha256_peek(const struct sha256 *h, unsigned char out[SHA256_LEN]);
 void sha256_final(struct sha256 *h, unsigned char out[SHA256_LEN]);
 void sha256_release(struct sha256 *h);
 void sha256_hex(const unsigned char digest[SHA256_LEN], char out[SHA256_HEX_LEN]);
+/* Lowercase hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
+void hex_encode(const unsigned char *p, size_t n, char *out);
+/* The value of one hex digit (either case), -1 when c is none. */
+int hex_digit(char c);
 /* One-shot: hex digest of a buffer. */
 void sha256_hex_of(const void *data, size_t len, char out[SHA256_HEX_LEN]);
 void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
