@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -112,6 +113,17 @@ static void set_nonblock(int fd)
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+/* Each side's messages go out as soon as they are read: without this,
+ * Nagle's algorithm holds a small write back until the previous one is
+ * acknowledged, and a reply the server sent in two writes reaches the
+ * migrator a delayed ACK later (milliseconds per statement). */
+static void no_delay(int fd)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 static int connect_upstream(const struct relay *r)
 {
 	int fd = -1;
@@ -143,6 +155,8 @@ static int connect_upstream(const struct relay *r)
 				close(fd);
 				fd = -1;
 			}
+			if (fd >= 0)
+				no_delay(fd);
 		}
 		freeaddrinfo(res);
 	}
@@ -301,6 +315,7 @@ static void accept_one(struct relay *r)
 		return;
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	set_nonblock(fd);
+	no_delay(fd);
 	if (r->total >= r->o.max_conns) {
 		char m[96];
 
