@@ -408,19 +408,16 @@ int rehearse_run(const struct config *cfg, struct db *live, const struct rehears
 		err_set(e, EXIT_USAGE, "a rehearsal without a database needs --shadow-database-url");
 		goto out;
 	}
-	/* the live schema, to notice a migrator that changes it behind the relay */
+	/* CREATE DATABASE goes out on a second connection and runs while the
+	 * live schema is described (to notice a migrator that changes it
+	 * behind the relay) */
+	if (shadow_begin(&sh, cfg, live, cfg->shadow_database_url, e) < 0)
+		goto no_shadow;
 	if (live && schema_snap_take(live, &live_before, e) < 0)
 		goto out;
 	tm[0] = now_ms();
-	if (shadow_open(&sh, cfg, live, cfg->shadow_database_url, e) < 0) {
-		if (proc_stop_signal())
-			goto out;
-		/* no CREATEDB, no URL: say so once and fall back */
-		snprintf(r->why, sizeof(r->why), "no shadow database could be made (%s)", e->msg);
-		err_clear(e);
-		ret = 0;
-		goto out;
-	}
+	if (shadow_finish(&sh, cfg, live, e) < 0)
+		goto no_shadow;
 	tm[1] = now_ms();
 	if (p->prepare ? p->prepare(p->arg, &sh.db, p, e) < 0 : copy_schema(cfg, live, &sh.db, e) < 0)
 		goto out;
@@ -508,6 +505,14 @@ int rehearse_run(const struct config *cfg, struct db *live, const struct rehears
 	}
 	r->ran = 1;
 	ret = 0;
+	goto out;
+no_shadow:
+	if (!proc_stop_signal()) {
+		/* no CREATEDB, no URL: say so once and fall back */
+		snprintf(r->why, sizeof(r->why), "no shadow database could be made (%s)", e->msg);
+		err_clear(e);
+		ret = 0;
+	}
 out:
 	tm[6] = now_ms();
 	if (relay)

@@ -7,6 +7,7 @@
 #include "lock.h"
 #include "log.h"
 #include "proc.h"
+#include "shadow.h"
 #include "util/exitcode.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -119,4 +120,7 @@ void session_close(struct session *s)
 	ledger_release(&s->ledger);
 	proc_watch_conn(NULL);
 	db_close(&s->db);
+	/* shadow databases dropped in the background (shadow.h) are gone
+	 * before the command ends or the app is exec'd */
+	shadow_wait_drops();
 }

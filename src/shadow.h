@@ -9,7 +9,14 @@
  *
  * Without a URL a new database `predeploy_shadow_<unix time>_<random>` is
  * created from template0 on the live connection's server (the role needs
- * CREATEDB) and dropped WITH (FORCE) by shadow_close.  Shadows older than
+ * CREATEDB) and dropped WITH (FORCE) by shadow_close.  Both statements run
+ * on a second connection to the live database, so neither holds up the
+ * live connection: shadow_begin sends the CREATE and returns (the caller
+ * describes the live schema meanwhile), shadow_finish waits for it and
+ * connects; shadow_close sends the DROP and returns, and the drop finishes
+ * while the deploy goes on (backup, apply).  shadow_wait_drops waits for
+ * every drop sent; session_close calls it, so no command ends, and no app
+ * is exec'd, before its shadows are gone.  Shadows older than
  * an hour left by a killed run are dropped by the next shadow_open.  With a
  * URL (a scratch database the caller owns, as in CI) the database is emptied
  * first: every schema that is not a system schema is dropped with CASCADE
@@ -24,20 +31,32 @@
 
 struct shadow {
 	struct db db;
+	struct db admin;        /* a second connection to the live database: CREATE and DROP run on it */
 	char name[64];          /* created database ("" when the URL was given) */
 	int created;
+	int creating;           /* CREATE DATABASE sent on admin, its result not read yet */
 };
 
-#define SHADOW_INIT { DB_INIT, "", 0 }
+#define SHADOW_INIT { DB_INIT, DB_INIT, "", 0, 0 }
 
 #define SHADOW_PREFIX "predeploy_shadow_"
 #define SHADOW_MAX_AGE_S 3600
 
 int shadow_open(struct shadow *sh, const struct config *cfg, struct db *live, const char *url,
 		struct err *e);
-/* Close the connection and drop a database shadow_open created (on `live`,
- * which must still be connected). Errors while dropping are logged. */
+/* shadow_open in two halves: begin sends CREATE DATABASE (with a URL it
+ * does everything), finish waits for it and connects to the shadow. */
+int shadow_begin(struct shadow *sh, const struct config *cfg, struct db *live, const char *url,
+		 struct err *e);
+int shadow_finish(struct shadow *sh, const struct config *cfg, struct db *live, struct err *e);
+/* Close the connection and drop a database shadow_open created; the DROP
+ * is sent and finished later by shadow_wait_drops (synchronously on `live`
+ * when there is no second connection). Errors while dropping are logged.
+ * Safe after a failed shadow_begin/shadow_finish, and twice. */
 void shadow_close(struct shadow *sh, struct db *live);
+/* Wait for every DROP shadow_close sent, log failures, close their
+ * connections. Safe to call any time. */
+void shadow_wait_drops(void);
 
 /*
  * Loading pg_dump's plain output into the shadow (shadow_load.c): the
