@@ -39,8 +39,10 @@ def _as_server_user(argv):
     return argv
 
 
-def start(extra_conf=None, port=None):
-    base = tempfile.mkdtemp(prefix="predeploy-pg-")
+def start(extra_conf=None, port=None, base_dir=None):
+    """base_dir: where the server's temp dir goes (default $PREDEPLOY_PG_DIR,
+    else the system's temp dir)."""
+    base = tempfile.mkdtemp(prefix="predeploy-pg-", dir=base_dir or os.environ.get("PREDEPLOY_PG_DIR") or None)
     os.chmod(base, 0o755)
     data = os.path.join(base, "data")
     sock = os.path.join(base, "sock")
