@@ -106,15 +106,18 @@ def timed(argv, env, cwd):
     return wall, rss
 
 
-def hyperfine(cmds, env, cwd, runs=60, shell=False):
+def hyperfine(cmds, env, cwd, runs=60, shell=False, prepare=None):
     """Median wall seconds of each command (a list of argv lists, or shell
     strings with shell=True), measured by hyperfine in one interleaved-free
     run each: warm-ups, then `runs` runs. Without a shell (-N) hyperfine
-    times the process itself; with one it subtracts the shell's start-up."""
+    times the process itself; with one it subtracts the shell's start-up.
+    `prepare` (a shell command) runs before every run, untimed."""
     out = os.path.join(cwd, "hyperfine.json")
     argv = ["hyperfine", "--style", "none", "-w", "5", "-r", str(runs), "--export-json", out]
     if not shell:
         argv.append("-N")
+    if prepare:
+        argv += ["--prepare", prepare]
     for c in cmds:
         argv.append(c if shell else " ".join(c))
     r = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

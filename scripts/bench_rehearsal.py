@@ -8,22 +8,28 @@ as large and travel without data, the others are small and copied with
 theirs. One migration is pending.
 
 1. What the rehearsal adds: `up --rehearse always` against `up --rehearse
-   never`, each on a fresh copy of that database (hyperfine --prepare: DROP
-   and CREATE DATABASE ... TEMPLATE), and `up --dry-run` (the rehearsal
-   alone, nothing applied). Wall medians, and a load-independent measure:
+   never`, each on a fresh copy of that database (DROP and CREATE DATABASE
+   ... TEMPLATE, then a CHECKPOINT, so that the copy's 100 MB of WAL are not
+   flushed during the measured run), and `up --dry-run` (the rehearsal
+   alone, nothing applied). PREDEPLOY_PG_DIR puts the server's data
+   directory elsewhere (/dev/shm: in memory). Wall medians, and a load-independent measure:
    the CPU seconds (user+sys) of predeploy with its children (pg_dump, the
    migrator) and of the PostgreSQL server's processes, per run.
 2. Where its time goes: the phases `--verbose` logs (live snapshot, shadow
    database, schema copy = pg_dump streamed into the shadow, shadow
    snapshot, migrator, capture/lint/diff, drop), median of BENCH_REPS runs.
-3. The relay's overhead on a migrator's own time: the same psql script of
-   800 DDL statements (inside transactions that roll back) run directly and
-   through the relay (tests' relay_driver), hyperfine, BENCH_RELAY_RUNS runs
-   each.
+3. The relay's overhead on a migrator's own time: a real migrator, Alembic
+   (examples/alembic plus 60 generated revisions of 3 DDL statements each),
+   upgrading a fresh database to head directly and through the relay
+   (tests' relay_driver, the relay predeploy runs), hyperfine with a fresh
+   database before each run (--prepare), BENCH_RELAY_RUNS runs each. Then
+   the worst case for a relay: psql sending 800 tiny DDL statements (inside
+   transactions that roll back), one round trip each, nothing else to do.
 """
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -60,6 +66,42 @@ def write_migrations(d, ntables=300, nalter=50):
             f.write("-- migrate:up\nALTER TABLE t%03d ADD COLUMN extra%d text;\n"
                     "CREATE INDEX t%03d_extra%d ON t%03d (extra%d);\n" % (t, k, t, k, t, k))
     return v
+
+
+def alembic_app(work, n=60):
+    """examples/alembic plus n revisions after its head, 3 DDL statements each."""
+    app = os.path.join(work, "alembic-app")
+    shutil.copytree(os.path.join(be.ROOT, "examples", "alembic"), app, ignore=shutil.ignore_patterns("__pycache__"))
+    down = "e5f6a7b8c9d0"
+    for i in range(n):
+        rev = "bench%07d" % i
+        with open(os.path.join(app, "migrations", "versions", "%s_bench.py" % rev), "w") as f:
+            f.write('from alembic import op\n\nrevision = "%s"\ndown_revision = "%s"\nbranch_labels = None\n'
+                    'depends_on = None\n\n\ndef upgrade():\n'
+                    '    op.execute("CREATE TABLE bench_%d (id bigint PRIMARY KEY, name text)")\n'
+                    '    op.execute("ALTER TABLE bench_%d ADD COLUMN note text")\n'
+                    '    op.execute("CREATE INDEX bench_%d_name ON bench_%d (name)")\n\n\n'
+                    'def downgrade():\n    op.execute("DROP TABLE bench_%d")\n' % (rev, down, i, i, i, i, i))
+        down = rev
+    return app
+
+
+def relay_cpu_s(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        st = f.read().rsplit(")", 1)[1].split()
+    return (int(st[11]) + int(st[12])) / TICK
+
+
+def file_create_us(d, n=500):
+    """What creating an empty file costs where the server keeps its data
+    (each table, index and database is files)."""
+    t0 = time.perf_counter()
+    for i in range(n):
+        os.close(os.open(os.path.join(d, "probe%d" % i), os.O_CREAT | os.O_WRONLY, 0o600))
+    us = (time.perf_counter() - t0) / n * 1e6
+    for i in range(n):
+        os.unlink(os.path.join(d, "probe%d" % i))
+    return us
 
 
 def server_cpu(info):
@@ -116,8 +158,10 @@ def main():
     work = tempfile.mkdtemp(prefix="predeploy-bench-rehearsal-")
     info = pgserver.start()
     try:
-        print("PostgreSQL %s, %s, %d cores; load average at the start: %s\n"
-              % (info["version"], os.uname().machine, os.cpu_count(), " ".join(open("/proc/loadavg").read().split()[:3])))
+        print("PostgreSQL %s, %s, %d cores; load average at the start: %s; data directory under %s, where "
+              "creating a file takes %.0f µs\n"
+              % (info["version"], os.uname().machine, os.cpu_count(), " ".join(open("/proc/loadavg").read().split()[:3]),
+                 os.path.dirname(info["base"]), file_create_us(info["base"])))
         pgserver.psql(info, "postgres", "CREATE DATABASE bench_tpl")
         mig = os.path.join(work, "migrations")
         n = write_migrations(mig)
@@ -130,7 +174,7 @@ def main():
             f.write("-- migrate:up\nALTER TABLE t150 ADD COLUMN note text;\nCREATE INDEX t150_note ON t150 (note);\n")
         psql = os.path.join(info["bindir"], "psql")
         fresh = ("%s -X -q -h %s -p %d -U postgres -d postgres -c 'DROP DATABASE IF EXISTS bench_run WITH (FORCE)' "
-                 "-c 'CREATE DATABASE bench_run TEMPLATE bench_tpl'" % (psql, info["sockdir"], info["port"]))
+                 "-c 'CREATE DATABASE bench_run TEMPLATE bench_tpl' -c CHECKPOINT" % (psql, info["sockdir"], info["port"]))
 
         print("### Rehearsal: %d applied migrations, 300 tables, one pending (median of %d)\n" % (n, reps))
         print("| build | command | wall | predeploy + children CPU | server CPU |")
@@ -164,8 +208,33 @@ def main():
 
         # the relay's overhead on the migrator's own time
         if os.path.exists(RELAY):
-            relay = subprocess.Popen([RELAY, "127.0.0.1", str(info["port"])], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
+            # the relay's defaults but for the connection cap (64 in a rehearsal): every run connects
+            relay = subprocess.Popen([RELAY, "127.0.0.1", str(info["port"]), str(16 << 20), "100000"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            port = int(relay.stdout.readline().split()[1])
+            app = alembic_app(work)
+            fresh_a = ("%s -X -q -h %s -p %d -U postgres -d postgres -c 'DROP DATABASE IF EXISTS bench_alembic WITH "
+                       "(FORCE)' -c 'CREATE DATABASE bench_alembic'" % (psql, info["sockdir"], info["port"]))
+            cmds = []
+            for p in (info["port"], port):
+                url = pgserver.url(info, "bench_alembic").replace(":%d/" % info["port"], ":%d/" % p)
+                cmds.append("DATABASE_URL='%s' alembic upgrade head >/dev/null 2>&1" % url)
+            c0 = relay_cpu_s(relay.pid)
+            direct, relayed = be.hyperfine(cmds, env, app, runs=relay_runs, shell=True, prepare=fresh_a)
+            with open(os.path.join(app, "hyperfine.json")) as f:
+                hf = json.load(f)["results"]
+            rcpu = (relay_cpu_s(relay.pid) - c0) / (relay_runs + 5)
+            print("Relay overhead on a migrator's own time: `alembic upgrade head` of 66 revisions (60 of them "
+                  "3 DDL statements each) on a fresh database, directly and through the relay, hyperfine, "
+                  "median of %d runs:\n" % relay_runs)
+            print("| direct | through the relay | ratio | alembic CPU per run | relay CPU per run |")
+            print("|---|---|---|---|---|")
+            print("| %.0f ms | %.0f ms | %.3f× | %.0f ms | %.1f ms |\n"
+                  % (direct * 1000, relayed * 1000, relayed / direct, (hf[0]["user"] + hf[0]["system"]) * 1000,
+                     rcpu * 1000))
+            relay.communicate()
+            relay = subprocess.Popen([RELAY, "127.0.0.1", str(info["port"]), str(16 << 20), "100000"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             port = int(relay.stdout.readline().split()[1])
             sql = "BEGIN; ALTER TABLE t150 ADD COLUMN x%d text; ALTER TABLE t150 DROP COLUMN x%d; ROLLBACK;\n"
             script = os.path.join(work, "ddl.sql")
@@ -184,7 +253,7 @@ def main():
                 st = f.read().rsplit(")", 1)[1].split()
             relay_cpu = (int(st[11]) + int(st[12])) / TICK / (relay_runs + 5)
             relay.communicate()         # closes its stdin; it prints what it captured: drain it
-            print("Relay overhead: psql running 800 DDL statements (200 transactions, rolled back), hyperfine, "
+            print("The relay's worst case: psql running 800 DDL statements (200 transactions, rolled back), hyperfine, "
                   "median of %d runs:\n" % relay_runs)
             print("| direct | through the relay | ratio | psql CPU per run | relay CPU per run |")
             print("|---|---|---|---|---|")
