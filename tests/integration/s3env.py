@@ -10,6 +10,7 @@ read back with an independent client (boto3, Debian's python3-boto3) run by
     s3.fault({"status": 500, "match": "partNumber=1", "times": 1})
     s3.client("list")                  # boto3: {"Key": size, ...}
 """
+import base64
 import json
 import os
 import shutil
@@ -50,33 +51,46 @@ def available():
 
 
 CLIENT = r'''
-import json, sys, boto3
+import base64, json, sys, boto3
 from botocore.config import Config
-port, bucket, op = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+port, bucket = int(sys.argv[1]), sys.argv[2]
 c = boto3.client("s3", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
                  aws_access_key_id="S3RVER", aws_secret_access_key="S3RVER",
                  config=Config(s3={"addressing_style": "path"}))
-if op == "list":
-    out = {}
-    for page in c.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        for o in page.get("Contents", []):
-            out[o["Key"]] = o["Size"]
-    print(json.dumps(out))
-elif op == "uploads":
-    r = c.list_multipart_uploads(Bucket=bucket)
-    print(json.dumps([u["Key"] for u in r.get("Uploads", [])]))
-elif op == "get":
-    sys.stdout.buffer.write(c.get_object(Bucket=bucket, Key=sys.argv[4])["Body"].read())
-elif op == "put":
-    c.put_object(Bucket=bucket, Key=sys.argv[4], Body=sys.stdin.buffer.read())
-elif op == "start-upload":
-    print(c.create_multipart_upload(Bucket=bucket, Key=sys.argv[4])["UploadId"])
+# one request per line ({"op", "args", "input": base64}), one answer per line
+for line in sys.stdin:
+    req = json.loads(line)
+    op, args = req["op"], req["args"]
+    try:
+        if op == "list":
+            out = {}
+            for page in c.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                for o in page.get("Contents", []):
+                    out[o["Key"]] = o["Size"]
+        elif op == "uploads":
+            r = c.list_multipart_uploads(Bucket=bucket)
+            out = [u["Key"] for u in r.get("Uploads", [])]
+        elif op == "get":
+            out = base64.b64encode(c.get_object(Bucket=bucket, Key=args[0])["Body"].read()).decode()
+        elif op == "put":
+            c.put_object(Bucket=bucket, Key=args[0], Body=base64.b64decode(req["input"]))
+            out = None
+        elif op == "start-upload":
+            out = c.create_multipart_upload(Bucket=bucket, Key=args[0])["UploadId"]
+        else:
+            raise ValueError("unknown op %r" % op)
+        ans = {"ok": True, "out": out}
+    except Exception as e:
+        ans = {"ok": False, "error": "%s: %s" % (type(e).__name__, e)}
+    sys.stdout.write(json.dumps(ans) + "\n")
+    sys.stdout.flush()
 '''
 
 
 class S3:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="predeploy-s3-")
+        self.boto = None
         self.data = os.path.join(self.dir, "data")
         os.makedirs(self.data)
         self.control = os.path.join(self.dir, "control.json")
@@ -135,15 +149,29 @@ class S3:
         return out
 
     def client(self, op, *args, input=None):
-        """boto3 straight to s3rver (not through the front)."""
-        r = subprocess.run([SYSPY, "-c", CLIENT, str(self.s3rver_port), BUCKET, op] + list(args),
-                           capture_output=True, input=input, timeout=60)
-        if r.returncode != 0:
-            raise AssertionError("boto3 %s failed: %s" % (op, r.stderr.decode(errors="replace")))
-        return r.stdout if op == "get" else json.loads(r.stdout or b"null") if op != "start-upload" \
-            else r.stdout.decode().strip()
+        """boto3 straight to s3rver (not through the front), in one
+        /usr/bin/python3 process kept for this server (importing boto3
+        costs more than most requests)."""
+        if self.boto is None:
+            self.boto = subprocess.Popen([SYSPY, "-c", CLIENT, str(self.s3rver_port), BUCKET],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        req = {"op": op, "args": list(args),
+               "input": base64.b64encode(input).decode() if input is not None else None}
+        self.boto.stdin.write(json.dumps(req) + "\n")
+        self.boto.stdin.flush()
+        line = self.boto.stdout.readline()
+        if not line:
+            raise AssertionError("boto3 %s: the client process ended (exit %s)" % (op, self.boto.wait()))
+        ans = json.loads(line)
+        if not ans["ok"]:
+            raise AssertionError("boto3 %s failed: %s" % (op, ans["error"]))
+        return base64.b64decode(ans["out"]) if op == "get" else ans["out"]
 
     def close(self):
+        if self.boto is not None:
+            self.boto.stdin.close()
+            self.boto.wait(timeout=30)
+            self.boto = None
         for p in (self.front, self.s3rver):
             if p and p.poll() is None:
                 p.terminate()
