@@ -25,9 +25,9 @@ enum slot_state { S_FREE, S_FILLING, S_QUEUED, S_WORKING, S_DONE, S_FAILED };
 struct slot {
 	enum slot_state state;
 	unsigned char *in;
-	size_t in_len;
+	size_t in_len, in_cap;      /* in grows to GZM_BLOCK as input comes */
 	unsigned char *out;
-	size_t out_len;
+	size_t out_len, out_cap;    /* out is sized for in_len at submit */
 	const char *why;            /* FAILED: what went wrong */
 };
 
@@ -38,6 +38,7 @@ struct worker {
 	struct libdeflate_compressor *c;
 	struct libdeflate_decompressor *d;
 	unsigned char *scratch;     /* the member inflated again */
+	size_t scratch_cap;
 };
 
 struct gzpar {
@@ -47,9 +48,10 @@ struct gzpar {
 	int stop;
 	int level;
 	int nslots, nworkers;
+	int started;                /* workers running (started on demand) */
+	int in_flight;              /* slots QUEUED or WORKING */
 	struct slot *slots;
 	struct worker *workers;
-	size_t out_cap;
 	int fill;                   /* the slot being filled, -1: none */
 	int next_fill;              /* the slot to fill after it */
 	int next_job;               /* the next slot a worker takes */
@@ -60,17 +62,24 @@ struct gzpar {
 };
 
 /* Compress one block into a member and check it inflates back to it. */
-static const char *compress_slot(struct worker *w, struct slot *s, size_t out_cap)
+static const char *compress_slot(struct worker *w, struct slot *s)
 {
 	size_t clen, ain = 0, aout = 0;
 	uint32_t crc;
 	enum libdeflate_result r;
 
 	clen = libdeflate_deflate_compress(w->c, s->in, s->in_len, s->out + GZM_HEADER,
-					   out_cap - GZM_HEADER - GZM_TRAILER);
+					   s->out_cap - GZM_HEADER - GZM_TRAILER);
 	if (clen == 0)
 		return "a block did not fit its compression bound";
-	r = libdeflate_deflate_decompress_ex(w->d, s->out + GZM_HEADER, clen, w->scratch, GZM_BLOCK, &ain, &aout);
+	if (!w->scratch || w->scratch_cap < s->in_len) {
+		free(w->scratch);
+		w->scratch_cap = s->in_len ? s->in_len : 1;
+		w->scratch = xmalloc(w->scratch_cap);
+	}
+	/* a member that would inflate to more than its block does not fit */
+	r = libdeflate_deflate_decompress_ex(w->d, s->out + GZM_HEADER, clen, w->scratch, w->scratch_cap, &ain,
+					     &aout);
 	if (r != LIBDEFLATE_SUCCESS || ain != clen || aout != s->in_len || memcmp(w->scratch, s->in, aout))
 		return "a compressed block does not inflate to its input";
 	crc = (uint32_t)libdeflate_crc32(0, s->in, s->in_len);
@@ -99,10 +108,11 @@ static void *worker_main(void *arg)
 		p->next_job = (p->next_job + 1) % p->nslots;
 		s->state = S_WORKING;
 		pthread_mutex_unlock(&p->mu);
-		why = compress_slot(w, s, p->out_cap);
+		why = compress_slot(w, s);
 		pthread_mutex_lock(&p->mu);
 		s->why = why;
 		s->state = why ? S_FAILED : S_DONE;
+		p->in_flight--;
 		pthread_cond_broadcast(&p->done);
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -116,11 +126,48 @@ static int online_cpus(void)
 	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
 }
 
+/* Start one more worker (its compressor, then its thread, every signal
+ * blocked in it); -1 with e set when it could not. */
+static int start_worker(struct gzpar *p, struct err *e)
+{
+	struct worker *w = &p->workers[p->started];
+	sigset_t all, old;
+	int rc;
+
+	w->p = p;
+	w->c = libdeflate_alloc_compressor(p->level);
+	w->d = libdeflate_alloc_decompressor();
+	if (!w->c || !w->d) {
+		err_set(e, EXIT_INTERNAL, "could not initialize libdeflate (level %d)", p->level);
+		goto failed;
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->t, NULL, worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		err_sys(e, EXIT_INTERNAL, rc, "could not start the compression threads");
+		goto failed;
+	}
+	w->started = 1;
+	p->started++;
+	return 0;
+failed:
+	if (w->c)
+		libdeflate_free_compressor(w->c);
+	if (w->d)
+		libdeflate_free_decompressor(w->d);
+	w->c = NULL;
+	w->d = NULL;
+	return -1;
+}
+
+/* One worker now, the others when the blocks in flight outnumber the
+ * workers, and a slot's buffers when it is first filled: a small backup
+ * never pays for threads or blocks it does not use. */
 struct gzpar *gzpar_new(int level, int threads, gz_sink_fn sink, void *ctx, struct err *e)
 {
 	struct gzpar *p = xcalloc(1, sizeof(*p));
-	sigset_t all, old;
-	int i, rc = 0;
 
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->work, NULL);
@@ -132,34 +179,8 @@ struct gzpar *gzpar_new(int level, int threads, gz_sink_fn sink, void *ctx, stru
 	p->sink = sink;
 	p->ctx = ctx;
 	p->workers = xcalloc((size_t)p->nworkers, sizeof(*p->workers));
-	for (i = 0; i < p->nworkers; i++) {
-		struct worker *w = &p->workers[i];
-
-		w->p = p;
-		w->c = libdeflate_alloc_compressor(level);
-		w->d = libdeflate_alloc_decompressor();
-		w->scratch = xmalloc(GZM_BLOCK);
-		if (!w->c || !w->d) {
-			err_set(e, EXIT_INTERNAL, "could not initialize libdeflate (level %d)", level);
-			gzpar_free(p);
-			return NULL;
-		}
-	}
-	p->out_cap = GZM_HEADER + libdeflate_deflate_compress_bound(p->workers[0].c, GZM_BLOCK) + GZM_TRAILER;
 	p->slots = xcalloc((size_t)p->nslots, sizeof(*p->slots));
-	for (i = 0; i < p->nslots; i++) {
-		p->slots[i].in = xmalloc(GZM_BLOCK);
-		p->slots[i].out = xmalloc(p->out_cap);
-	}
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (i = 0; i < p->nworkers && rc == 0; i++) {
-		rc = pthread_create(&p->workers[i].t, NULL, worker_main, &p->workers[i]);
-		p->workers[i].started = rc == 0;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		err_sys(e, EXIT_INTERNAL, rc, "could not start the compression threads");
+	if (start_worker(p, e) < 0) {
 		gzpar_free(p);
 		return NULL;
 	}
@@ -193,14 +214,36 @@ static int flush_one(struct gzpar *p, int wait, struct err *e)
 	return 1;
 }
 
+/* Queue the slot being filled; another worker starts when the blocks in
+ * flight outnumber the running ones (failing that, fewer workers do). */
 static void submit(struct gzpar *p)
 {
+	struct slot *s = &p->slots[p->fill];
+	size_t need = GZM_HEADER + libdeflate_deflate_compress_bound(p->workers[0].c, s->in_len) + GZM_TRAILER;
+	int more;
+
+	if (!s->in) {                   /* the empty input's one member */
+		s->in_cap = 1;
+		s->in = xmalloc(s->in_cap);
+	}
+	if (s->out_cap < need) {
+		free(s->out);
+		s->out_cap = need;
+		s->out = xmalloc(need);
+	}
 	pthread_mutex_lock(&p->mu);
-	p->slots[p->fill].state = S_QUEUED;
+	s->state = S_QUEUED;
+	more = ++p->in_flight > p->started && p->started < p->nworkers;
 	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
 	p->fill = -1;
 	p->members++;
+	if (more) {
+		struct err we = ERR_INIT;
+
+		if (start_worker(p, &we) < 0)
+			p->nworkers = p->started;   /* go on with the ones running */
+	}
 }
 
 /* A slot to fill: the next in the ring, once its member is written. */
@@ -241,6 +284,15 @@ int gzpar_write(struct gzpar *p, const void *data, size_t len, struct err *e)
 			return -1;
 		s = &p->slots[p->fill];
 		n = GZM_BLOCK - s->in_len < len ? GZM_BLOCK - s->in_len : len;
+		if (s->in_cap < s->in_len + n) {
+			/* doubling from 64 KiB: a small dump stays small */
+			size_t cap = s->in_cap ? s->in_cap * 2 : (size_t)64 << 10;
+
+			while (cap < s->in_len + n)
+				cap *= 2;
+			s->in_cap = cap < GZM_BLOCK ? cap : GZM_BLOCK;
+			s->in = xrealloc(s->in, s->in_cap);
+		}
 		memcpy(s->in + s->in_len, d, n);
 		s->in_len += n;
 		d += n;

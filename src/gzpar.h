@@ -17,10 +17,14 @@
  * or a memory fault fails the backup, EXIT_INTERNAL, instead of writing
  * a file that does not restore).
  *
- * Memory is fixed: threads + 2 blocks in flight, each GZM_BLOCK of input
- * and as much compressed, plus one block of scratch and a compressor per
- * worker (about 11 MiB for 2 threads).  Workers block every signal, so
- * SIGTERM/SIGINT still reach the caller's thread.
+ * Memory is bounded: threads + 2 blocks in flight, each GZM_BLOCK of
+ * input and as much compressed, plus one block of scratch and a compressor
+ * per worker (about 11 MiB for 2 threads).  It is taken as it is needed:
+ * one worker at first, another when the blocks in flight outnumber the
+ * running workers; a block's buffers grow with its input from 64 KiB; so
+ * a dump of a few kilobytes uses one thread and a few hundred KiB.
+ * Workers block every signal, so SIGTERM/SIGINT still reach the caller's
+ * thread.
  */
 #ifndef PREDEPLOY_GZPAR_H
 #define PREDEPLOY_GZPAR_H
