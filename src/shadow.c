@@ -287,8 +287,9 @@ void shadow_close(struct shadow *sh, struct db *live)
 		sh->created = collect(&sh->admin, EXIT_INTERNAL, &e) == 0;
 		err_clear(&e);
 	}
-	if (sh->created && !(sh->admin.conn && drop_send(sh) == 0) &&
-	    drop_database(sh->admin.conn ? &sh->admin : live, sh->name, &e) < 0)
+	/* sent on the second connection and finished by shadow_wait_drops; if
+	 * it cannot be sent there, dropped now on the live one */
+	if (sh->created && !(sh->admin.conn && drop_send(sh) == 0) && drop_database(live, sh->name, &e) < 0)
 		log_warn("could not drop shadow database \"%s\": %s", sh->name, e.msg);
 	db_close(&sh->admin);
 	sh->created = 0;
