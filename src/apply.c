@@ -304,10 +304,10 @@ static void add_timeouts(struct batch *b, const struct apply_opts *o, int mig)
 
 /* The batch for list[from..to): one transaction per migration, or one for
  * all of them.  A migration in its own transaction is timed from its BEGIN
- * (LEDGER_SINCE_XACT); in one transaction for all, the first from a
- * set_config after BEGIN and each next one from its predecessor's record
- * statement (LEDGER_SINCE_T0_NEXT), so neither costs a statement per
- * migration. */
+ * (LEDGER_SINCE_XACT) by its record statement; in one transaction for all,
+ * one record statement before the COMMIT records them all with the
+ * durations the pipeline measured, so neither costs a statement per
+ * migration beyond its record. */
 static int build_batch(struct batch *b, const struct migration *const *list, int from, int to,
 		       enum direction dir, const struct apply_opts *o, int single, struct err *e)
 {
@@ -316,7 +316,7 @@ static int build_batch(struct batch *b, const struct migration *const *list, int
 	batch_clear(b);
 	/* one record statement planned for all: a lone migration sends its own */
 	b->record_name[0] = '\0';
-	if (to - from > 1) {
+	if (to - from > 1 && !single) {
 		snprintf(b->record_name, sizeof(b->record_name), "predeploy_record_%u", ++record_seq);
 		batch_add(b, IT_PREPARE, NULL, 0, NULL, 0, 0);
 	}
@@ -329,8 +329,6 @@ static int build_batch(struct batch *b, const struct migration *const *list, int
 			batch_add(b, IT_CONTROL, xstrdup("BEGIN"), i - from, NULL, 0, 0);
 			add_timeouts(b, o, i - from);
 		}
-		if (single && i == from)
-			batch_add(b, IT_CONTROL, xstrdup(T0_SQL("true")), i - from, NULL, 0, 0);
 		if (sql_split(sec->sql, sec->len, &st, &n, e) < 0) {
 			err_where(e, sec->path, sec->line + e->line - 1);
 			return -1;
@@ -339,7 +337,10 @@ static int build_batch(struct batch *b, const struct migration *const *list, int
 			batch_add(b, IT_STMT, xstrndup(sec->sql + st[j].off, st[j].len), i - from, sec, st[j].len,
 				  st[j].line);
 		free(st);
-		batch_add(b, IT_RECORD, NULL, i - from, NULL, 0, 0);
+		if (!single)
+			batch_add(b, IT_RECORD, NULL, i - from, NULL, 0, 0);
+		else if (i == to - 1)
+			batch_add(b, IT_RECORD_ALL, NULL, i - from, NULL, 0, 0);
 		if (!single || i == to - 1)
 			batch_add(b, IT_COMMIT, xstrdup("COMMIT"), i - from, NULL, 0, 0);
 	}
@@ -352,9 +353,10 @@ static int build_batch(struct batch *b, const struct migration *const *list, int
 static void batch_record(struct batch *b, struct ledger *l, enum direction dir, int single)
 {
 	b->dir = dir;
-	b->since = single ? LEDGER_SINCE_T0_NEXT : LEDGER_SINCE_XACT;
+	b->since = LEDGER_SINCE_XACT;
+	b->record_all = single;
 	free(b->record_sql);
-	b->record_sql = ledger_record_sql(l, dir == DIR_UP, b->since);
+	b->record_sql = single ? ledger_record_all_sql(l) : ledger_record_sql(l, dir == DIR_UP, b->since);
 }
 
 struct tx_done {
@@ -478,7 +480,7 @@ static void print_plan(struct db *db, struct ledger *l, const struct migration *
 	struct batch b;
 	struct err e = ERR_INIT;
 	struct ledger_record r;
-	int i, j, k, shown;
+	int i, j, k, k2, shown;
 
 	memset(&b, 0, sizeof(b));
 	for (i = 0; i < n; i = j) {
@@ -519,6 +521,13 @@ static void print_plan(struct db *db, struct ledger *l, const struct migration *
 			if (it->kind == IT_RECORD) {
 				r = record_of(db, m, dir, o, b.since);
 				ledger_record_print(l, db, &r, out);
+			} else if (it->kind == IT_RECORD_ALL) {
+				struct ledger_record *all = xcalloc((size_t)(j - i) + 1, sizeof(*all));
+
+				for (k2 = i; k2 < j; k2++)
+					all[k2 - i] = record_of(db, list[k2], dir, o, b.since);
+				ledger_record_all_print(l, db, all, j - i, out);
+				free(all);
 			} else if (it->kind == IT_STMT) {
 				sb_add(out, it->sql, it->len);
 				sb_adds(out, ";\n");
@@ -592,7 +601,12 @@ int apply_up(struct db *db, struct ledger *l, const struct migration *const *lis
 int apply_down(struct db *db, struct ledger *l, const struct migration *const *list, int n,
 	       const struct apply_opts *o, struct apply_result *res, struct err *e)
 {
-	return run_list(db, l, list, n, DIR_DOWN, o, res, e);
+	struct apply_opts od = *o;
+
+	/* no command rolls back in one transaction (--single-transaction is up
+	 * and run only): one transaction per migration */
+	od.single_transaction = 0;
+	return run_list(db, l, list, n, DIR_DOWN, &od, res, e);
 }
 
 /*

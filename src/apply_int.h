@@ -21,8 +21,11 @@ enum direction { DIR_UP, DIR_DOWN };
 /* IT_PREPARE names the batch's record statement on the server (once per
  * batch, so each IT_RECORD sends only its parameters); IT_DEALLOCATE drops
  * it again at the end (skipped with the rest after an error: the name is
- * unique per batch, so a leftover never collides). */
-enum item_kind { IT_CONTROL, IT_STMT, IT_RECORD, IT_COMMIT, IT_PREPARE, IT_DEALLOCATE };
+ * unique per batch, so a leftover never collides).  IT_RECORD_ALL records
+ * every migration of a --single-transaction batch at once: it goes out
+ * after the results of everything before it are in, with the durations the
+ * pipeline measured. */
+enum item_kind { IT_CONTROL, IT_STMT, IT_RECORD, IT_COMMIT, IT_PREPARE, IT_DEALLOCATE, IT_RECORD_ALL };
 
 struct item {
 	enum item_kind kind;
@@ -41,6 +44,7 @@ struct batch {
 	char *record_sql;
 	char record_name[48];         /* its prepared statement ("": none, sent as is) */
 	enum ledger_since since;      /* how record_sql times a migration */
+	int record_all;               /* one IT_RECORD_ALL instead of an IT_RECORD each */
 	enum direction dir;
 	char who[512];
 };
@@ -57,7 +61,10 @@ void batch_clear(struct batch *b);
 void batch_release(struct batch *b);
 
 /* Send and read the whole batch (list: its migrations); ms[mig] gets each
- * migration's duration from its record row.  0, or -1 with e describing the
+ * migration's duration: from its record row, or with an IT_RECORD_ALL the
+ * time from the previous migration's last result (the batch's start for
+ * the first) to its own last result, which the server sends at the flush
+ * request after each migration.  0, or -1 with e describing the
  * first failure and *failed_mig set (the migrations before it whose COMMIT
  * went through were reported to done). */
 int apply_run_pipeline(struct db *db, struct batch *b, const struct migration *const *list,

@@ -17,7 +17,13 @@
  *
  * After the first error the server skips everything up to the Sync, so the
  * migrations after a failed one never run, while those before it are
- * committed: the same outcome as one round trip per migration.  A cancel
+ * committed: the same outcome as one round trip per migration.
+ *
+ * With --single-transaction the migrations are recorded by one statement
+ * before the COMMIT (IT_RECORD_ALL), sent once every result before it is
+ * in, so each migration's duration is measured here: a flush request
+ * follows each migration's last statement, and the time between two
+ * migrations' last results is the second one's duration.  A cancel
  * (SIGTERM) that reaches the server between two statements is ignored there,
  * so while stopping it is repeated after each result.
  */
@@ -25,6 +31,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -34,6 +41,16 @@
 #include "util/banned.h"
 
 #define PIPE_CHUNK 128
+#define TEXTARRAYOID 1009
+#define INT4ARRAYOID 1007
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 void batch_add(struct batch *b, enum item_kind k, char *sql, int mig, const struct section *sec,
 		      size_t len, int line)
@@ -68,6 +85,26 @@ void batch_release(struct batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* The batch's record statement for all its migrations, list[0..n). */
+static int send_record_all(struct db *db, const struct batch *b, const struct migration *const *list, int n,
+			   const struct apply_opts *o, const int64_t *ms)
+{
+	static const Oid types[LEDGER_RECORD_ALL_NPARAMS] = { TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+							      INT4ARRAYOID, TEXTOID, TEXTOID, TEXTOID,
+							      TEXTOID, TEXTOID, TEXTOID, TEXTOID };
+	struct ledger_record *r = xcalloc((size_t)n + 1, sizeof(*r));
+	struct ledger_record_all a;
+	int i, ok;
+
+	for (i = 0; i < n; i++)
+		r[i] = record_of(db, list[i], b->dir, o, b->since);
+	ledger_record_all_params(r, n, ms, b->who, &a);
+	ok = PQsendQueryParams(db->conn, b->record_sql, LEDGER_RECORD_ALL_NPARAMS, types, a.params, NULL, NULL, 0);
+	ledger_record_all_release(&a);
+	free(r);
+	return ok;
+}
+
 static int send_item(struct db *db, const struct batch *b, const struct item *it,
 		     const struct migration *m, const struct apply_opts *o)
 {
@@ -95,7 +132,8 @@ int apply_run_pipeline(struct db *db, struct batch *b, const struct migration *c
 			const struct apply_opts *o, const struct pipe_done *done, int64_t *ms,
 			int *failed_mig, struct err *e)
 {
-	int sent = 0, got = 0, failed = 0, synced = 0, finished = -1;
+	int sent = 0, got = 0, failed = 0, synced = 0, finished = -1, nmig = b->n ? b->v[b->n - 1].mig + 1 : 0;
+	int64_t t_prev = now_us();
 
 	if (!PQenterPipelineMode(db->conn))
 		return err_set(e, EXIT_INTERNAL, "could not enter pipeline mode: %s", PQerrorMessage(db->conn));
@@ -107,14 +145,21 @@ int apply_run_pipeline(struct db *db, struct batch *b, const struct migration *c
 		/* the window: the migration the server is on (finished + 1) and
 		 * the next one, at most PIPE_CHUNK statements ahead of the results */
 		while (sent < b->n && sent - got < PIPE_CHUNK && b->v[sent].mig <= finished + 2 &&
-		       !proc_stop_signal()) {
-			if (!send_item(db, b, &b->v[sent], list[b->v[sent].mig], o)) {
+		       !(b->v[sent].kind == IT_RECORD_ALL && got < sent) && !proc_stop_signal()) {
+			const struct item *si = &b->v[sent];
+			int ok = si->kind == IT_RECORD_ALL ? send_record_all(db, b, list, nmig, o, ms) :
+				 send_item(db, b, si, list[si->mig], o);
+
+			if (!ok) {
 				err_set(e, EXIT_MIGRATION, "could not send a statement: %s", PQerrorMessage(db->conn));
-				*failed_mig = b->v[sent].mig;
+				*failed_mig = si->mig;
 				failed = 1;
 				break;
 			}
 			sent++;
+			/* the server sends each migration's results when it is done */
+			if (b->record_all && sent < b->n && b->v[sent].mig != si->mig)
+				PQsendFlushRequest(db->conn);
 		}
 		if (failed)
 			break;
@@ -146,6 +191,12 @@ int apply_run_pipeline(struct db *db, struct batch *b, const struct migration *c
 						at += apply_line_of_position(it->sql, it->len, atol(pos));
 					err_where(e, it->sec->path, at);
 				}
+				if ((it->kind == IT_RECORD || it->kind == IT_RECORD_ALL) && !strcmp(e->sqlstate, "23505"))
+					err_hint(e, "the tracking table already had a row for %s %s, which was pending when "
+						 "this run read the table under the migration lock: something that does "
+						 "not take predeploy's lock wrote it; the transaction was rolled back",
+						 it->kind == IT_RECORD ? "version" : "a version of this run,",
+						 it->kind == IT_RECORD ? list[it->mig]->version : "see the detail");
 				*failed_mig = it->mig;
 				failed = 1;
 			} else if (st == PGRES_TUPLES_OK && it->kind == IT_RECORD && PQntuples(r) == 1) {
@@ -162,6 +213,14 @@ int apply_run_pipeline(struct db *db, struct batch *b, const struct migration *c
 			failed = 1;
 		}
 		got++;
+		if (b->record_all && it->kind != IT_RECORD_ALL && it->kind != IT_COMMIT &&
+		    (got == b->n || b->v[got].mig != it->mig || b->v[got].kind == IT_RECORD_ALL)) {
+			/* the migration's last result */
+			int64_t t = now_us();
+
+			ms[it->mig] = (t - t_prev + 500) / 1000;
+			t_prev = t;
+		}
 		if (got == b->n || b->v[got].mig != it->mig)
 			finished = it->mig;
 		if (!failed && proc_stop_signal())

@@ -98,24 +98,6 @@ static const char scope_sql[] =
 	" select 'u', name from given where whole is null and split is null"
 	" order by 1, 2";
 
-static void array_literal(const struct strlist *names, struct strbuf *sb)
-{
-	const char *p;
-	int i;
-
-	sb_addc(sb, '{');
-	for (i = 0; i < names->n; i++) {
-		sb_adds(sb, i ? ",\"" : "\"");
-		for (p = names->v[i]; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				sb_addc(sb, '\\');
-			sb_addc(sb, *p);
-		}
-		sb_addc(sb, '"');
-	}
-	sb_addc(sb, '}');
-}
-
 static int resolve(struct db *db, const struct backup_risk *risk, struct backup_scope *out, struct err *e)
 {
 	struct strbuf arr = STRBUF_INIT;
@@ -123,7 +105,7 @@ static int resolve(struct db *db, const struct backup_risk *risk, struct backup_
 	PGresult *r;
 	int i;
 
-	array_literal(&risk->tables, &arr);
+	db_text_array(&arr, (const char *const *)risk->tables.v, risk->tables.n);
 	params[0] = arr.buf;
 	r = db_query(db, scope_sql, 1, params, EXIT_BACKUP, e);
 	sb_release(&arr);

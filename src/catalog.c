@@ -47,26 +47,6 @@ static const char types_sql[] =
 	"  left join pg_catalog.pg_type et on t.typcategory = 'A' and et.oid = t.typelem"
 	" order by n.i";
 
-static void array_literal(const struct strlist *names, struct strbuf *sb)
-{
-	int i;
-	const char *p;
-
-	sb_addc(sb, '{');
-	for (i = 0; i < names->n; i++) {
-		if (i)
-			sb_addc(sb, ',');
-		sb_addc(sb, '"');
-		for (p = names->v[i]; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				sb_addc(sb, '\\');
-			sb_addc(sb, *p);
-		}
-		sb_addc(sb, '"');
-	}
-	sb_addc(sb, '}');
-}
-
 int catalog_table_stats(struct db *db, const struct strlist *names, struct catalog_stats *out,
 			struct err *e)
 {
@@ -78,7 +58,7 @@ int catalog_table_stats(struct db *db, const struct strlist *names, struct catal
 	catalog_stats_release(out);
 	if (!names->n)
 		return 0;
-	array_literal(names, &arr);
+	db_text_array(&arr, (const char *const *)names->v, names->n);
 	params[0] = arr.buf;
 	r = db_query(db, stats_sql, 1, params, EXIT_INTERNAL, e);
 	if (!r) {
@@ -125,8 +105,8 @@ static int apply_types(struct db *db, const struct lint_opts *o, struct lint_rep
 	lint_report_columns(r, &tables, &columns);
 	if (!tables.n)
 		return 0;
-	array_literal(&tables, &ta);
-	array_literal(&columns, &ca);
+	db_text_array(&ta, (const char *const *)tables.v, tables.n);
+	db_text_array(&ca, (const char *const *)columns.v, columns.n);
 	params[0] = ta.buf;
 	params[1] = ca.buf;
 	res = db_query(db, types_sql, 2, params, EXIT_INTERNAL, e);

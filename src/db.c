@@ -379,6 +379,30 @@ int db_exec(struct db *db, const char *sql, int err_code, struct err *e)
 	return 0;
 }
 
+void db_text_array(struct strbuf *sb, const char *const *v, int n)
+{
+	const char *p;
+	int i;
+
+	sb_addc(sb, '{');
+	for (i = 0; i < n; i++) {
+		if (i)
+			sb_addc(sb, ',');
+		if (!v[i]) {
+			sb_adds(sb, "NULL");
+			continue;
+		}
+		sb_addc(sb, '"');
+		for (p = v[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				sb_addc(sb, '\\');
+			sb_addc(sb, *p);
+		}
+		sb_addc(sb, '"');
+	}
+	sb_addc(sb, '}');
+}
+
 void db_conninfo_add(struct strbuf *sb, const char *k, const char *v)
 {
 	if (sb->len)

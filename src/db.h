@@ -75,6 +75,8 @@ char *db_password(const struct db *db);
 /* Append " key='value'" to a conninfo string, quoting as libpq wants. */
 struct strbuf;
 void db_conninfo_add(struct strbuf *sb, const char *k, const char *v);
+/* Append v[0..n) as a text[] literal ("{\"a\",NULL}"), for a parameter. */
+void db_text_array(struct strbuf *sb, const char *const *v, int n);
 /* sslpassword has no environment variable in libpq: when the connection has
  * one, it is written to a private (0600, mkstemp) service file for a child,
  * which gets "service=" DB_CHILD_SERVICE in its conninfo and the file in

@@ -82,17 +82,17 @@ int ledger_current_version(struct ledger *l, struct db *db, char *buf, size_t ca
 int ledger_mark_applied(struct ledger *l, struct db *db, const char *version, const char *name,
 			const char *checksum, int64_t duration_ms, struct err *e);
 /*
- * Recording a migration that ran: one statement records an up (insert or
- * update of the tracking row) or a down (delete) together with its history
- * row, timing the migration on the server and returning that duration_ms.
+ * Recording a migration that ran: one statement records an up (insert of
+ * the tracking row) or a down (delete) together with its history row,
+ * timing the migration on the server and returning that duration_ms.
  * Where the clock starts is r.since: LEDGER_SINCE_T0 the custom setting
  * predeploy.t0 (set_config when the migration started); LEDGER_SINCE_XACT
  * the start of the transaction (a migration in its own transaction, where
- * BEGIN was the start); LEDGER_SINCE_T0_NEXT like T0, and the statement
- * then sets predeploy.t0 (transaction-local) for the migration after it
- * (all in one transaction).  The engine sends it with ledger_record_params;
+ * BEGIN was the start).  The engine sends it with ledger_record_params;
  * `up --sql` prints it with ledger_record_print, so what is printed is what
- * runs.
+ * runs.  A version whose tracking row exists already is an error (23505),
+ * not an update: the version was read as pending under the migration lock,
+ * so such a row was written by someone who does not take the lock.
  *
  *   struct ledger_record r = { 1, m->version, m->name, m->checksum, db->user,
  *                              backup_file, backup_sha256, forced, LEDGER_SINCE_XACT };
@@ -100,6 +100,10 @@ int ledger_mark_applied(struct ledger *l, struct db *db, const char *version, co
  *   const char *p[LEDGER_RECORD_NPARAMS];
  *   ledger_record_params(&r, who, p);       // who: "user@host", caller's buffer
  *   PQsendQueryParams(conn, sql, LEDGER_RECORD_NPARAMS, NULL, p, ...);
+ *
+ * All the migrations of one transaction (--single-transaction) are recorded
+ * together instead, by one statement after the last of them, with the
+ * durations the caller measured (ledger_record_all_*).
  */
 struct ledger_record {
 	int up;                     /* 1: up, 0: down */
@@ -110,7 +114,7 @@ struct ledger_record {
 	const char *backup_file;    /* NULL: none */
 	const char *backup_sha256;
 	int forced;
-	enum ledger_since { LEDGER_SINCE_T0, LEDGER_SINCE_XACT, LEDGER_SINCE_T0_NEXT } since;
+	enum ledger_since { LEDGER_SINCE_T0, LEDGER_SINCE_XACT } since;
 };
 
 #define LEDGER_RECORD_NPARAMS 10
@@ -121,6 +125,22 @@ void ledger_record_params(const struct ledger_record *r, const char *who,
 			  const char *params[LEDGER_RECORD_NPARAMS]);
 /* The statement with its parameters as quoted literals, and ";\n". */
 void ledger_record_print(struct ledger *l, struct db *db, const struct ledger_record *r, struct strbuf *out);
+
+/* n migrations applied in one transaction, recorded by one statement:
+ * r[0..n) (ups, with the same db_user, backup and force) and their durations ms[0..n) (NULL: unknown,
+ * as `up --sql` prints it).  The parameters point into a, which the caller
+ * releases with ledger_record_all_release. */
+#define LEDGER_RECORD_ALL_NPARAMS 11
+struct ledger_record_all {
+	struct strbuf versions, names, checksums, ms;
+	const char *params[LEDGER_RECORD_ALL_NPARAMS];
+};
+char *ledger_record_all_sql(struct ledger *l);
+void ledger_record_all_params(const struct ledger_record *r, int n, const int64_t *ms, const char *who,
+			      struct ledger_record_all *a);
+void ledger_record_all_release(struct ledger_record_all *a);
+void ledger_record_all_print(struct ledger *l, struct db *db, const struct ledger_record *r, int n,
+			     struct strbuf *out);
 int ledger_history_add(struct ledger *l, struct db *db, const struct history_entry *h, struct err *e);
 /* History rows, oldest first (columns: at, action, version, name, outcome,
  * duration_ms, applied_by, host, predeploy_version, backup_file, forced, error).

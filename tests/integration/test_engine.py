@@ -256,8 +256,10 @@ def kill_9_leaves_at_most_one_queued_migration(t: Env):
 
 @case
 def durations_are_per_migration(t: Env):
-    # each migration's duration_ms is its own, measured on the server, also
-    # when all of them share one transaction (where no BEGIN starts the clock)
+    # each migration's duration_ms is its own: measured on the server from
+    # its BEGIN, and with all of them in one transaction measured by
+    # predeploy between the migrations' last results (one record statement
+    # for all before the COMMIT)
     for single in (False, True):
         t.sql("drop table if exists predeploy_migrations, predeploy_migrations_history, a, b, c")
         t.write("migrations/1_a.sql", "-- migrate:up\ncreate table a(id int);\n")
@@ -270,6 +272,45 @@ def durations_are_per_migration(t: Env):
         assert t.sql("select string_agg(version || ':' || duration_ms, ',' order by version) from "
                      "predeploy_migrations_history where action = 'up'") == \
             ",".join("%s:%s" % (v, ms[v]) for v in "123")
+        # history rows in the order the migrations ran
+        assert t.sql("select string_agg(version, ',' order by id) from predeploy_migrations_history "
+                     "where action = 'up'") == "1,2,3"
+
+
+@case
+def single_transaction_records_every_name(t: Env):
+    # names with the characters of an array literal reach both tables as written
+    names = ['a"quote', "back\\slash", "comma,and{braces}", "it's", "NULL"]
+    for i, n in enumerate(names, 1):
+        t.write("migrations/%d_%s.sql" % (i, n), "-- migrate:up\ncreate table t%d(id int);\n"
+                "-- migrate:down\ndrop table t%d;\n" % (i, i))
+    r = t.run("up", "--single-transaction", "--sql")
+    t.expect(r, 0)
+    assert r.out.count("INSERT INTO \"public\".\"predeploy_migrations\"") == 1, r.out
+    assert "-- the durations are measured as the migrations run" in r.out
+    t.expect(t.run("up", "--single-transaction"), 0)
+    got = json.loads(t.sql("select json_agg(name order by version::int) from predeploy_migrations"))
+    assert got == names, got
+    got = json.loads(t.sql("select json_agg(name order by id) from predeploy_migrations_history "
+                           "where action = 'up'"))
+    assert got == names, got
+
+
+@case
+def a_version_recorded_behind_the_lock_is_an_error(t: Env):
+    # a tracking row for a pending version, written after predeploy read the
+    # table (here by the migration itself, standing in for a tool that does
+    # not take the lock): the record fails, nothing of that migration stays
+    for single in (False, True):
+        t.sql("drop table if exists predeploy_migrations, predeploy_migrations_history, a, b")
+        t.write("migrations/1_a.sql", "-- migrate:up\ncreate table a(id int);\n")
+        t.write("migrations/2_b.sql", "-- migrate:up\ncreate table b(id int);\n"
+                                      "insert into predeploy_migrations (version) values ('2');\n")
+        r = t.run("up", *(["--single-transaction"] if single else []))
+        t.expect(r, 11)
+        assert "23505" in r.err and "does not take predeploy's lock" in r.err, r.err
+        assert t.sql("select to_regclass('b') is null") == "t"
+        assert t.sql("select to_regclass('a') is null") == ("t" if single else "f")
 
 
 @case

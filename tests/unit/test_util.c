@@ -1,8 +1,9 @@
 /* Unit tests of src/util: durations, sha256/hmac, base64, strbuf, fs. */
-// cases: duration_forms duration_rejects sha256_vectors sha256_pieces_match_one_shot hmac_vector base64_roundtrip strbuf_json fs_read_cap
+// cases: duration_forms duration_rejects sha256_vectors sha256_pieces_match_one_shot hmac_vector base64_roundtrip strbuf_json text_array_literal fs_read_cap
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "unit.h"
 #include "util/exitcode.h"
 #include "util/fsutil.h"
@@ -140,6 +141,20 @@ static void base64_roundtrip(void)
 	CHECK(base64_decode("Zm9v YmE=", back) < 0);          /* no blanks inside */
 }
 
+/* db_text_array: what a text[] parameter is sent as */
+static void text_array_literal(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *v[] = { "0001", "a \"quoted\" name", "back\\slash", NULL, "", "{,}" };
+
+	db_text_array(&sb, v, 6);
+	CHECK_STR(sb.buf, "{\"0001\",\"a \\\"quoted\\\" name\",\"back\\\\slash\",NULL,\"\",\"{,}\"}");
+	sb_release(&sb);
+	db_text_array(&sb, v, 0);
+	CHECK_STR(sb.buf, "{}");
+	sb_release(&sb);
+}
+
 static void strbuf_json(void)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -175,4 +190,4 @@ static void fs_read_cap(void)
 
 UNIT_CASES(UNIT(duration_forms), UNIT(duration_rejects), UNIT(sha256_vectors), UNIT(sha256_pieces_match_one_shot),
 	   UNIT(hmac_vector),
-	   UNIT(base64_roundtrip), UNIT(strbuf_json), UNIT(fs_read_cap))
+	   UNIT(base64_roundtrip), UNIT(strbuf_json), UNIT(text_array_literal), UNIT(fs_read_cap))
