@@ -72,9 +72,29 @@ static size_t uri_password(const char *p, const char **start)
 void log_redact(const char *in, struct strbuf *out)
 {
 	const char *p = in, *mask = NULL, *mask_end = NULL;
+	char stops[MAX_SECRETS + 3];
+	int ns = 0;
 
+	/* the bytes where something can start: a secret's first byte, the ':'
+	 * of "://", the 'p' of "password"; the runs between them are copied
+	 * as they are */
+	stops[ns++] = ':';
+	stops[ns++] = 'p';
+	for (int i = 0; i < nsecrets; i++)
+		if (!memchr(stops, secrets[i][0], (size_t)ns))
+			stops[ns++] = secrets[i][0];
+	stops[ns] = '\0';
 	while (*p) {
 		int i, hit = 0;
+		size_t run = strcspn(p, stops);
+
+		if (mask && run > (size_t)(mask > p ? mask - p : 0))
+			run = (size_t)(mask > p ? mask - p : 0);
+		if (run) {
+			sb_add(out, p, run);
+			p += run;
+			continue;
+		}
 
 		/* a URI password found ahead: the text before it still goes
 		 * through the secret check below, the password itself never out */
