@@ -15,8 +15,11 @@
 #include "util/banned.h"
 
 /* The reader's input buffer holds a whole member of ours (gzmember.h);
- * a member that does not fit goes through zlib. */
+ * a member that does not fit goes through zlib.  Both buffers start small
+ * and grow to what the file needs (IN_CAP and GZM_BLOCK at most): a small
+ * file does not cost 2 MiB of memory to read. */
 #define IN_CAP (GZM_BLOCK + GZM_BLOCK / 8)
+#define IN_START ((size_t)64 * 1024)
 
 static int gz_threads;              /* gz_set_threads; 0: one per CPU */
 
@@ -46,10 +49,10 @@ struct gzr {
 	z_stream zs;
 	struct libdeflate_decompressor *d;
 	struct sha256 sha;
-	unsigned char *in;          /* IN_CAP: compressed bytes, in[in_pos..in_len) unread */
-	size_t in_pos, in_len;
-	unsigned char *out;         /* GZM_BLOCK: a member inflated at once */
-	size_t out_pos, out_len;
+	unsigned char *in;          /* compressed bytes, in[in_pos..in_len) unread */
+	size_t in_pos, in_len, in_cap;
+	unsigned char *out;         /* a member inflated at once */
+	size_t out_pos, out_len, out_cap;
 };
 
 void gz_set_threads(int n)
@@ -105,14 +108,20 @@ static ssize_t fill(struct gzr *r, size_t want, struct err *e)
 
 	if (r->in_eof)
 		return 0;
-	if (IN_CAP - r->in_pos < want || r->in_len == IN_CAP) {
+	if (r->in_cap - r->in_pos < want || r->in_len == r->in_cap) {
 		memmove(r->in, r->in + r->in_pos, r->in_len - r->in_pos);
 		r->in_len -= r->in_pos;
 		r->in_pos = 0;
 	}
-	if (r->in_len == IN_CAP)        /* callers only fill with room to fill */
+	if ((r->in_cap < want || r->in_len == r->in_cap) && r->in_cap < IN_CAP) {
+		size_t cap = r->in_cap * 2 > want ? r->in_cap * 2 : want;
+
+		r->in_cap = cap < IN_CAP ? cap : IN_CAP;
+		r->in = xrealloc(r->in, r->in_cap);
+	}
+	if (r->in_len == r->in_cap)     /* callers only fill with room to fill */
 		return err_set(e, EXIT_INTERNAL, "the backup reader's buffer is full");
-	n = src_read(r, r->in + r->in_len, IN_CAP - r->in_len, e);
+	n = src_read(r, r->in + r->in_len, r->in_cap - r->in_len, e);
 	if (n < 0)
 		return -1;
 	if (n == 0)
@@ -189,8 +198,8 @@ static struct gzr *gzip_ropen(int fd, struct err *e)
 		free(r);
 		return NULL;
 	}
-	r->in = xmalloc(IN_CAP);
-	r->out = xmalloc(GZM_BLOCK);
+	r->in_cap = IN_START;
+	r->in = xmalloc(r->in_cap);
 	return r;
 }
 
@@ -206,6 +215,11 @@ static int member_at_once(struct gzr *r, uint32_t clen, uint32_t rlen, struct er
 	if ((size_t)have < total)
 		return (int)truncated(e);
 	m = r->in + r->in_pos;
+	if (!r->out || r->out_cap < rlen) {
+		r->out_cap = rlen > GZM_BLOCK / 2 ? GZM_BLOCK : rlen;
+		free(r->out);
+		r->out = xmalloc(r->out_cap ? r->out_cap : 1);
+	}
 	if (libdeflate_deflate_decompress_ex(r->d, m + GZM_HEADER, clen, r->out, rlen, &ain, &aout) !=
 	    LIBDEFLATE_SUCCESS || ain != clen || aout != rlen)
 		return (int)corrupt(e, "invalid compressed data");
