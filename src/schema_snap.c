@@ -154,82 +154,95 @@ static const char snapshot_sql[] =
  * column: those of that column), recursively, and the owner of an
  * internal part (a view of its rule).  Each such object is described
  * through the relation, type or function it belongs to (a foreign key or a
- * trigger: its table).  $2, $3 and $4 add relations, types and functions
- * by OID (those the first snapshot of the scope described).  With $8 the
- * first row may be a probe: key '' and why the scope cannot be trusted, a
- * function or operator the SQL calls ($5, $6) being the user's, user code
- * running on the objects in scope, a data change ($7) where triggers or
- * rules exist, an event trigger, a cast through a user function. */
-static const char scoped_sql[] =
-	"WITH RECURSIVE " NSP_CTE ","
-	" seed(cls, oid) AS ("
-	"  SELECT " PG_CLASS ", c.oid FROM pg_catalog.pg_class c JOIN nsp n ON n.oid = c.relnamespace"
-	"  WHERE c.relname = ANY($1::text[])"
-	"  UNION ALL SELECT " PG_TYPE ", t.oid FROM pg_catalog.pg_type t JOIN nsp n ON n.oid = t.typnamespace"
-	"  WHERE t.typname = ANY($1::text[])),"
-	" dep(cls, oid, sub) AS ("
-	"  SELECT cls, oid, 0 FROM seed"
-	"  UNION SELECT x.cls, x.oid, x.sub FROM dep, LATERAL ("
-	"    SELECT d.classid, d.objid, d.objsubid FROM pg_catalog.pg_depend d"
-	"    WHERE d.refclassid = dep.cls AND d.refobjid = dep.oid AND (dep.sub = 0 OR d.refobjsubid = dep.sub)"
-	"    UNION ALL SELECT d.refclassid, d.refobjid, 0 FROM pg_catalog.pg_depend d"
-	"    WHERE d.classid = dep.cls AND d.objid = dep.oid AND d.deptype = 'i') x(cls, oid, sub)),"
-	" mem(cls, oid) AS MATERIALIZED ("
-	"  SELECT cls, oid FROM dep"
-	"  UNION SELECT " PG_CLASS ", unnest($2::oid[])"
-	"  UNION SELECT " PG_TYPE ", unnest($3::oid[])"
-	"  UNION SELECT " PG_PROC ", unnest($4::oid[])),"
-	" srel AS MATERIALIZED ("
-	"  SELECT m.oid FROM mem m WHERE m.cls = " PG_CLASS
-	"  UNION SELECT i.indrelid FROM mem m JOIN pg_catalog.pg_index i ON i.indexrelid = m.oid WHERE m.cls = " PG_CLASS
-	"  UNION SELECT co.conrelid FROM mem m JOIN pg_catalog.pg_constraint co ON co.oid = m.oid WHERE m.cls = " PG_CONSTRAINT
-	"  UNION SELECT ad.adrelid FROM mem m JOIN pg_catalog.pg_attrdef ad ON ad.oid = m.oid"
-	"    WHERE m.cls = 'pg_catalog.pg_attrdef'::pg_catalog.regclass"
-	"  UNION SELECT tg.tgrelid FROM mem m JOIN pg_catalog.pg_trigger tg ON tg.oid = m.oid"
-	"    WHERE m.cls = 'pg_catalog.pg_trigger'::pg_catalog.regclass"
-	"  UNION SELECT po.polrelid FROM mem m JOIN pg_catalog.pg_policy po ON po.oid = m.oid"
-	"    WHERE m.cls = 'pg_catalog.pg_policy'::pg_catalog.regclass"
-	"  UNION SELECT ru.ev_class FROM mem m JOIN pg_catalog.pg_rewrite ru ON ru.oid = m.oid"
-	"    WHERE m.cls = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
-	"  UNION SELECT t.typrelid FROM mem m JOIN pg_catalog.pg_type t ON t.oid = m.oid"
-	"    WHERE m.cls = " PG_TYPE " AND t.typrelid <> 0),"
-	" styp AS MATERIALIZED ("
-	"  SELECT m.oid FROM mem m WHERE m.cls = " PG_TYPE
-	"  UNION SELECT co.contypid FROM mem m JOIN pg_catalog.pg_constraint co ON co.oid = m.oid"
-	"    WHERE m.cls = " PG_CONSTRAINT " AND co.contypid <> 0),"
+ * trigger: its table).  MEM_EXTRA adds objects by OID. */
+#define SCOPE_CTES(MEM_EXTRA) \
+	"WITH RECURSIVE " NSP_CTE "," \
+	" seed(cls, oid) AS (" \
+	"  SELECT " PG_CLASS ", c.oid FROM unnest($1::text[]) x(name)" \
+	"  JOIN pg_catalog.pg_class c ON c.relname = x.name JOIN nsp n ON n.oid = c.relnamespace" \
+	"  UNION ALL SELECT " PG_TYPE ", t.oid FROM unnest($1::text[]) x(name)" \
+	"  JOIN pg_catalog.pg_type t ON t.typname = x.name JOIN nsp n ON n.oid = t.typnamespace)," \
+	" dep(cls, oid, sub) AS (" \
+	"  SELECT cls, oid, 0 FROM seed" \
+	"  UNION SELECT x.cls, x.oid, x.sub FROM dep, LATERAL (" \
+	"    SELECT d.classid, d.objid, d.objsubid FROM pg_catalog.pg_depend d" \
+	"    WHERE d.refclassid = dep.cls AND d.refobjid = dep.oid AND (dep.sub = 0 OR d.refobjsubid = dep.sub)" \
+	"    UNION ALL SELECT d.refclassid, d.refobjid, 0 FROM pg_catalog.pg_depend d" \
+	"    WHERE d.classid = dep.cls AND d.objid = dep.oid AND d.deptype = 'i') x(cls, oid, sub))," \
+	" mem(cls, oid) AS MATERIALIZED (SELECT cls, oid FROM dep" MEM_EXTRA ")," \
+	" srel AS MATERIALIZED (" \
+	"  SELECT m.oid FROM mem m WHERE m.cls = " PG_CLASS \
+	"  UNION SELECT i.indrelid FROM mem m JOIN pg_catalog.pg_index i ON i.indexrelid = m.oid WHERE m.cls = " PG_CLASS \
+	"  UNION SELECT co.conrelid FROM mem m JOIN pg_catalog.pg_constraint co ON co.oid = m.oid WHERE m.cls = " PG_CONSTRAINT \
+	"  UNION SELECT ad.adrelid FROM mem m JOIN pg_catalog.pg_attrdef ad ON ad.oid = m.oid" \
+	"    WHERE m.cls = 'pg_catalog.pg_attrdef'::pg_catalog.regclass" \
+	"  UNION SELECT tg.tgrelid FROM mem m JOIN pg_catalog.pg_trigger tg ON tg.oid = m.oid" \
+	"    WHERE m.cls = 'pg_catalog.pg_trigger'::pg_catalog.regclass" \
+	"  UNION SELECT po.polrelid FROM mem m JOIN pg_catalog.pg_policy po ON po.oid = m.oid" \
+	"    WHERE m.cls = 'pg_catalog.pg_policy'::pg_catalog.regclass" \
+	"  UNION SELECT ru.ev_class FROM mem m JOIN pg_catalog.pg_rewrite ru ON ru.oid = m.oid" \
+	"    WHERE m.cls = 'pg_catalog.pg_rewrite'::pg_catalog.regclass" \
+	"  UNION SELECT t.typrelid FROM mem m JOIN pg_catalog.pg_type t ON t.oid = m.oid" \
+	"    WHERE m.cls = " PG_TYPE " AND t.typrelid <> 0)," \
+	" styp AS MATERIALIZED (" \
+	"  SELECT m.oid FROM mem m WHERE m.cls = " PG_TYPE \
+	"  UNION SELECT co.contypid FROM mem m JOIN pg_catalog.pg_constraint co ON co.oid = m.oid" \
+	"    WHERE m.cls = " PG_CONSTRAINT " AND co.contypid <> 0)," \
 	" sproc AS MATERIALIZED (SELECT m.oid FROM mem m WHERE m.cls = " PG_PROC "),"
+
+#define SCOPED_DESCRIBE(EXTRA) \
+	REL_CTE("c.oid IN (SELECT oid FROM srel)") \
+	DESCRIBE("p.oid IN (SELECT oid FROM sproc)", "t.oid IN (SELECT oid FROM styp)", EXTRA)
+
+/* The first snapshot of a scope, which also probes: the first row may be
+ * key '' and why the scope cannot be trusted: a function or operator (or
+ * operator class) the SQL uses ($2, $3) being the user's, the user's code
+ * running on the objects in scope, a data change ($4) where triggers or
+ * rules exist, an enabled event trigger, a cast through the user's
+ * function. */
+static const char scoped_first_sql[] =
+	SCOPE_CTES("")
 	" probe(why) AS ("
-	"  SELECT 'an enabled event trigger' WHERE $8::boolean AND EXISTS ("
+	"  SELECT 'an enabled event trigger' WHERE EXISTS ("
 	"    SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtenabled <> 'D')"
 	"  UNION ALL SELECT 'a call of the user''s function ' || quote_ident(min(p.proname))"
-	"    FROM pg_catalog.pg_proc p JOIN nsp n ON n.oid = p.pronamespace"
-	"    WHERE $8::boolean AND p.proname = ANY($5::text[]) AND " NOT_EXT("pg_proc", "p.oid") " HAVING count(*) > 0"
-	"  UNION ALL SELECT 'the user''s operator ' || min(o.oprname) FROM pg_catalog.pg_operator o"
-	"    JOIN nsp n ON n.oid = o.oprnamespace WHERE $8::boolean AND o.oprname = ANY($6::text[])"
+	"    FROM unnest($2::text[]) x(name) JOIN pg_catalog.pg_proc p ON p.proname = x.name"
+	"    JOIN nsp n ON n.oid = p.pronamespace WHERE " NOT_EXT("pg_proc", "p.oid") " HAVING count(*) > 0"
+	"  UNION ALL SELECT 'the user''s operator ' || min(o.oprname)"
+	"    FROM unnest($3::text[]) x(name) JOIN pg_catalog.pg_operator o ON o.oprname = x.name"
+	"    JOIN nsp n ON n.oid = o.oprnamespace WHERE TRUE"
 	"    AND " NOT_EXT("pg_operator", "o.oid") " HAVING count(*) > 0"
 	"  UNION ALL SELECT 'the user''s operator class ' || quote_ident(min(o.opcname)) FROM pg_catalog.pg_opclass o"
-	"    JOIN nsp n ON n.oid = o.opcnamespace WHERE $8::boolean AND o.opcname = ANY($6::text[])"
+	"    JOIN nsp n ON n.oid = o.opcnamespace WHERE o.opcname = ANY($3::text[])"
 	"    AND " NOT_EXT("pg_opclass", "o.oid") " HAVING count(*) > 0"
 	"  UNION ALL SELECT 'the user''s function ' || quote_ident(min(p.proname)) || ' runs on an object in scope'"
 	"    FROM dep x JOIN pg_catalog.pg_depend d ON d.classid = x.cls AND d.objid = x.oid AND d.refclassid = " PG_PROC
 	"    JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid JOIN nsp n ON n.oid = p.pronamespace"
-	"    WHERE $8::boolean AND " NOT_EXT("pg_proc", "p.oid") " HAVING count(*) > 0"
-	"  UNION ALL SELECT 'a data change where triggers or rules exist' WHERE $8::boolean AND $7::boolean AND ("
+	"    WHERE " NOT_EXT("pg_proc", "p.oid") " HAVING count(*) > 0"
+	"  UNION ALL SELECT 'a data change where triggers or rules exist' WHERE $4::boolean AND ("
 	"    EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE NOT tgisinternal)"
 	"    OR EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite WHERE rulename <> '_RETURN' AND ev_class >= 16384))"
 	"  UNION ALL SELECT 'a cast through the user''s function ' || quote_ident(min(p.proname))"
 	"    FROM pg_catalog.pg_cast ca JOIN pg_catalog.pg_proc p ON p.oid = ca.castfunc"
-	"    JOIN nsp n ON n.oid = p.pronamespace WHERE $8::boolean AND " NOT_EXT("pg_proc", "p.oid") " HAVING count(*) > 0),"
-	REL_CTE("c.oid IN (SELECT oid FROM srel)")
-	DESCRIBE("p.oid IN (SELECT oid FROM sproc)", "t.oid IN (SELECT oid FROM styp)",
-		 " UNION ALL SELECT '', why, NULL FROM probe");
+	"    JOIN nsp n ON n.oid = p.pronamespace WHERE ca.oid >= 16384 AND " NOT_EXT("pg_proc", "p.oid")
+	"    HAVING count(*) > 0),"
+	SCOPED_DESCRIBE(" UNION ALL SELECT '', why, NULL FROM probe");
+
+/* The later snapshots of a scope: also the relations, types and functions
+ * the first one described ($2, $3, $4: OIDs). */
+static const char scoped_next_sql[] =
+	SCOPE_CTES(" UNION SELECT " PG_CLASS ", unnest($2::oid[])"
+		   " UNION SELECT " PG_TYPE ", unnest($3::oid[])"
+		   " UNION SELECT " PG_PROC ", unnest($4::oid[])")
+	SCOPED_DESCRIBE("");
 
 /* The queries are planned once per connection: a check takes two
  * snapshots per migration, and planning this union costs as much as
  * running it. */
 #define SNAPSHOT_STMT "predeploy_schema_snapshot"
-#define SCOPED_STMT "predeploy_schema_snapshot_scoped"
-#define SCOPED_NPARAMS 8
+#define SCOPED_FIRST_STMT "predeploy_schema_snapshot_scoped_first"
+#define SCOPED_NEXT_STMT "predeploy_schema_snapshot_scoped"
+#define SCOPED_NPARAMS 4
 
 static PGresult *failed(PGresult *r, struct db *db, struct err *e)
 {
@@ -350,17 +363,20 @@ int schema_snap_take_scoped(struct db *db, struct schema_scope *sc, struct schem
 	if (sc->full)
 		return schema_snap_take(db, s, e);
 	names = array_of(&sc->names);
-	calls = array_of(&sc->calls);
-	ops = array_of(&sc->ops);
 	params[0] = names;
-	params[1] = first ? "{}" : sc->rels;
-	params[2] = first ? "{}" : sc->types;
-	params[3] = first ? "{}" : sc->procs;
-	params[4] = calls;
-	params[5] = ops;
-	params[6] = sc->dml ? "t" : "f";
-	params[7] = first ? "t" : "f";
-	r = run_prepared(db, SCOPED_STMT, scoped_sql, SCOPED_NPARAMS, params, e);
+	if (first) {
+		calls = array_of(&sc->calls);
+		ops = array_of(&sc->ops);
+		params[1] = calls;
+		params[2] = ops;
+		params[3] = sc->dml ? "t" : "f";
+		r = run_prepared(db, SCOPED_FIRST_STMT, scoped_first_sql, SCOPED_NPARAMS, params, e);
+	} else {
+		params[1] = sc->rels;
+		params[2] = sc->types;
+		params[3] = sc->procs;
+		r = run_prepared(db, SCOPED_NEXT_STMT, scoped_next_sql, SCOPED_NPARAMS, params, e);
+	}
 	if (!r)
 		goto out;
 	if (PQntuples(r) > 0 && !*PQgetvalue(r, 0, 0)) {
