@@ -196,7 +196,8 @@ static const char snapshot_sql[] =
 
 /* The first snapshot of a scope, which also probes: the first row may be
  * key '' and why the scope cannot be trusted: a function or operator (or
- * operator class) the SQL uses ($2, $3) being the user's, the user's code
+ * operator class) the SQL uses ($2, $3) being the user's (an exclusion
+ * constraint names its operators as plain names: $1 counts too), the user's code
  * running on the objects in scope, a data change ($4) where triggers or
  * rules exist, an enabled event trigger, a cast through the user's
  * function. */
@@ -209,7 +210,7 @@ static const char scoped_first_sql[] =
 	"    FROM unnest($2::text[]) x(name) JOIN pg_catalog.pg_proc p ON p.proname = x.name"
 	"    JOIN nsp n ON n.oid = p.pronamespace WHERE " NOT_EXT("pg_proc", "p.oid") " HAVING count(*) > 0"
 	"  UNION ALL SELECT 'the user''s operator ' || min(o.oprname)"
-	"    FROM unnest($3::text[]) x(name) JOIN pg_catalog.pg_operator o ON o.oprname = x.name"
+	"    FROM unnest($3::text[] || $1::text[]) x(name) JOIN pg_catalog.pg_operator o ON o.oprname = x.name"
 	"    JOIN nsp n ON n.oid = o.oprnamespace WHERE TRUE"
 	"    AND " NOT_EXT("pg_operator", "o.oid") " HAVING count(*) > 0"
 	"  UNION ALL SELECT 'the user''s operator class ' || quote_ident(min(o.opcname)) FROM pg_catalog.pg_opclass o"
