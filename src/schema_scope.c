@@ -36,6 +36,9 @@
  * snapshot is used): parsing runs on the caller's stack, not on lint's
  * worker thread with its large stack. */
 #define SCOPE_MAX_DEPTH 100
+/* The walk's own bound: a level of the tree is two or three protobuf
+ * messages (Node, List, the node). */
+#define SCOPE_MAX_WALK (4 * SCOPE_MAX_DEPTH)
 /* More names than this and the full snapshot is as cheap. */
 #define SCOPE_MAX_NAMES 2000
 /* PostgreSQL truncates identifiers to NAMEDATALEN - 1 bytes. */
@@ -101,7 +104,7 @@ static void walk(struct walker *w, const ProtobufCMessage *m)
 
 	if (!m || w->sc->full)
 		return;
-	if (w->depth >= SCOPE_MAX_DEPTH) {
+	if (w->depth >= SCOPE_MAX_WALK) {
 		set_full(w->sc, "a statement nested too deeply");
 		return;
 	}

@@ -284,17 +284,17 @@ static PGresult *run_prepared(struct db *db, const char *stmt, const char *sql, 
 	return r;
 }
 
-/* Rows from `from` on into s. */
-static void fill(struct schema_snap *s, PGresult *r, int from)
+/* The rows' keys and bodies into s. */
+static void fill(struct schema_snap *s, PGresult *r)
 {
 	int i;
 
 	schema_snap_release(s);
-	s->n = PQntuples(r) - from;
+	s->n = PQntuples(r);
 	s->v = xcalloc((size_t)s->n + 1, sizeof(*s->v));
 	for (i = 0; i < s->n; i++) {
-		s->v[i].key = xstrdup(PQgetvalue(r, from + i, 0));
-		s->v[i].body = xstrdup(PQgetvalue(r, from + i, 1));
+		s->v[i].key = xstrdup(PQgetvalue(r, i, 0));
+		s->v[i].body = xstrdup(PQgetvalue(r, i, 1));
 	}
 }
 
@@ -304,7 +304,7 @@ int schema_snap_take(struct db *db, struct schema_snap *s, struct err *e)
 
 	if (!r)
 		return -1;
-	fill(s, r, 0);
+	fill(s, r);
 	PQclear(r);
 	return 0;
 }
@@ -393,7 +393,7 @@ int schema_snap_take_scoped(struct db *db, struct schema_scope *sc, struct schem
 	if (first)
 		remember(sc, r);
 	sc->taken++;
-	fill(s, r, 0);
+	fill(s, r);
 	PQclear(r);
 	ret = 0;
 out:

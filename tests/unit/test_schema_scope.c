@@ -1,6 +1,6 @@
 /* Unit tests of src/schema_scope (what a SQL section names, and when its
  * snapshots must be full). */
-// cases: names_of_ddl renames_and_moves drops_and_comments calls_ops_and_data_changes full_for_code full_for_other_kinds long_names unparsable
+// cases: names_of_ddl renames_and_moves drops_and_comments calls_ops_and_data_changes full_for_code full_for_other_kinds long_names long_expressions unparsable
 #include <stdlib.h>
 
 #include "unit.h"
@@ -139,6 +139,24 @@ static void long_names(void)
 	schema_scope_release(&sc);
 }
 
+static void long_expressions(void)
+{
+	struct schema_scope sc = SCHEMA_SCOPE_INIT;
+	struct strbuf sql = STRBUF_INIT;
+	int i;
+
+	/* a chain of 60 operators is 120 levels of protobuf messages: scoped */
+	sb_adds(&sql, "update t set label = 'a'");
+	for (i = 0; i < 60; i++)
+		sb_adds(&sql, " || 'b'");
+	scope(&sc, sql.buf);
+	CHECK_INT(sc.full, 0);
+	CHECK(strlist_has(&sc.names, "t"));
+	CHECK(strlist_has(&sc.ops, "||"));
+	sb_release(&sql);
+	schema_scope_release(&sc);
+}
+
 static void unparsable(void)
 {
 	struct schema_scope sc = SCHEMA_SCOPE_INIT;
@@ -168,4 +186,4 @@ static void unparsable(void)
 }
 
 UNIT_CASES(UNIT(names_of_ddl), UNIT(renames_and_moves), UNIT(drops_and_comments), UNIT(calls_ops_and_data_changes),
-	   UNIT(full_for_code), UNIT(full_for_other_kinds), UNIT(long_names), UNIT(unparsable))
+	   UNIT(full_for_code), UNIT(full_for_other_kinds), UNIT(long_names), UNIT(long_expressions), UNIT(unparsable))
