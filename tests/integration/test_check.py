@@ -353,6 +353,32 @@ def scope_same_name_in_another_schema(t: Env):
 
 
 @case
+def scope_partitions_and_columns_of_a_type(t: Env):
+    t.write("migrations/0001_t.sql",
+            "-- migrate:up\ncreate type mood as enum ('a', 'b');\n"
+            "create table p(id int, m mood) partition by list (id);\n"
+            "create table p1 partition of p for values in (1);\n"
+            "create table other(m mood default 'a');\n"
+            "-- migrate:down\ndrop table other;\ndrop table p;\ndrop type mood;\n")
+    # the index on the partitioned table makes one on the partition, under a
+    # name no file has
+    t.write("migrations/0002_index.sql",
+            "-- migrate:up\ncreate index if not exists p_id on p (id);\n"
+            "-- migrate:down\ndrop index if exists p_idx;\n")
+    # the type's new name shows in the columns of a table nothing names
+    t.write("migrations/0003_rename.sql",
+            "-- migrate:up\nalter type mood rename to feeling;\n-- migrate:down\nselect 1;\n")
+    doc = check_json(t, code=16)
+    p = problems(doc, "0002")
+    assert "left behind: index public.p1_id_idx (CREATE INDEX p1_id_idx ON public.p1 USING btree (id))" \
+        in p[0]["diff"], p
+    p = problems(doc, "0003")
+    assert ("changed: column public.other.m: mood default 'a'::mood position 1 -> "
+            "feeling default 'a'::feeling position 1") in p[0]["diff"], p
+    assert "changed: column public.p1.m: mood position 2 -> feeling position 2" in p[0]["diff"], p
+
+
+@case
 def since_skips_released_history(t: Env):
     t.write("migrations/0001_a.sql", "-- migrate:up\ncreate table a(id int);\n")   # no down: released
     t.write("migrations/0002_b.sql", "-- migrate:up\ncreate table b(id int);\n-- migrate:down\nselect 1;\n")
