@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# cost: 8
+# cost: 11
 """`predeploy check`: every migration up, down and up again on a scratch
 database.  A clean 30-migration set in both formats passes; each planted bug
 is reported against its file; --since, json, github output, a missing down;
