@@ -67,7 +67,9 @@ int schema_snap_take(struct db *db, struct schema_snap *s, struct err *e);
  * objects outside the scope (a call of the user's function, triggers and
  * rules under a data change, event triggers...): then it and every later
  * snapshot of the scope are full.  The later snapshots describe what the
- * first one did (by OID) plus the scope resolved again.
+ * first one did (by OID) plus the scope resolved again.  The first scoped
+ * snapshot on a connection sets its plan_cache_mode to force_generic_plan
+ * (schema_snap.c says why).
  */
 struct schema_scope {
 	int full;               /* describe everything */
@@ -75,7 +77,7 @@ struct schema_scope {
 	char *why_owned;
 	struct strlist names;   /* names of relations, indexes, types (any schema) */
 	struct strlist calls;   /* functions the SQL calls, by name */
-	struct strlist ops;     /* operators it uses */
+	struct strlist ops;     /* operators and operator classes it uses */
 	int dml;                /* it changes rows (triggers and rules may run) */
 	int taken;              /* scoped snapshots taken */
 	char *rels, *types, *procs; /* what the first one described: OID array literals */
