@@ -63,14 +63,15 @@ static int engine_down(void *ctx, const struct migration *m, struct err *e)
 	return engine_run(ctx, m, 0, e);
 }
 
-/* A snapshot without the tool's tracking table ("<schema>.<table>..."
- * keys: the table, its columns, constraints, index and sequence). */
-static int snap(struct db *db, const char *table, struct schema_snap *s, struct err *e)
+/* A snapshot (of the scope) without the tool's tracking table
+ * ("<schema>.<table>..." keys: the table, its columns, constraints, index
+ * and sequence). */
+static int snap(struct db *db, const char *table, struct schema_scope *sc, struct schema_snap *s, struct err *e)
 {
 	size_t tl = table ? strlen(table) : 0;
 	int i, n = 0;
 
-	if (schema_snap_take(db, s, e) < 0)
+	if (schema_snap_take_scoped(db, sc, s, e) < 0)
 		return -1;
 	for (i = 0; i < s->n; i++) {
 		const char *sp = strchr(s->v[i].key, ' '), *dot = sp ? strchr(sp, '.') : NULL;
@@ -86,6 +87,20 @@ static int snap(struct db *db, const char *table, struct schema_snap *s, struct 
 	return 0;
 }
 
+/* What the migration's up and down can change (predeploy's SQL files), the
+ * same for each of its snapshots; a tool's revisions are code: full. */
+static void scope_of(const struct migration *m, int sql_files, struct schema_scope *sc)
+{
+	if (!sql_files) {
+		sc->full = 1;
+		sc->why = "a migration tool's revision";
+		return;
+	}
+	schema_scope_add_sql(sc, m->up.sql, m->up.len);
+	if (m->down.present)
+		schema_scope_add_sql(sc, m->down.sql, m->down.len);
+}
+
 /* A stop signal ends the whole check (the caller drops the scratch db). */
 static int stopped(struct err *e)
 {
@@ -99,17 +114,24 @@ static int stopped(struct err *e)
 
 /* up, down, compare, up again. Returns 1 when the scratch schema is no
  * longer known and checking must stop, 0 to go on, -1 on an internal error. */
-static int check_one(struct db *db, const struct check_runner *run, int allow_missing_down,
+static int check_one(struct db *db, const struct check_runner *run, int allow_missing_down, int sql_files,
 		     struct check_item *it, struct err *e)
 {
 	const struct migration *m = it->m;
 	struct schema_snap before = SCHEMA_SNAP_INIT, after = SCHEMA_SNAP_INIT, after_up = SCHEMA_SNAP_INIT;
+	struct schema_scope sc = SCHEMA_SCOPE_INIT;
 	struct strlist diff = { 0 };
 	struct err me = ERR_INIT;
 	int ret = -1;
 
-	if (snap(db, run->tracking_table, &before, e) < 0)
-		goto out;
+	/* without a down there is nothing to compare the first snapshot with */
+	if (m->down.present) {
+		scope_of(m, sql_files, &sc);
+		if (snap(db, run->tracking_table, &sc, &before, e) < 0)
+			goto out;
+		if (sc.full)    /* decided by the SQL, or by the first snapshot's probe */
+			log_debug("check %s: full snapshots: %s", m->version, sc.why);
+	}
 	if (run->up(run->ctx, m, &me) < 0) {
 		if (stopped(e))
 			goto out;
@@ -117,7 +139,7 @@ static int check_one(struct db *db, const struct check_runner *run, int allow_mi
 		ret = 1;
 		goto out;
 	}
-	if (m->down.present && m->down.no_transaction && snap(db, run->tracking_table, &after_up, e) < 0)
+	if (m->down.present && m->down.no_transaction && snap(db, run->tracking_table, &sc, &after_up, e) < 0)
 		goto out;
 	if (!m->down.present) {
 		err_set(&me, 0, "no down section");
@@ -137,7 +159,7 @@ static int check_one(struct db *db, const struct check_runner *run, int allow_mi
 		if (m->down.no_transaction) {
 			/* Statements before the failing one may have run: go on
 			 * only when the schema is still the one after up. */
-			if (snap(db, run->tracking_table, &after, e) < 0) {
+			if (snap(db, run->tracking_table, &sc, &after, e) < 0) {
 				ret = -1;
 				goto out;
 			}
@@ -146,7 +168,7 @@ static int check_one(struct db *db, const struct check_runner *run, int allow_mi
 		}
 		goto out;
 	}
-	if (snap(db, run->tracking_table, &after, e) < 0)
+	if (snap(db, run->tracking_table, &sc, &after, e) < 0)
 		goto out;
 	schema_snap_diff(&before, &after, &diff);
 	if (diff.n) {
@@ -172,6 +194,7 @@ out:
 	schema_snap_release(&before);
 	schema_snap_release(&after);
 	schema_snap_release(&after_up);
+	schema_scope_release(&sc);
 	strlist_clear(&diff);
 	return ret;
 }
@@ -275,7 +298,7 @@ int check_run(const struct config *cfg, struct db *live, const struct check_opts
 			it->status = CHECK_SKIPPED;
 			continue;
 		}
-		rc = check_one(&sh.db, &run, o->allow_missing_down, it, e);
+		rc = check_one(&sh.db, &run, o->allow_missing_down, !o->tool, it, e);
 		it->duration_ms = now_ms() - t;
 		if (rc < 0)
 			goto out;

@@ -95,6 +95,11 @@ struct lint_report {
 
 /* Fill o from the configuration (allow, protect, force, fail-on,
  * large-table); everything else zero. */
+/* Estimated parse-tree depth of one statement s[0..n) (depth.c), from its
+ * tokens: parse nothing deeper than a limit (the parser and the protobuf
+ * reader recurse once per level).  Stops counting past 1000. */
+int lint_depth_estimate(const char *s, size_t n);
+
 void lint_opts_from_config(struct lint_opts *o, const struct config *cfg);
 
 /* Lint m's up section; findings are appended to r.  Returns -1 only on an

@@ -173,7 +173,7 @@ void rules_track(struct lint_ctx *c, const PgQuery__Node *stmt);
 /* Parse every "-- predeploy:allow RULES [reason]" line in gap[0..n), which
  * starts at line gap_line; top: the gap before the first statement. */
 void lint_annotations(struct lint_ctx *c, const char *gap, size_t n, int gap_line, int top);
-/* Estimated parse-tree depth of s[0..n); stops counting past LINT_MAX_DEPTH. */
-int lint_depth_estimate(const char *s, size_t n);
+/* lint_depth_estimate (depth.c) is declared in lint.h: check's scope
+ * (schema_scope.c) parses statements too. */
 
 #endif

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# cost: 8
+# cost: 11
 """`predeploy check`: every migration up, down and up again on a scratch
 database.  A clean 30-migration set in both formats passes; each planted bug
 is reported against its file; --since, json, github output, a missing down;
@@ -175,6 +175,207 @@ def renamed_column_shows_in_the_view_that_reads_it(t: Env):
     assert "left behind: column public.t.y (integer position 2)" in p[0]["diff"], p
     assert any(d.startswith("changed: relation public.v: view as  SELECT t.x") and "t.y AS x" in d
                for d in p[0]["diff"]), p
+
+
+# Scoped snapshots (docs/check.md): a migration's two snapshots describe
+# only what its SQL names, what depends on that, and everything when a
+# statement falls outside what the scope covers. A hole in the scope would
+# be a down bug check does not report: each case below is a down whose only
+# traces are on objects the migration does not name.
+
+def full_snapshot_notes(r):
+    return [line for line in r.err.splitlines() if "full snapshots" in line]
+
+
+@case
+def scope_views_that_depend_on_the_migrated_table(t: Env):
+    t.write("migrations/0001_t.sql",
+            "-- migrate:up\ncreate table t(id int, x int);\ncreate view v as select id, x from t;\n"
+            "create view v2 as select id from v;\n"
+            "-- migrate:down\ndrop view v2;\ndrop view v;\ndrop table t;\n")
+    # the down drops the renamed table with CASCADE: the views on it go too
+    t.write("migrations/0002_swap.sql",
+            "-- migrate:up\nalter table t rename to t_old;\ncreate table t(id int, x int);\n"
+            "-- migrate:down\ndrop table t_old cascade;\n")
+    t.write("migrations/0003_w.sql",
+            "-- migrate:up\ncreate view w as select id, x from t;\n-- migrate:down\ndrop view w;\n")
+    # the down leaves the view w reading the renamed table
+    t.write("migrations/0004_swap_again.sql",
+            "-- migrate:up\nalter table t rename to t_prev;\ncreate table t(id int, x int);\n"
+            "-- migrate:down\ndrop table t;\ncreate table t(id int, x int);\n")
+    doc = check_json(t, "--verbose", code=16)
+    assert not full_snapshot_notes(t.outputs[-1]), t.outputs[-1].err
+    p = problems(doc, "0002")
+    assert [x["kind"] for x in p] == ["schema_differs"], p
+    assert any(d.startswith("missing: relation public.v (view as ") for d in p[0]["diff"]), p
+    assert "missing: relation public.v2 (view as  SELECT v.id\n   FROM v;)" in p[0]["diff"], p
+    assert "missing: column public.v2.id (integer position 1)" in p[0]["diff"], p
+    # the table itself is back as it was
+    assert not [d for d in p[0]["diff"] if "public.t." in d or "public.t " in d], p
+    assert problems(doc, "0003") == [], doc
+    p = problems(doc, "0004")
+    assert p[0]["kind"] == "schema_differs", p
+    assert any(d.startswith("changed: relation public.w: view as ") and "FROM t_prev" in d
+               for d in p[0]["diff"]), p
+    assert "left behind: relation public.t_prev (table)" in p[0]["diff"], p
+
+
+@case
+def scope_foreign_keys_of_other_tables(t: Env):
+    t.write("migrations/0001_t.sql",
+            "-- migrate:up\ncreate table parent(id int primary key);\n"
+            "create table child(id int, pid int references parent(id));\n"
+            "-- migrate:down\ndrop table child;\ndrop table parent;\n")
+    # the up's CASCADE drops child's foreign key; the down never restores it
+    t.write("migrations/0002_rekey.sql",
+            "-- migrate:up\nalter table parent drop constraint parent_pkey cascade;\n"
+            "alter table parent add primary key (id);\n"
+            "-- migrate:down\nselect 1;\n")
+    t.write("migrations/0003_fk.sql",
+            "-- migrate:up\nalter table child add constraint child_pid_fkey foreign key (pid) references parent(id);\n"
+            "-- migrate:down\nalter table child drop constraint child_pid_fkey;\n")
+    # the down leaves child's foreign key pointing at the renamed table
+    t.write("migrations/0004_swap.sql",
+            "-- migrate:up\nalter table parent rename to parent_old;\ncreate table parent(id int primary key);\n"
+            "-- migrate:down\ndrop table parent;\ncreate table parent(id int primary key);\n")
+    doc = check_json(t, code=16)
+    p = problems(doc, "0002")
+    assert [x["kind"] for x in p] == ["schema_differs"], p
+    assert p[0]["diff"] == ["missing: constraint public.child.child_pid_fkey "
+                            "(FOREIGN KEY (pid) REFERENCES parent(id))"], p
+    assert problems(doc, "0003") == [], doc
+    p = problems(doc, "0004")
+    assert ("changed: constraint public.child.child_pid_fkey: FOREIGN KEY (pid) REFERENCES parent(id) -> "
+            "FOREIGN KEY (pid) REFERENCES parent_old(id)") in p[0]["diff"], p
+    assert "left behind: relation public.parent_old (table)" in p[0]["diff"], p
+
+
+@case
+def scope_indexes_left_behind(t: Env):
+    t.write("migrations/0001_t.sql",
+            "-- migrate:up\ncreate table items(id int, v int);\n-- migrate:down\ndrop table items;\n")
+    # an index without a name: the name the server chose is in no file
+    t.write("migrations/0002_unnamed.sql",
+            "-- migrate:up\ncreate index on items (v, id);\n-- migrate:down\nselect 1;\n")
+    t.write("migrations/0003_named.sql",
+            "-- migrate:up\ncreate index items_v_idx on items (v);\n"
+            "-- migrate:down\ndrop index if exists items_v_index;\n")
+    doc = check_json(t, code=16)
+    p = problems(doc, "0002")
+    assert p[0]["diff"] == ["left behind: index public.items_v_id_idx "
+                            "(CREATE INDEX items_v_id_idx ON public.items USING btree (v, id))"], p
+    p = problems(doc, "0003")
+    assert p[0]["diff"] == ["left behind: index public.items_v_idx "
+                            "(CREATE INDEX items_v_idx ON public.items USING btree (v))"], p
+    assert p[1]["kind"] == "up_after_down_failed", p
+
+
+@case
+def scope_column_defaults_left_changed(t: Env):
+    t.write("migrations/0001_t.sql",
+            "-- migrate:up\ncreate sequence counter;\n"
+            "create table o(id int default nextval('counter'), n int default 0);\n"
+            "-- migrate:down\ndrop table o;\ndrop sequence counter;\n")
+    t.write("migrations/0002_default.sql",
+            "-- migrate:up\nalter table o alter column n set default 5;\n"
+            "-- migrate:down\nalter table o alter column n set default 1;\n")
+    # o is not named: its default reads the renamed sequence
+    t.write("migrations/0003_seq.sql",
+            "-- migrate:up\nalter sequence counter rename to counter2;\n-- migrate:down\nselect 1;\n")
+    doc = check_json(t, code=16)
+    p = problems(doc, "0002")
+    assert p[0]["diff"] == ["changed: column public.o.n: integer default 0 position 2 -> "
+                            "integer default 1 position 2"], p
+    p = problems(doc, "0003")
+    assert ("changed: column public.o.id: integer default nextval('counter'::regclass) position 1 -> "
+            "integer default nextval('counter2'::regclass) position 1") in p[0]["diff"], p
+    assert any(d.startswith("missing: relation public.counter (sequence") for d in p[0]["diff"]), p
+
+
+@case
+def scope_falls_back_to_full_for_code(t: Env):
+    t.write("migrations/0001_t.sql",
+            "-- migrate:up\ncreate table a(id int);\ncreate table other(x int);\n"
+            "create function mk() returns void language plpgsql as $$\n"
+            "begin execute 'create index by_function on other (x)'; end $$;\n"
+            "create function on_insert() returns trigger language plpgsql as $$\n"
+            "begin execute 'create index if not exists by_trigger on other (x, x)'; return new; end $$;\n"
+            "create trigger a_insert after insert on a for each row execute function on_insert();\n"
+            "-- migrate:down\ndrop table a;\ndrop table other;\ndrop function mk();\ndrop function on_insert();\n")
+    # a DO block makes an index on a table nothing names
+    t.write("migrations/0002_do.sql",
+            "-- migrate:up\nalter table a add column z int;\n"
+            "do $$ begin execute 'create index elsewhere_idx on other (x)'; end $$;\n"
+            "-- migrate:down\nalter table a drop column z;\ndrop index if exists elsewhere;\n")
+    doc = check_json(t, "--verbose", code=16)
+    notes = full_snapshot_notes(t.outputs[-1])
+    assert any("0002: full snapshots: a DO statement" in n for n in notes), notes
+    assert any("0001: full snapshots: a CREATE FUNCTION statement" in n for n in notes), notes
+    p = problems(doc, "0002")
+    assert p[0]["diff"] == ["left behind: index public.elsewhere_idx "
+                            "(CREATE INDEX elsewhere_idx ON public.other USING btree (x))"], p
+    # a call of the user's function
+    t.write("migrations/0002_do.sql",
+            "-- migrate:up\nselect mk();\n-- migrate:down\nselect 1;\n")
+    doc = check_json(t, "--verbose", code=16)
+    notes = full_snapshot_notes(t.outputs[-1])
+    assert any("0002" in n and "mk" in n for n in notes), notes
+    p = problems(doc, "0002")
+    assert p[0]["diff"][0].startswith("left behind: index public.by_function "), p
+    # a data change on a table with a trigger that runs the user's code
+    t.write("migrations/0002_do.sql",
+            "-- migrate:up\ninsert into a values (1);\n-- migrate:down\ndelete from a;\n")
+    doc = check_json(t, "--verbose", code=16)
+    notes = full_snapshot_notes(t.outputs[-1])
+    assert any("0002" in n for n in notes), notes
+    p = problems(doc, "0002")
+    assert p[0]["diff"][0].startswith("left behind: index public.by_trigger "), p
+
+
+@case
+def scope_same_name_in_another_schema(t: Env):
+    t.write("migrations/0001_t.sql",
+            "-- migrate:up\ncreate schema s2;\ncreate table t(id int);\ncreate table s2.t(id int);\n"
+            "-- migrate:down\ndrop table s2.t;\ndrop schema s2;\ndrop table t;\n")
+    # the down drops the column from the other schema's table of that name
+    t.write("migrations/0002_qualified.sql",
+            "-- migrate:up\nalter table s2.t add column if not exists d int;\n"
+            "-- migrate:down\nalter table public.t drop column if exists d;\n")
+    # an unqualified name found through the migration's own search_path
+    t.write("migrations/0003_search_path.sql",
+            "-- migrate:up\nset local search_path = s2;\nalter table t add column c int;\n"
+            "-- migrate:down\nselect 1;\n")
+    doc = check_json(t, code=16)
+    p = problems(doc, "0002")
+    assert p[0]["diff"] == ["left behind: column s2.t.d (integer position 2)"], p
+    p = problems(doc, "0003")
+    assert p[0]["diff"] == ["left behind: column s2.t.c (integer position 3)"], p
+
+
+@case
+def scope_partitions_and_columns_of_a_type(t: Env):
+    t.write("migrations/0001_t.sql",
+            "-- migrate:up\ncreate type mood as enum ('a', 'b');\n"
+            "create table p(id int, m mood) partition by list (id);\n"
+            "create table p1 partition of p for values in (1);\n"
+            "create table other(m mood default 'a');\n"
+            "-- migrate:down\ndrop table other;\ndrop table p;\ndrop type mood;\n")
+    # the index on the partitioned table makes one on the partition, under a
+    # name no file has
+    t.write("migrations/0002_index.sql",
+            "-- migrate:up\ncreate index if not exists p_id on p (id);\n"
+            "-- migrate:down\ndrop index if exists p_idx;\n")
+    # the type's new name shows in the columns of a table nothing names
+    t.write("migrations/0003_rename.sql",
+            "-- migrate:up\nalter type mood rename to feeling;\n-- migrate:down\nselect 1;\n")
+    doc = check_json(t, code=16)
+    p = problems(doc, "0002")
+    assert "left behind: index public.p1_id_idx (CREATE INDEX p1_id_idx ON public.p1 USING btree (id))" \
+        in p[0]["diff"], p
+    p = problems(doc, "0003")
+    assert ("changed: column public.other.m: mood default 'a'::mood position 1 -> "
+            "feeling default 'a'::feeling position 1") in p[0]["diff"], p
+    assert "changed: column public.p1.m: mood position 2 -> feeling position 2" in p[0]["diff"], p
 
 
 @case
