@@ -13,6 +13,7 @@
 #include "proc.h"
 #include "sqlsplit.h"
 #include "util/backoff.h"
+#include "util/sha256.h"
 #include "util/exitcode.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -280,9 +281,29 @@ fail:
 	return -1;
 }
 
-/* Names of the batches' prepared record statements: unique in the session,
- * so one left behind by a failed batch never clashes with the next. */
-static unsigned record_seq;
+/* The record statement is prepared once per connection, under a name
+ * derived from its text, and kept for the session, so a batch of one
+ * migration (check's ups and downs, the transactional runs between
+ * transaction:false migrations) sends only its parameters too.  The name
+ * is remembered once the server accepted it (apply_pipeline.c); with no
+ * room left to remember it, the statement is sent as is. */
+static void batch_prepare(struct batch *b, const struct db *db)
+{
+	char hex[SHA256_HEX_LEN];
+
+	b->record_name[0] = '\0';
+	b->prepare = 0;
+	if (b->record_all)
+		return;
+	sha256_hex_of(b->record_sql, strlen(b->record_sql), hex);
+	snprintf(b->record_name, sizeof(b->record_name), "predeploy_record_%.16s", hex);
+	if (db_is_prepared(db, b->record_name))
+		return;
+	if (db_can_prepare(db))
+		b->prepare = 1;
+	else
+		b->record_name[0] = '\0';
+}
 
 static void add_timeouts(struct batch *b, const struct apply_opts *o, int mig)
 {
@@ -314,12 +335,8 @@ static int build_batch(struct batch *b, const struct migration *const *list, int
 	int i, j;
 
 	batch_clear(b);
-	/* one record statement planned for all: a lone migration sends its own */
-	b->record_name[0] = '\0';
-	if (to - from > 1 && !single) {
-		snprintf(b->record_name, sizeof(b->record_name), "predeploy_record_%u", ++record_seq);
+	if (b->prepare)
 		batch_add(b, IT_PREPARE, NULL, 0, NULL, 0, 0);
-	}
 	for (i = from; i < to; i++) {
 		const struct section *sec = sec_of(list[i], dir);
 		struct sql_stmt *st = NULL;
@@ -344,8 +361,6 @@ static int build_batch(struct batch *b, const struct migration *const *list, int
 		if (!single || i == to - 1)
 			batch_add(b, IT_COMMIT, xstrdup("COMMIT"), i - from, NULL, 0, 0);
 	}
-	if (b->record_name[0])
-		batch_add(b, IT_DEALLOCATE, xasprintf("DEALLOCATE %s", b->record_name), to - 1 - from, NULL, 0, 0);
 	return 0;
 }
 
@@ -418,6 +433,7 @@ static int run_tx(struct db *db, struct ledger *l, const struct migration *const
 			cur = list[start];
 			break;
 		}
+		batch_prepare(&b, db);
 		if (build_batch(&b, list, start, to, dir, o, single, e) < 0) {
 			cur = list[start];
 			goto out;
@@ -512,7 +528,7 @@ static void print_plan(struct db *db, struct ledger *l, const struct migration *
 			const struct item *it = &b.v[k];
 			const struct migration *m = list[i + it->mig];
 
-			if (it->kind == IT_PREPARE || it->kind == IT_DEALLOCATE)
+			if (it->kind == IT_PREPARE)
 				continue;
 			if (it->mig != shown)
 				sb_addf(out, "%s-- %s %s (%s, line %d)\n", shown >= 0 ? "\n" : "", dir == DIR_UP ? "up" : "down",

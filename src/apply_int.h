@@ -18,14 +18,13 @@
 
 enum direction { DIR_UP, DIR_DOWN };
 
-/* IT_PREPARE names the batch's record statement on the server (once per
- * batch, so each IT_RECORD sends only its parameters); IT_DEALLOCATE drops
- * it again at the end (skipped with the rest after an error: the name is
- * unique per batch, so a leftover never collides).  IT_RECORD_ALL records
+/* IT_PREPARE names the record statement on the server, at the head of the
+ * first batch on a connection (it stays prepared for the session), so each
+ * IT_RECORD sends only its parameters.  IT_RECORD_ALL records
  * every migration of a --single-transaction batch at once: it goes out
  * after the results of everything before it are in, with the durations the
  * pipeline measured. */
-enum item_kind { IT_CONTROL, IT_STMT, IT_RECORD, IT_COMMIT, IT_PREPARE, IT_DEALLOCATE, IT_RECORD_ALL };
+enum item_kind { IT_CONTROL, IT_STMT, IT_RECORD, IT_COMMIT, IT_PREPARE, IT_RECORD_ALL };
 
 struct item {
 	enum item_kind kind;
@@ -43,6 +42,7 @@ struct batch {
 	int n, cap;
 	char *record_sql;
 	char record_name[48];         /* its prepared statement ("": none, sent as is) */
+	int prepare;                  /* the batch prepares it (IT_PREPARE) */
 	enum ledger_since since;      /* how record_sql times a migration */
 	int record_all;               /* one IT_RECORD_ALL instead of an IT_RECORD each */
 	enum direction dir;

@@ -201,6 +201,8 @@ int apply_run_pipeline(struct db *db, struct batch *b, const struct migration *c
 				failed = 1;
 			} else if (st == PGRES_TUPLES_OK && it->kind == IT_RECORD && PQntuples(r) == 1) {
 				ms[it->mig] = atoll(PQgetvalue(r, 0, 0));
+			} else if (st == PGRES_COMMAND_OK && it->kind == IT_PREPARE) {
+				db_set_prepared(db, b->record_name);
 			} else if (st == PGRES_COMMAND_OK && it->kind == IT_COMMIT && !failed && done) {
 				done->fn(done->arg, it->mig);
 			}
@@ -232,17 +234,22 @@ int apply_run_pipeline(struct db *db, struct batch *b, const struct migration *c
 			PQpipelineSync(db->conn);
 			PQflush(db->conn);
 		}
-		for (;;) {
+		/* results come item by item from `got` on (NULL after each);
+		 * a prepare that went through is remembered here too */
+		for (int k = got;;) {
 			PGresult *r = PQgetResult(db->conn);
 			if (!r) {
 				if (PQstatus(db->conn) != CONNECTION_OK)
 					break;
+				k++;
 				continue;
 			}
 			if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
 				PQclear(r);
 				break;
 			}
+			if (PQresultStatus(r) == PGRES_COMMAND_OK && k < b->n && b->v[k].kind == IT_PREPARE)
+				db_set_prepared(db, b->record_name);
 			PQclear(r);
 		}
 		PQexitPipelineMode(db->conn);

@@ -242,6 +242,7 @@ static int connect_once(const struct config *cfg, struct db *db, struct db_idle 
 	}
 	PQsetNoticeProcessor(conn, on_notice, NULL);
 	db->conn = conn;
+	db->nprepared = 0;
 	db->server_version = PQserverVersion(conn);
 	xstrlcpy(db->dbname, PQdb(conn) ? PQdb(conn) : "", sizeof(db->dbname));
 	xstrlcpy(db->host, PQhost(conn) ? PQhost(conn) : "", sizeof(db->host));
@@ -320,6 +321,28 @@ void db_close(struct db *db)
 	if (db->conn)
 		PQfinish(db->conn);
 	db->conn = NULL;
+	db->nprepared = 0;
+}
+
+int db_is_prepared(const struct db *db, const char *name)
+{
+	int i;
+
+	for (i = 0; i < db->nprepared; i++)
+		if (!strcmp(db->prepared[i], name))
+			return 1;
+	return 0;
+}
+
+int db_can_prepare(const struct db *db)
+{
+	return db->nprepared < (int)(sizeof(db->prepared) / sizeof(db->prepared[0]));
+}
+
+void db_set_prepared(struct db *db, const char *name)
+{
+	if (db_can_prepare(db) && !db_is_prepared(db, name))
+		xstrlcpy(db->prepared[db->nprepared++], name, sizeof(db->prepared[0]));
 }
 
 void db_error_from_result(const PGresult *r, PGconn *conn, int err_code, struct err *e)

@@ -30,6 +30,9 @@ struct db {
 	char host[256];             /* as connected: host name, address or socket dir */
 	char port[16];
 	char user[256];
+	/* named statements this connection has prepared (the record statement) */
+	char prepared[4][48];
+	int nprepared;
 };
 
 #define DB_INIT { 0 }
@@ -56,6 +59,12 @@ int db_connect_idle(const struct config *cfg, struct db *db, struct db_idle *idl
 int db_wait_idle(const struct config *cfg, int64_t timeout_ms, struct db *db, struct db_idle *idle,
 		 struct err *e);
 void db_close(struct db *db);
+/* Named statements prepared on this connection, kept for its lifetime:
+ * whether name is one, whether there is room to remember another, and
+ * remembering one (after the server accepted it). */
+int db_is_prepared(const struct db *db, const char *name);
+int db_can_prepare(const struct db *db);
+void db_set_prepared(struct db *db, const char *name);
 
 /* Run one statement; returns the result (PQclear it) or NULL with e filled
  * (code = err_code, server fields copied). Commands succeed with
