@@ -309,24 +309,12 @@ int schema_snap_take(struct db *db, struct schema_snap *s, struct err *e)
 	return 0;
 }
 
-/* A PostgreSQL array literal of the strings (each one quoted). */
+/* A text[] literal of the strings, for a parameter. */
 static char *array_of(const struct strlist *l)
 {
 	struct strbuf sb = STRBUF_INIT;
-	const char *p;
-	int i;
 
-	sb_addc(&sb, '{');
-	for (i = 0; i < l->n; i++) {
-		sb_adds(&sb, i ? ",\"" : "\"");
-		for (p = l->v[i]; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				sb_addc(&sb, '\\');
-			sb_addc(&sb, *p);
-		}
-		sb_addc(&sb, '"');
-	}
-	sb_addc(&sb, '}');
+	db_text_array(&sb, (const char *const *)l->v, l->n);
 	return sb_detach(&sb, NULL);
 }
 
