@@ -229,8 +229,11 @@ static int record_no_tx(struct db *db, struct ledger *l, const struct migration 
 	ledger_record_params(&r, who, p);
 	res = db_query(db, sql, LEDGER_RECORD_NPARAMS, p, EXIT_PARTIAL, e);
 	free(sql);
-	if (!res)
+	if (!res) {
+		apply_record_conflict_hint(e, m->version, "the migration ran outside a transaction and stays "
+					   "applied, and that row stays as it was");
 		return -1;
+	}
 	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
 		*ms = atoll(PQgetvalue(res, 0, 0));
 	PQclear(res);

@@ -71,6 +71,11 @@ int apply_run_pipeline(struct db *db, struct batch *b, const struct migration *c
 		       const struct apply_opts *o, const struct pipe_done *done, int64_t *ms, int *failed_mig,
 		       struct err *e);
 
+/* A record statement that failed on an existing tracking row (SQLSTATE
+ * 23505) gets a hint saying what that means; outcome: what became of the
+ * migration.  version NULL: one of a --single-transaction batch. */
+void apply_record_conflict_hint(struct err *e, const char *version, const char *outcome);
+
 /* The 1-based line of byte offset pos (a server error position) in s. */
 int apply_line_of_position(const char *s, size_t len, long pos);
 

@@ -85,6 +85,15 @@ void batch_release(struct batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
+void apply_record_conflict_hint(struct err *e, const char *version, const char *outcome)
+{
+	if (strcmp(e->sqlstate, "23505"))
+		return;
+	err_hint(e, "the tracking table already had a row for %s%s, which was pending when this run read "
+		 "the table under the migration lock: something that does not take predeploy's lock wrote it; %s",
+		 version ? "version " : "a version of this run (see the detail)", version ? version : "", outcome);
+}
+
 /* The batch's record statement for all its migrations, list[0..n). */
 static int send_record_all(struct db *db, const struct batch *b, const struct migration *const *list, int n,
 			   const struct apply_opts *o, const int64_t *ms)
@@ -191,12 +200,9 @@ int apply_run_pipeline(struct db *db, struct batch *b, const struct migration *c
 						at += apply_line_of_position(it->sql, it->len, atol(pos));
 					err_where(e, it->sec->path, at);
 				}
-				if ((it->kind == IT_RECORD || it->kind == IT_RECORD_ALL) && !strcmp(e->sqlstate, "23505"))
-					err_hint(e, "the tracking table already had a row for %s %s, which was pending when "
-						 "this run read the table under the migration lock: something that does "
-						 "not take predeploy's lock wrote it; the transaction was rolled back",
-						 it->kind == IT_RECORD ? "version" : "a version of this run,",
-						 it->kind == IT_RECORD ? list[it->mig]->version : "see the detail");
+				if (it->kind == IT_RECORD || it->kind == IT_RECORD_ALL)
+					apply_record_conflict_hint(e, it->kind == IT_RECORD ? list[it->mig]->version : NULL,
+								   "the transaction was rolled back");
 				*failed_mig = it->mig;
 				failed = 1;
 			} else if (st == PGRES_TUPLES_OK && it->kind == IT_RECORD && PQntuples(r) == 1) {

@@ -311,6 +311,14 @@ def a_version_recorded_behind_the_lock_is_an_error(t: Env):
         assert "23505" in r.err and "does not take predeploy's lock" in r.err, r.err
         assert t.sql("select to_regclass('b') is null") == "t"
         assert t.sql("select to_regclass('a') is null") == ("t" if single else "f")
+    # outside a transaction the migration has run when its record fails
+    t.sql("drop table if exists predeploy_migrations, predeploy_migrations_history, a, b")
+    t.write("migrations/2_b.sql", "-- migrate:up transaction:false\ncreate table b(id int);\n"
+                                  "insert into predeploy_migrations (version) values ('2');\n")
+    r = t.run("up")
+    t.expect(r, 12)
+    assert "23505" in r.err and "does not take predeploy's lock" in r.err and "stays applied" in r.err, r.err
+    assert t.sql("select to_regclass('b') is not null") == "t"
 
 
 @case
