@@ -4,7 +4,14 @@ down sections (cycles of ten per table: create table, add column, add check,
 create index, add foreign key, add unique, backfill, comment, create view,
 add column with default), each round-tripped by `check` (snapshot, up, down,
 snapshot, up) against `up` alone on a fresh database. Medians of BENCH_REPS
-runs (default 5), tools interleaved, each run on a fresh database."""
+runs (default 5), tools interleaved, each run on a fresh database.
+
+Also measured, for the floor of any check without snapshots: `up` again
+with nothing pending (connection, tracking tables, lint: the fixed part of
+`up`) and `check` of an empty directory (the scratch database created and
+dropped). A check runs every migration three times (up, down, up again),
+so before any snapshot it costs at least
+    check(empty) + 3 * (up - up(nothing pending))."""
 import os
 import subprocess
 import sys
@@ -53,17 +60,24 @@ def main():
         generate(os.path.join(work, "migrations"))
         env = be.clean_env()
         print("### check: 200 small migrations round-tripped (median of %d)\n" % reps)
-        print("| build | up (fresh database) | check (up, down, up + snapshots) | check / up |")
-        print("|---|---|---|---|")
+        print("| build | up (fresh database) | check (up, down, up + snapshots) | check / up "
+              "| up, nothing pending | check, no migrations | floor without snapshots |")
+        print("|---|---|---|---|---|---|---|")
+        empty = os.path.join(work, "empty")
+        os.makedirs(os.path.join(empty, "migrations"))
         for label, binary in be.binaries():
-            ups, checks = [], []
+            ups, checks, noops, empties = [], [], [], []
             for i in range(reps):
                 env["DATABASE_URL"] = be.fresh_db(info, "bench_up")
                 ups.append(be.timed([binary, "up", "--quiet"], env, work)[0])
+                noops.append(be.timed([binary, "up", "--quiet"], env, work)[0])
                 env["DATABASE_URL"] = be.fresh_db(info, "bench_check")
                 checks.append(be.timed([binary, "check", "--quiet"], env, work)[0])
-            u, c = be.med(ups), be.med(checks)
-            print("| %s | %.0f ms | %.0f ms | %.2f× |" % (label, u * 1000, c * 1000, c / u))
+                empties.append(be.timed([binary, "check", "--quiet"], env, empty)[0])
+            u, c, n, e = be.med(ups), be.med(checks), be.med(noops), be.med(empties)
+            floor = e + 3 * (u - n)
+            print("| %s | %.0f ms | %.0f ms | %.2f× | %.0f ms | %.0f ms | %.0f ms (%.2f× up) |"
+                  % (label, u * 1000, c * 1000, c / u, n * 1000, e * 1000, floor * 1000, floor / u))
         print()
     finally:
         pgserver.stop(info)
