@@ -17,7 +17,8 @@ Each case gets its own database (dropped afterwards, also on failure), its own
 temp working directory, and a DATABASE_URL with a password (the harness checks
 that the password never appears in any output).  The file prints one line per
 case and "N passed, N failed".  A "# cost: SECONDS" line (the file's measured
-run time) lets ctest start the longest files first.
+run time) lets ctest start the longest files first; a "# shards: N" line
+splits a long file into N ctest tests that run side by side (see main()).
 """
 import json
 import os
@@ -117,12 +118,16 @@ class Env:
     def sql_ok(self, query):
         return pgserver.psql(self.pg, self.db, query, check=False)
 
-    def wait_for_backend(self, fragment, timeout=10.0):
-        """Wait until a predeploy backend is running a query containing
-        `fragment` (pg_stat_activity); fail after `timeout` seconds."""
+    def wait_for_backend(self, fragment, timeout=10.0, anywhere=False):
+        """Wait until a predeploy backend in this case's database is running
+        a query containing `fragment` (pg_stat_activity); fail after
+        `timeout` seconds. Other tests run on the same server at the same
+        time: `anywhere` (a backend on a shadow or scratch database) needs a
+        fragment no other test uses."""
+        where = "" if anywhere else "and datname = current_database() "
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if self.sql("select count(*) from pg_stat_activity where application_name = 'predeploy' "
+            if self.sql("select count(*) from pg_stat_activity where application_name = 'predeploy' " + where +
                         "and query like '%%' || $q$%s$q$ || '%%' and pid <> pg_backend_pid()" % fragment) != "0":
                 return
             time.sleep(0.02)
@@ -169,10 +174,17 @@ def shadows_gone(t: Env, err, expect=True):
 
 
 def main():
+    """Run the file's cases (those named on the command line, else all).
+    $PREDEPLOY_IT_SHARD "K/N" runs every N-th case from the K-th: ctest
+    runs a long file as N tests side by side (a "# shards: N" line in the
+    file), so one file's waits do not hold up the pass."""
     only = sys.argv[1:]
+    shard, nshards = (int(x) for x in os.environ.get("PREDEPLOY_IT_SHARD", "1/1").split("/"))
     passed = failed = 0
-    for fn in _cases:
+    for i, fn in enumerate(_cases):
         if only and fn.__name__ not in only:
+            continue
+        if i % nshards != shard - 1:
             continue
         t0 = time.time()
         t = None

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-# cost: 14
+# cost: 9
+# shards: 2
 """backup and backups: the file, its sidecar and listing, pg_dump version
 and presence checks, free space, retention, signals, and the password never
 reaching a child's argv, a log or the metadata."""

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# cost: 10
+# cost: 7
 """--backup-scope full|at-risk|auto and --backup-full-max: what a deploy's
 backup holds (the schema of everything and the rows of only the tables the
 pending findings put at risk), what the sidecar, `backups` and the webhook

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# cost: 11
+# cost: 3
 """`predeploy check`: every migration up, down and up again on a scratch
 database.  A clean 30-migration set in both formats passes; each planted bug
 is reported against its file; --since, json, github output, a missing down;
@@ -433,9 +433,9 @@ def bad_file_is_65_and_nothing_created(t: Env):
 def sigterm_drops_the_scratch_database(t: Env):
     t.write("migrations/0001_a.sql", "-- migrate:up\ncreate table a(id int);\n-- migrate:down\ndrop table a;\n")
     t.write("migrations/0002_slow.sql",
-            "-- migrate:up\nselect pg_sleep(30);\n-- migrate:down\nselect 1;\n")
+            "-- migrate:up\nselect pg_sleep(30.1);\n-- migrate:down\nselect 1;\n")
     p = t.spawn("check", env={"PREDEPLOY_LOCK_TIMEOUT": "60s"})
-    t.wait_for_backend("pg_sleep(30)", timeout=90)
+    t.wait_for_backend("pg_sleep(30.1)", timeout=90, anywhere=True)     # on the scratch database
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=30)
     assert p.returncode == 143, (p.returncode, err)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# cost: 60
+# cost: 5
 """`predeploy check` with the team's tool: the real Alembic and MikroORM CLIs
 take each revision up, down (their own downgrade) and up again on the
 scratch database; a downgrade that forgets an index is reported against the

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# cost: 20
+# cost: 5
 """`predeploy copy --into`: a staging copy of the database, as another role,
 anonymised in the restore's transaction, with expectations checked before
 commit."""

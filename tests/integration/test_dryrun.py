@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# cost: 2
+# cost: 1
 """`up --dry-run` is the rehearsal (docs/rehearsal.md): the pending
 migrations run on a shadow copy, each statement reports the locks it took
 there and whether it rewrote a relation; production is not changed and the

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# cost: 20
+# cost: 4
 """Encrypted backups (--backup-key-file, PREDEPLOY_BACKUP_KEY[_FILE]) in a
 directory: the round trip, the file's format as seen from outside, and
 restore refusing a flipped byte, a cut file, a wrong or missing key with

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-# cost: 30
+# cost: 16
+# shards: 2
 """The migration engine on a real server: up/status/down/re-up across both file
 formats, failures and rollbacks, lock_timeout retries, concurrency, drift,
 malformed files, kill -9, --sql."""
@@ -183,7 +184,8 @@ def lock_retry_mid_run_keeps_progress(t: Env):
             if "retrying" in line:
                 break
     finally:
-        t.sql("select pg_terminate_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' "
+        t.sql("select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() "
+              "and query like '%pg_sleep(600)%' "
               "and pid <> pg_backend_pid()")
         holder.wait(timeout=30)
     out, err = p.communicate(timeout=120)
@@ -208,8 +210,8 @@ def sigterm_mid_run_stops_the_pipeline(t: Env):
     assert p.returncode == 143, (p.returncode, err)
     assert t.sql("select string_agg(v::text, ',' order by v) from log") == "1,2"
     assert t.sql("select count(*) from predeploy_migrations") == "2"
-    assert t.sql("select count(*) from pg_stat_activity where query like '%pg_sleep(3600)%' "
-                 "and pid <> pg_backend_pid()") == "0"
+    assert t.sql("select count(*) from pg_stat_activity where datname = current_database() "
+                 "and query like '%pg_sleep(3600)%' and pid <> pg_backend_pid()") == "0"
 
 
 @case
@@ -238,11 +240,13 @@ def kill_9_leaves_at_most_one_queued_migration(t: Env):
         p.kill()
         p.wait()
     finally:
-        t.sql("select pg_terminate_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' "
+        t.sql("select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() "
+              "and query like '%pg_sleep(600)%' "
               "and pid <> pg_backend_pid()")
         holder.wait(timeout=30)
     for _ in range(600):
-        if t.sql("select count(*) from pg_stat_activity where application_name = 'predeploy'") == "0":
+        if t.sql("select count(*) from pg_stat_activity where datname = current_database() "
+                 "and application_name = 'predeploy'") == "0":
             break
         time.sleep(0.05)
     assert t.sql("select string_agg(v::text, ',' order by v) from log") == "1,2,3,4"
@@ -347,7 +351,8 @@ def lock_timeout_retries_then_75(t: Env):
         assert t.sql("select to_regclass('side') is null") == "t"
         assert t.sql("select count(*) from predeploy_migrations") == "1"
     finally:
-        t.sql("select pg_terminate_backend(pid) from pg_stat_activity where query like '%pg_sleep(60)%' "
+        t.sql("select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() "
+              "and query like '%pg_sleep(60)%' "
               "and pid <> pg_backend_pid()")
         holder.kill()
         holder.wait()
@@ -369,7 +374,8 @@ def migration_lock_wait_logs_holder(t: Env):
         t.expect(r, 75)
         assert "held by pid" in r.err and 'application_name "predeploy"' in r.err, r
     finally:
-        t.sql("select pg_terminate_backend(pid) from pg_stat_activity where query like '%pg_sleep(600)%' "
+        t.sql("select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() "
+              "and query like '%pg_sleep(600)%' "
               "and pid <> pg_backend_pid()")
         holder.wait()
     out, err = first.communicate(timeout=60)
@@ -493,9 +499,11 @@ def kill_9_mid_migration(t: Env):
     p.wait()
     # the server notices the dead client and rolls back; allow it a moment
     for _ in range(200):
-        if t.sql("select count(*) from pg_stat_activity where application_name = 'predeploy'") == "0":
+        if t.sql("select count(*) from pg_stat_activity where datname = current_database() "
+                 "and application_name = 'predeploy'") == "0":
             break
-        t.sql("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'predeploy' "
+        t.sql("select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() "
+              "and application_name = 'predeploy' "
               "and query like '%pg_sleep(3600)%'")
         time.sleep(0.05)
     assert t.sql("select to_regclass('slow') is null") == "t"
@@ -516,8 +524,8 @@ def sigterm_cancels_and_rolls_back(t: Env):
     out, err = p.communicate(timeout=60)
     assert p.returncode == 143, (p.returncode, err)
     assert t.sql("select to_regclass('slow') is null") == "t"
-    assert t.sql("select count(*) from pg_stat_activity where query like '%pg_sleep(3600)%' "
-                 "and pid <> pg_backend_pid()") == "0"
+    assert t.sql("select count(*) from pg_stat_activity where datname = current_database() "
+                 "and query like '%pg_sleep(3600)%' and pid <> pg_backend_pid()") == "0"
 
 
 @case

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# cost: 6
+# cost: 2
 """The lint gate in `up` and `run`: blocked before anything happens (no backup,
 no write), annotations, protected tables and --force, the failure webhook."""
 import json

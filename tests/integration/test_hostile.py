@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# cost: 4
 """Hostile and unlucky input: FIFOs and devices named *.sql, byte order
 marks, symbolic links leaving the migrations directory, control characters
 in file names, durations that overflow, unparsable webhook URLs, names that

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# cost: 6
+# cost: 1
 """`predeploy lint`: exit codes, annotations, protected tables and --force,
 json and github output, catalog-aware findings on a real table, the
 pending-only default, and hostile input (never a crash)."""

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# cost: 40
+# cost: 5
 """`lint --migrator TOOL [--since REV]` in CI (docs/rehearsal.md): on a
 scratch --shadow-database-url the real Alembic and MikroORM CLIs apply the
 released revisions (up to REV) without capture, then the rest run through

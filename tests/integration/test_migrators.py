@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# cost: 15
+# shards: 2
 """Migrators: the team's own tool inside the pipeline (SPEC.md "Migrators").
 
 Alembic is the real one (Debian's alembic, python3-alembic, python3-psycopg2)

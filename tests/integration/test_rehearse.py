@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# cost: 10
+# shards: 2
 """Rehearsal (docs/rehearsal.md) with predeploy's own engine as the migrator
 (`--rehearse always`): a migration that fails on the shadow copy stops the
 deploy with 11 before production or a backup is touched; a column dropped
@@ -108,9 +110,10 @@ def without_createdb_it_falls_back(t: Env):
 @case
 def sigterm_mid_rehearsal_drops_the_shadow(t: Env):
     base(t)
-    t.write("migrations/0002_slow.sql", "-- migrate:up\nselect pg_sleep(30);\n")
+    t.write("migrations/0002_slow.sql", "-- migrate:up\nselect pg_sleep(30.2);\n")
     p = t.spawn("up", "--rehearse", "always", env={"PREDEPLOY_LOCK_TIMEOUT": "60s"})
-    t.wait_for_backend("pg_sleep(30)", timeout=90)     # after the shadow copy, on a loaded machine
+    # on the shadow, after its copy, on a loaded machine
+    t.wait_for_backend("pg_sleep(30.2)", timeout=90, anywhere=True)
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=30)
     assert p.returncode == 143, (p.returncode, err)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# cost: 1
 """The capture relay (src/relay.c, through tests/integration/relay_driver.c)
 between real clients and the real server: psql's simple protocol, psycopg2
 (Debian's, simple protocol), node-postgres (extended protocol: Parse/Bind/

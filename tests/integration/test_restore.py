@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# cost: 12
+# cost: 4
 """restore: round trip of every kind of content, one transaction against
 corrupt, truncated, tampered and non-gzip files, confirmation, --into,
 --reset-to and history."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# cost: 6
 """restore is all-or-nothing and refuses what a pg_dump dump never holds:
 transaction control and meta-commands that would end its transaction,
 COPY TO/FROM PROGRAM and server file access (refused before anything
@@ -119,7 +120,8 @@ def lost_connection_is_not_called_unchanged(t: Env):
     path = inject(t, dump, "slow.sql.gz", b"", b"SELECT pg_catalog.pg_sleep(60);")
     p = t.spawn("restore", "--force", "--no-backup", "--file", path)
     t.wait_for_backend("pg_sleep", timeout=60)
-    t.sql("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'predeploy' "
+    t.sql("select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() "
+          "and application_name = 'predeploy' "
           "and query like '%pg_sleep%' and pid <> pg_backend_pid()")
     out, err = p.communicate(timeout=60)
     assert p.returncode != 0, err

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# cost: 2
 """Which backup restore takes, and "verified" checked at use: the target
 database's newest by default (another database's needs --from-database or
 --file); a file whose SHA-256 no longer matches its sidecar is refused by

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# cost: 23
+# shards: 2
 """Backups in an S3-compatible bucket (--backup-to s3://BUCKET/PREFIX):
 s3rver behind a front that verifies every SigV4 signature with botocore and
 injects faults (s3env.py); what predeploy wrote is read back with boto3.

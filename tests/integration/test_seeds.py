@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# cost: 15
+# cost: 5
 """After the migrations: seeds (--seeds-dir) and --after-cmd, under the lock,
 once per deploy across replicas."""
 import json

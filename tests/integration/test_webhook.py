@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# cost: 12
+# cost: 7
 """Webhook delivery (src/webhook.c) against a real HTTP(S) receiver on 127.0.0.1.
 
 The deliveries go through webhook_driver (tests/integration/webhook_driver.c),
